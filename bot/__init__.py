@@ -1,0 +1,1 @@
+"""coachbot: a coaching assistant that lives in messaging apps."""

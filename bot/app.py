@@ -1,0 +1,119 @@
+"""The conversation core: one inbound message in, replies out, one transaction each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.config import Settings
+from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
+from bot.storage.db import Database
+from bot.storage.repos import PartnerRecord, Repos
+from content.loader import PackLibrary
+from handlers.context import Context, Services
+from handlers.registry import build_router
+from handlers.router import Router
+
+log = logging.getLogger(__name__)
+
+FALLBACK_ERROR = {
+    "id": "Maaf, ada yang tidak beres di sisi kami 🙏 Coba kirim lagi sebentar lagi ya.",
+    "en": "Sorry, something went wrong on our side 🙏 Please try again in a moment.",
+}
+
+
+class KeyedLocks:
+    """One asyncio lock per key, so one partner's messages are handled in order."""
+
+    def __init__(self, max_idle: int = 10_000):
+        self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
+        self._max_idle = max_idle
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        self._locks.move_to_end(key)
+        async with lock:
+            yield
+        if len(self._locks) > self._max_idle:
+            for k in list(self._locks)[: len(self._locks) - self._max_idle]:
+                if not self._locks[k].locked():
+                    del self._locks[k]
+
+
+class CoachBot:
+    """Serves any channel: turns each Inbound into Replies, with state in the database."""
+
+    def __init__(self, db: Database, library: PackLibrary, settings: Settings,
+                 clock: Clock | None = None, router: Router | None = None,
+                 services: Services | None = None):
+        self.db = db
+        self.library = library
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.router = router or build_router()
+        self.services = services or Services()
+        self._locks = KeyedLocks()
+        if settings.default_pack not in library.packs:
+            raise ValueError(f"default pack '{settings.default_pack}' is not loaded "
+                             f"(loaded: {', '.join(library.packs) or 'none'})")
+
+    def _lang_hint(self, msg: Inbound) -> str:
+        hint = (msg.language_hint or "").lower()
+        return "en" if hint.startswith("en") else "id"
+
+    async def handle(self, msg: Inbound) -> list[Reply]:
+        """Handles one inbound message; a redelivered update id yields no replies."""
+        async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
+            try:
+                return await self._handle(msg)
+            except Exception:
+                log.exception("failed to handle update %s from %s:%s", msg.update_id,
+                              msg.channel, msg.user_id)
+                return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
+
+    async def _handle(self, msg: Inbound) -> list[Reply]:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            repos = Repos(session)
+            if msg.update_id is not None and not await repos.updates.first_time(
+                    msg.channel, msg.update_id, now):
+                log.info("duplicate update %s ignored", msg.update_id,
+                         extra={"update_id": msg.update_id})
+                return []
+            partner = await repos.partners.get(msg.channel, msg.user_id)
+            if partner is None:
+                partner = await repos.partners.create(
+                    channel=msg.channel, external_id=msg.user_id, chat_id=msg.chat_id,
+                    pack_id=self.settings.default_pack, now=now, language=self._lang_hint(msg))
+            self._refresh_identity(partner, msg)
+            partner.last_active_at = now
+            ctx = Context(partner=partner, repos=repos, library=self.library, clock=self.clock,
+                          settings=self.settings, services=self.services, inbound=msg)
+            problem = self._bad_input(msg)
+            replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
+            await repos.partners.save(partner)
+        return replies
+
+    def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:
+        partner.chat_id = msg.chat_id
+        if partner.blocked:  # they wrote to us, so they can be reached again
+            partner.blocked = False
+        admins = {a.strip() for a in self.settings.admin_ids}
+        if msg.user_id in admins or f"{msg.channel}:{msg.user_id}" in admins:
+            partner.role = "admin"
+
+    @staticmethod
+    def _bad_input(msg: Inbound) -> str | None:
+        if msg.kind is InboundKind.BUTTON:
+            return None
+        if len(msg.text) > MAX_TEXT:
+            return "message_too_long"
+        if msg.kind is InboundKind.TEXT and not msg.text.strip():
+            return "message_empty"
+        return None

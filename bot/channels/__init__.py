@@ -1,0 +1,1 @@
+"""Channel adapters: the only place a messaging library is imported."""

@@ -1,0 +1,115 @@
+"""The terminal chat: the embedded default channel, interactive or scripted from stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from itertools import count
+from typing import TextIO
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.core import Button, Inbound, Reply, SendResult
+
+_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
+_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+
+
+def to_rich(markdown: str) -> Text:
+    """Renders our Markdown subset (*bold*, _italic_) for the terminal."""
+    markup = markdown.replace("[", r"\[")
+    markup = _BOLD.sub(r"[bold]\1[/bold]", markup)
+    markup = _ITALIC.sub(r"[italic]\1[/italic]", markup)
+    try:
+        return Text.from_markup(markup)
+    except Exception:  # unbalanced markup in user text: show it plain
+        return Text(markdown)
+
+
+class ConsoleChannel:
+    """Prints replies with numbered buttons; `N` or `#N` presses button N."""
+
+    name = "console"
+
+    def __init__(self, user: str, *, out: TextIO | None = None, scripted: bool = False,
+                 display_name: str | None = None):
+        self.user = user
+        self.display_name = display_name
+        self.scripted = scripted
+        self.console = Console(file=out or sys.stdout, highlight=False,
+                               force_terminal=False if scripted else None,
+                               width=100 if scripted else None)
+        self.buttons: list[Button] = []
+        self._ids = count(1)
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        self.show(reply, proactive=True)
+        return SendResult.ok(str(next(self._ids)))
+
+    def show(self, reply: Reply, proactive: bool = False) -> None:
+        body = to_rich(reply.text)
+        if reply.image:
+            body.append(f"\n[image: {reply.image}]")
+        title = "coachbot 🔔" if proactive else "coachbot"
+        if self.scripted:
+            self.console.print(f"--- {title}")
+            self.console.print(body)
+        else:
+            self.console.print(Panel(body, title=title, title_align="left", border_style="cyan"))
+        if reply.buttons:
+            start = len(self.buttons)
+            labels = []
+            for i, b in enumerate(reply.flat_buttons, start=start + 1):
+                self.buttons.append(b)
+                labels.append(f"[{i}] {b.label}")
+            self.console.print(Text("   ".join(labels), style="bold green"))
+
+    def parse(self, line: str, update_no: int) -> Inbound | None:
+        """Turns a typed line into an Inbound: a button number, or text/commands."""
+        stripped = line.strip()
+        number = stripped[1:] if stripped.startswith("#") else stripped
+        if number.isdigit() and self.buttons and (stripped.startswith("#") or len(number) <= 2):
+            idx = int(number) - 1
+            if 0 <= idx < len(self.buttons):
+                return Inbound.button(self.name, self.user, self.buttons[idx].payload,
+                                      display_name=self.display_name)
+            if stripped.startswith("#"):
+                self.console.print(Text(f"(no button {number})", style="yellow"))
+                return None
+        return Inbound.from_text(self.name, self.user, line.rstrip("\n"),
+                                 display_name=self.display_name)
+
+    async def run(self, handle: Handle, lines: TextIO | None = None) -> None:
+        """Reads partner messages until end of input or /quit."""
+        source = lines or sys.stdin
+        n = 0
+        if not self.scripted:
+            self.console.print(Text("Type a message, a button number, or /quit to leave.",
+                                    style="dim"))
+        while True:
+            if self.scripted:
+                line = await asyncio.to_thread(source.readline)
+                if not line:
+                    break
+                self.console.print(Text(f">>> {line.rstrip()}", style="bold"))
+            else:
+                try:
+                    line = await asyncio.to_thread(self.console.input, "[bold]you › [/bold]")
+                except (EOFError, KeyboardInterrupt):
+                    break
+            if line.strip() in ("/quit", "/exit"):
+                break
+            n += 1
+            msg = self.parse(line, n)
+            if msg is None:
+                continue
+            replies = await handle(msg)
+            self.buttons = []
+            for reply in replies:
+                self.show(reply)

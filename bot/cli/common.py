@@ -1,0 +1,37 @@
+"""Shared CLI plumbing: settings, logging, running a coroutine, clean errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import typer
+
+from bot.config import Settings
+from content.loader import PackInvalid
+
+T = TypeVar("T")
+
+
+def setup_logging(settings: Settings, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(),
+                                                  logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine; an invalid pack or configuration ends with one clear message."""
+    try:
+        return asyncio.run(coro)
+    except PackInvalid as exc:
+        typer.echo("content pack is invalid:", err=True)
+        for err in exc.errors:
+            typer.echo(f"  {err}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None

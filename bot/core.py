@@ -1,0 +1,152 @@
+"""Platform-neutral message types shared by channels, handlers and the scheduler."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+MAX_TEXT = 4096
+
+
+class InboundKind(enum.StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a partner or coach, as every channel hands it to the core."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    kind: InboundKind
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    payload: str | None = None
+    language_hint: str | None = None
+    update_id: str | None = None
+    display_name: str | None = None
+    # id of the bot message a button lives on, or the message a coach replied to
+    message_ref: str | None = None
+    reply_to_ref: str | None = None
+
+    @classmethod
+    def from_text(cls, channel: str, user_id: str, text: str, **kw: object) -> Inbound:
+        """Builds an inbound from raw typed text, recognising `/command args`."""
+        chat_id = str(kw.pop("chat_id", user_id))
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1 and not stripped[1].isspace():
+            head, _, rest = stripped[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()
+            return cls(channel, user_id, chat_id, InboundKind.COMMAND, text=text,
+                       command=name, args=rest.strip(), **kw)  # type: ignore[arg-type]
+        return cls(channel, user_id, chat_id, InboundKind.TEXT, text=text,
+                   **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def button(cls, channel: str, user_id: str, payload: str, **kw: object) -> Inbound:
+        chat_id = str(kw.pop("chat_id", user_id))
+        return cls(channel, user_id, chat_id, InboundKind.BUTTON, payload=payload,
+                   **kw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says: text in a small Markdown subset, optional buttons and image.
+
+    The Markdown subset is `*bold*`, `_italic_` and plain lines; channels render or strip it.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    image: str | None = None
+    # an out-of-band target (a coaches' chat); None means "the sender of the inbound"
+    to_chat: str | None = None
+    to_channel: str | None = None
+    # replace the message the pressed button lives on instead of sending a new one
+    edit: bool = False
+    # opaque key that lets a coach's reply be tied back to e.g. a ticket
+    ref: str | None = None
+
+    @property
+    def flat_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+def rows(*buttons: Button, width: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Lays buttons out in rows of `width`."""
+    return tuple(tuple(buttons[i:i + width]) for i in range(0, len(buttons), width))
+
+
+class SendStatus(enum.StrEnum):
+    OK = "ok"
+    RETRY_AFTER = "retry_after"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status: SendStatus
+    retry_after: float = 0.0
+    reason: str = ""
+    message_ref: str | None = None
+
+    @classmethod
+    def ok(cls, message_ref: str | None = None) -> SendResult:
+        return cls(SendStatus.OK, message_ref=message_ref)
+
+    @classmethod
+    def retry(cls, seconds: float) -> SendResult:
+        return cls(SendStatus.RETRY_AFTER, retry_after=seconds)
+
+    @classmethod
+    def blocked(cls, reason: str = "blocked") -> SendResult:
+        return cls(SendStatus.BLOCKED, reason=reason)
+
+    @classmethod
+    def failed(cls, reason: str) -> SendResult:
+        return cls(SendStatus.FAILED, reason=reason)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FixedClock:
+    """A clock for tests and replays: time moves only when told to."""
+
+    current: datetime = field(default_factory=lambda: datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.current = self.current + timedelta(**delta)
+
+
+class OutboundChannel(Protocol):
+    """What the dispatcher and the app need from a channel adapter to send."""
+
+    name: str
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult: ...

@@ -1,0 +1,56 @@
+"""Builds the running pieces from settings: database, packs, the conversation core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.app import CoachBot
+from bot.config import Settings
+from bot.core import Clock, OutboundChannel
+from bot.storage.db import Database
+from content.loader import PackLibrary, discover_packs
+
+log = logging.getLogger(__name__)
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Creates the folder of a SQLite file so a fresh checkout runs without set-up."""
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_library(settings: Settings) -> PackLibrary:
+    dirs = discover_packs(Path(settings.packs_dir))
+    return PackLibrary.load(dirs)
+
+
+async def open_database(settings: Settings, migrate: bool = True) -> Database:
+    ensure_sqlite_dir(settings.database_url)
+    db = Database(settings.database_url)
+    if migrate:
+        await db.migrate()
+    return db
+
+
+async def build_app(settings: Settings, clock: Clock | None = None,
+                    db: Database | None = None) -> CoachBot:
+    library = load_library(settings)
+    db = db or await open_database(settings)
+    log.info("packs loaded: %s; database: %s", ", ".join(library.packs),
+             db.engine.url.render_as_string(hide_password=True))
+    return CoachBot(db, library, settings, clock=clock)
+
+
+@asynccontextmanager
+async def background_services(app: CoachBot,
+                              channels: dict[str, OutboundChannel]) -> AsyncIterator[None]:
+    """Runs what works beside the chat (scheduler, dispatcher) for as long as the bot runs.
+
+    Every runner (console, Telegram, WhatsApp) wraps its serving loop in this.
+    """
+    yield

@@ -1,0 +1,191 @@
+"""Core tables: partners, cohorts, progress, quizzes, assessments, updates, outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base
+
+
+class ConvState(enum.StrEnum):
+    """Where a partner is in the conversation; stored by name, never by number."""
+
+    NEW = "new"
+    ONBOARD_LANGUAGE = "onboard_language"
+    ONBOARD_NAME = "onboard_name"
+    ONBOARD_BACKGROUND = "onboard_background"
+    ONBOARD_TIMEZONE = "onboard_timezone"
+    ASSESS_BEFORE = "assess_before"
+    MENU = "menu"
+    MODULE = "module"
+    QUIZ = "quiz"
+    ASSESS_AFTER = "assess_after"
+
+
+class Role(enum.StrEnum):
+    PARTNER = "partner"
+    COACH = "coach"
+    ADMIN = "admin"
+
+
+class Cohort(Base):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    pack_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    background: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+    role: Mapped[str] = mapped_column(String(16), default=Role.PARTNER.value)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
+    pack_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), default=ConvState.NEW.value)
+    module_id: Mapped[str | None] = mapped_column(String(64))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    quiz_attempt_id: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[str | None] = mapped_column(String(64))
+    onboarded_at: Mapped[datetime | None]
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    blocked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_active_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ModuleProgress(Base):
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("partner_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class StepResponse(Base):
+    """A reflective answer or an understanding-check choice; every one is kept."""
+
+    __tablename__ = "step_responses"
+    __table_args__ = (Index("ix_step_responses_partner", "partner_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    option_id: Mapped[str | None] = mapped_column(String(64))
+    correct: Mapped[bool | None]
+    created_at: Mapped[datetime]
+
+
+class QuizAttempt(Base):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (Index("ix_quiz_attempts_partner", "partner_id", "quiz_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    score: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[bool | None]
+
+
+class QuizAnswer(Base):
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    option_id: Mapped[str] = mapped_column(String(64))
+    correct: Mapped[bool]
+    created_at: Mapped[datetime]
+
+
+class AssessmentAnswer(Base):
+    __tablename__ = "assessment_answers"
+    __table_args__ = (UniqueConstraint("partner_id", "phase", "statement_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(8))
+    statement_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """Platform update ids already handled, so a redelivered update is processed once."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    """Everything the bot sends on its own initiative is first a row here."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True)
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]

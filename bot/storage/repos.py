@@ -1,0 +1,343 @@
+"""Repositories: take a session, return plain records, never commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    AssessmentAnswer,
+    Cohort,
+    ConvState,
+    ModuleProgress,
+    OutboxMessage,
+    OutboxStatus,
+    Partner,
+    ProcessedUpdate,
+    QuizAnswer,
+    QuizAttempt,
+    StepResponse,
+)
+
+
+@dataclass
+class PartnerRecord:
+    """A partner as handlers see it; changes are written back with PartnerRepo.save."""
+
+    id: int
+    channel: str
+    external_id: str
+    chat_id: str
+    name: str | None
+    language: str
+    background: str | None
+    timezone: str
+    role: str
+    cohort_id: int | None
+    pack_id: str
+    state: ConvState
+    module_id: str | None
+    step_id: str | None
+    quiz_attempt_id: int | None
+    position: str | None
+    onboarded_at: datetime | None
+    opted_out: bool
+    blocked: bool
+    created_at: datetime
+    last_active_at: datetime
+    _loaded: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+    def changes(self) -> dict[str, Any]:
+        now = {f: getattr(self, f) for f in _PARTNER_FIELDS}
+        return {k: v for k, v in now.items() if self._loaded.get(k, object()) != v}
+
+    def move(self, state: ConvState, *, module_id: str | None = None,
+             step_id: str | None = None, quiz_attempt_id: int | None = None,
+             position: str | None = None) -> None:
+        """Sets the conversation position in one go so no stale field survives a move."""
+        self.state = state
+        self.module_id = module_id
+        self.step_id = step_id
+        self.quiz_attempt_id = quiz_attempt_id
+        self.position = position
+
+
+_PARTNER_FIELDS = [f.name for f in dataclasses.fields(PartnerRecord) if not f.name.startswith("_")]
+
+
+def _record(row: Partner) -> PartnerRecord:
+    values = {f: getattr(row, f) for f in _PARTNER_FIELDS}
+    values["state"] = ConvState(values["state"])
+    rec = PartnerRecord(**values)
+    rec._loaded = dict(values)
+    return rec
+
+
+class PartnerRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def get(self, channel: str, external_id: str) -> PartnerRecord | None:
+        row = (await self.s.execute(
+            select(Partner).where(Partner.channel == channel, Partner.external_id == external_id)
+        )).scalar_one_or_none()
+        return _record(row) if row else None
+
+    async def by_id(self, partner_id: int) -> PartnerRecord | None:
+        row = await self.s.get(Partner, partner_id)
+        return _record(row) if row else None
+
+    async def create(self, *, channel: str, external_id: str, chat_id: str, pack_id: str,
+                     now: datetime, language: str = "id", **extra: Any) -> PartnerRecord:
+        row = Partner(channel=channel, external_id=external_id, chat_id=chat_id, pack_id=pack_id,
+                      language=language, state=ConvState.NEW.value, created_at=now,
+                      last_active_at=now, role=extra.pop("role", "partner"),
+                      timezone=extra.pop("timezone", "Asia/Jakarta"), opted_out=False,
+                      blocked=False, **extra)
+        self.s.add(row)
+        await self.s.flush()
+        return _record(row)
+
+    async def save(self, rec: PartnerRecord) -> None:
+        changed = rec.changes()
+        if not changed:
+            return
+        values = {k: (v.value if isinstance(v, ConvState) else v) for k, v in changed.items()}
+        await self.s.execute(update(Partner).where(Partner.id == rec.id).values(**values))
+        rec._loaded.update(changed)
+
+    async def delete(self, partner_id: int) -> None:
+        await self.s.execute(delete(Partner).where(Partner.id == partner_id))
+
+
+class CohortRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def create(self, name: str, pack_id: str, now: datetime,
+                     code: str | None = None) -> Cohort:
+        cohort = Cohort(code=code or secrets.token_hex(4), name=name, pack_id=pack_id,
+                        created_at=now)
+        self.s.add(cohort)
+        await self.s.flush()
+        return cohort
+
+    async def by_code(self, code: str) -> Cohort | None:
+        return (await self.s.execute(
+            select(Cohort).where(Cohort.code == code))).scalar_one_or_none()
+
+    async def by_id(self, cohort_id: int) -> Cohort | None:
+        return await self.s.get(Cohort, cohort_id)
+
+    async def by_name(self, name: str) -> Cohort | None:
+        return (await self.s.execute(
+            select(Cohort).where(Cohort.name == name))).scalars().first()
+
+    async def all(self) -> list[Cohort]:
+        return list((await self.s.execute(select(Cohort).order_by(Cohort.id))).scalars())
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    module_id: str
+    step_id: str
+    completed: bool
+    updated_at: datetime
+
+
+class ProgressRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def all(self, partner_id: int) -> dict[str, ProgressRecord]:
+        rows = (await self.s.execute(
+            select(ModuleProgress).where(ModuleProgress.partner_id == partner_id))).scalars()
+        return {r.module_id: ProgressRecord(r.module_id, r.step_id, r.completed_at is not None,
+                                            r.updated_at) for r in rows}
+
+    async def at_step(self, partner_id: int, module_id: str, step_id: str, now: datetime) -> None:
+        """Saves where the partner is in a module (the resume point)."""
+        changed = await self.s.execute(
+            update(ModuleProgress)
+            .where(ModuleProgress.partner_id == partner_id, ModuleProgress.module_id == module_id)
+            .values(step_id=step_id, updated_at=now))
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            self.s.add(ModuleProgress(partner_id=partner_id, module_id=module_id, step_id=step_id,
+                                      started_at=now, updated_at=now))
+            await self.s.flush()
+
+    async def complete(self, partner_id: int, module_id: str, step_id: str,
+                       now: datetime) -> bool:
+        """Marks a module finished; returns True the first time only."""
+        await self.at_step(partner_id, module_id, step_id, now)
+        result = await self.s.execute(
+            update(ModuleProgress)
+            .where(ModuleProgress.partner_id == partner_id, ModuleProgress.module_id == module_id,
+                   ModuleProgress.completed_at.is_(None))
+            .values(completed_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_response(self, partner_id: int, module_id: str, step_id: str, kind: str,
+                              now: datetime, *, text: str | None = None,
+                              option_id: str | None = None, correct: bool | None = None) -> None:
+        self.s.add(StepResponse(partner_id=partner_id, module_id=module_id, step_id=step_id,
+                                kind=kind, text=text, option_id=option_id, correct=correct,
+                                created_at=now))
+
+    async def responses(self, partner_id: int) -> list[StepResponse]:
+        return list((await self.s.execute(
+            select(StepResponse).where(StepResponse.partner_id == partner_id)
+            .order_by(StepResponse.id))).scalars())
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    id: int
+    quiz_id: str
+    score: int
+    total: int
+    passed: bool | None
+    finished_at: datetime | None
+    answers: dict[str, tuple[str, bool]]
+
+
+class QuizRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def start(self, partner_id: int, quiz_id: str, total: int, now: datetime) -> int:
+        attempt = QuizAttempt(partner_id=partner_id, quiz_id=quiz_id, started_at=now, total=total)
+        self.s.add(attempt)
+        await self.s.flush()
+        return attempt.id
+
+    async def open_attempt(self, partner_id: int, quiz_id: str) -> int | None:
+        return (await self.s.execute(
+            select(QuizAttempt.id).where(QuizAttempt.partner_id == partner_id,
+                                         QuizAttempt.quiz_id == quiz_id,
+                                         QuizAttempt.finished_at.is_(None))
+            .order_by(QuizAttempt.id.desc()).limit(1))).scalar_one_or_none()
+
+    async def get(self, attempt_id: int) -> AttemptRecord | None:
+        attempt = await self.s.get(QuizAttempt, attempt_id)
+        if attempt is None:
+            return None
+        rows = (await self.s.execute(
+            select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id))).scalars()
+        return AttemptRecord(attempt.id, attempt.quiz_id, attempt.score, attempt.total,
+                             attempt.passed, attempt.finished_at,
+                             {r.question_id: (r.option_id, r.correct) for r in rows})
+
+    async def answer(self, attempt_id: int, question_id: str, option_id: str, correct: bool,
+                     now: datetime) -> bool:
+        """Records an answer once; a second answer to the same question is refused."""
+        try:
+            async with self.s.begin_nested():
+                await self.s.execute(insert(QuizAnswer).values(
+                    attempt_id=attempt_id, question_id=question_id, option_id=option_id,
+                    correct=correct, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def finish(self, attempt_id: int, score: int, total: int, passed: bool,
+                     now: datetime) -> None:
+        await self.s.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(
+            score=score, total=total, passed=passed, finished_at=now))
+
+    async def history(self, partner_id: int) -> list[AttemptRecord]:
+        rows = (await self.s.execute(
+            select(QuizAttempt).where(QuizAttempt.partner_id == partner_id,
+                                      QuizAttempt.finished_at.is_not(None))
+            .order_by(QuizAttempt.id))).scalars()
+        return [AttemptRecord(r.id, r.quiz_id, r.score, r.total, r.passed, r.finished_at, {})
+                for r in rows]
+
+
+class AssessmentRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def rate(self, partner_id: int, phase: str, statement_id: str, rating: int,
+                   now: datetime) -> None:
+        changed = await self.s.execute(
+            update(AssessmentAnswer)
+            .where(AssessmentAnswer.partner_id == partner_id, AssessmentAnswer.phase == phase,
+                   AssessmentAnswer.statement_id == statement_id)
+            .values(rating=rating, created_at=now))
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            self.s.add(AssessmentAnswer(partner_id=partner_id, phase=phase,
+                                        statement_id=statement_id, rating=rating,
+                                        created_at=now))
+            await self.s.flush()
+
+    async def ratings(self, partner_id: int, phase: str) -> dict[str, int]:
+        rows = await self.s.execute(
+            select(AssessmentAnswer.statement_id, AssessmentAnswer.rating)
+            .where(AssessmentAnswer.partner_id == partner_id, AssessmentAnswer.phase == phase))
+        return {sid: rating for sid, rating in rows.all()}
+
+
+class UpdateRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
+        """Records an update id; False when it was already processed."""
+        try:
+            async with self.s.begin_nested():
+                await self.s.execute(insert(ProcessedUpdate).values(
+                    channel=channel, update_id=update_id, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+
+class OutboxRepo:
+    """Writes proactive messages; the dispatcher in scheduler/ sends them."""
+
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def enqueue(self, *, channel: str, chat_id: str, kind: str,
+                      payload: dict[str, Any], due_at: datetime, dedupe_key: str, now: datetime,
+                      partner_id: int | None = None) -> bool:
+        """Adds a row unless one with the same dedupe key exists; True when added."""
+        try:
+            async with self.s.begin_nested():
+                await self.s.execute(insert(OutboxMessage).values(
+                    partner_id=partner_id, channel=channel, chat_id=chat_id, kind=kind,
+                    payload=payload, due_at=due_at, status=OutboxStatus.PENDING.value,
+                    attempts=0, dedupe_key=dedupe_key, created_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    async def count(self, status: OutboxStatus | None = None) -> int:
+        q = select(func.count()).select_from(OutboxMessage)
+        if status is not None:
+            q = q.where(OutboxMessage.status == status.value)
+        return int((await self.s.execute(q)).scalar_one())
+
+
+@dataclass
+class Repos:
+    """Every repository bound to one session: what a handler gets in its context."""
+
+    session: AsyncSession
+
+    def __post_init__(self) -> None:
+        self.partners = PartnerRepo(self.session)
+        self.cohorts = CohortRepo(self.session)
+        self.progress = ProgressRepo(self.session)
+        self.quizzes = QuizRepo(self.session)
+        self.assessments = AssessmentRepo(self.session)
+        self.updates = UpdateRepo(self.session)
+        self.outbox = OutboxRepo(self.session)

@@ -1,0 +1,1 @@
+"""Content packs: the pydantic schema, the loader and the packs coaches write."""

@@ -1,0 +1,1 @@
+"""Platform-neutral conversation features: each takes an Inbound and returns Replies."""

@@ -1,0 +1,1 @@
+"""Proactive messages: nudge rules, the outbox dispatcher and the APScheduler jobs."""

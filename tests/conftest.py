@@ -1,0 +1,98 @@
+"""Shared fixtures: a fresh database per test (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import CoachBot
+from bot.config import Settings
+from bot.core import FixedClock
+from bot.storage.db import Database
+from content.loader import PackLibrary
+from tests.fixtures.chat import Chat
+
+TESTS = Path(__file__).parent
+EXAMPLE_PACKS = TESTS / "fixtures" / "packs"
+PG_URL = os.environ.get("COACHBOT_TEST_DATABASE_URL")
+
+BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    if not PG_URL:
+        yield None
+        return
+    import asyncio
+
+    name = f"coachbot_test_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+    async def exec_(sql: str) -> None:
+        async with admin.connect() as conn:
+            await conn.execute(text(sql))
+
+    asyncio.run(exec_(f'CREATE DATABASE "{name}"'))
+    base, _, _ = PG_URL.rpartition("/")
+    yield f"{base}/{name}"
+    asyncio.run(exec_(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin.dispose())
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path,
+                   pg_database: str | None) -> AsyncIterator[Database]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'coachbot.sqlite3'}")
+        await db.migrate()
+        yield db
+        await db.dispose()
+        return
+    assert pg_database is not None
+    db = Database(pg_database)
+    await db.migrate()
+    yield db
+    async with db.engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "select tablename from pg_tables where schemaname = 'public' "
+            "and tablename <> 'alembic_version'"))).scalars().all()
+        if tables:
+            await conn.execute(text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    await db.dispose()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:",  # type: ignore[call-arg]
+                    packs_dir=EXAMPLE_PACKS, default_pack="example")
+
+
+@pytest.fixture(scope="session")
+def library() -> PackLibrary:
+    return PackLibrary.load([EXAMPLE_PACKS / "example"])
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def bot(database: Database, library: PackLibrary, settings: Settings,
+        clock: FixedClock) -> CoachBot:
+    return CoachBot(database, library, settings, clock=clock)
+
+
+@pytest.fixture
+def chat(bot: CoachBot) -> Chat:
+    return Chat(bot, user="sari")
