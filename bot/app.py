@@ -101,7 +101,8 @@ class CoachBot:
         return replies
 
     def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:
-        partner.chat_id = msg.chat_id
+        if not msg.is_group:
+            partner.chat_id = msg.chat_id
         if partner.blocked:  # they wrote to us, so they can be reached again
             partner.blocked = False
         admins = {a.strip() for a in self.settings.admin_ids}

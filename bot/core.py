@@ -34,6 +34,8 @@ class Inbound:
     # id of the bot message a button lives on, or the message a coach replied to
     message_ref: str | None = None
     reply_to_ref: str | None = None
+    # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
+    is_group: bool = False
 
     @classmethod
     def from_text(cls, channel: str, user_id: str, text: str, **kw: object) -> Inbound:
@@ -150,3 +152,27 @@ class OutboundChannel(Protocol):
     name: str
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult: ...
+
+
+def reply_to_dict(reply: Reply) -> dict[str, object]:
+    """Serialises a Reply for the outbox (JSON), so a stored row can be sent later."""
+    data: dict[str, object] = {"text": reply.text}
+    if reply.buttons:
+        data["buttons"] = [[{"label": b.label, "payload": b.payload} for b in row]
+                           for row in reply.buttons]
+    if reply.image:
+        data["image"] = reply.image
+    if reply.ref:
+        data["ref"] = reply.ref
+    return data
+
+
+def reply_from_dict(data: dict[str, object]) -> Reply:
+    raw_rows = data.get("buttons") or []
+    assert isinstance(raw_rows, list)
+    buttons = tuple(tuple(Button(str(b["label"]), str(b["payload"])) for b in row)
+                    for row in raw_rows)
+    image = data.get("image")
+    ref = data.get("ref")
+    return Reply(str(data.get("text", "")), buttons,
+                 image=str(image) if image else None, ref=str(ref) if ref else None)

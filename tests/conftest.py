@@ -34,17 +34,17 @@ def pg_database() -> Iterator[str | None]:
     import asyncio
 
     name = f"coachbot_test_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
     async def exec_(sql: str) -> None:
+        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:
             await conn.execute(text(sql))
+        await admin.dispose()
 
     asyncio.run(exec_(f'CREATE DATABASE "{name}"'))
     base, _, _ = PG_URL.rpartition("/")
     yield f"{base}/{name}"
     asyncio.run(exec_(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(admin.dispose())
 
 
 @pytest.fixture(params=BACKENDS)

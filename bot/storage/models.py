@@ -189,3 +189,5 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # the platform's id of the sent message, so a coach's reply to it can be traced back
+    message_ref: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -98,6 +98,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('message_ref', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_outbox_partner_id_partners'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_dedupe_key'))
@@ -105,6 +106,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_message_ref'), ['message_ref'], unique=False)
 
     op.create_table('quiz_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -163,6 +165,7 @@ def downgrade() -> None:
 
     op.drop_table('quiz_attempts')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_ref'))
         batch_op.drop_index(batch_op.f('ix_outbox_partner_id'))
         batch_op.drop_index('ix_outbox_due')
 

@@ -1,0 +1,1 @@
+"""Performance harness: each module measures against a baseline in the same run."""
