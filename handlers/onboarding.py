@@ -61,7 +61,8 @@ def clean_name(raw: str) -> str | None:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     if not name or len(name) > MAX_NAME or name.startswith("/"):
         return None
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+    # emoji alone are not a name; letters, digits and punctuation (even `*_[`) can be
+    if not any(unicodedata.category(ch)[0] in "LNP" for ch in name):
         return None
     return name
 
