@@ -99,6 +99,9 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+_UNREADABLE = object()  # already reported: no second "file is empty" for the same file
+
+
 def _read_yaml(path: Path, root: Path, errors: list[PackError]) -> Any:
     rel = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
     try:
@@ -110,12 +113,14 @@ def _read_yaml(path: Path, root: Path, errors: list[PackError]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
         errors.append(PackError(rel, where, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
-    return None
+    return _UNREADABLE
 
 
 def _validate(
     model: type[M], data: Any, rel: str, errors: list[PackError]
 ) -> M | None:
+    if data is _UNREADABLE:
+        return None
     if data is None:
         errors.append(PackError(rel, "", "file is empty"))
         return None
@@ -141,7 +146,8 @@ def load_ui_defaults(ui_dir: Path = UI_DIR) -> dict[str, Text]:
     errors: list[PackError] = []
     merged: dict[str, Text] = {}
     for path in sorted(ui_dir.glob("*.yaml")):
-        data = _read_yaml(path, ui_dir, errors) or {}
+        data = _read_yaml(path, ui_dir, errors)
+        data = data if isinstance(data, dict) else {}
         for key, raw in data.items():
             text = _validate(Text, raw, f"{path.name}", errors)
             if key in merged:
@@ -191,7 +197,8 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
     messages: dict[str, Text] = {}
     msg_path = root / "messages.yaml"
     if msg_path.exists():
-        raw = _read_yaml(msg_path, root, errors) or {}
+        raw = _read_yaml(msg_path, root, errors)
+        raw = {} if raw is _UNREADABLE or raw is None else raw
         defaults = ui_defaults if ui_defaults is not None else load_ui_defaults()
         if not isinstance(raw, dict):
             errors.append(PackError(rel(msg_path), "", "must map message keys to texts"))

@@ -28,7 +28,8 @@ async def test_text_where_a_button_is_expected_asks_again_kindly(chat: Chat) -> 
     assert any("student" in label for label in chat.labels)
 
 
-async def test_button_from_an_old_message_does_not_advance_twice(chat: Chat, bot: CoachBot) -> None:
+async def test_button_from_an_old_message_does_not_advance_twice(chat: Chat,
+                                                                 bot: CoachBot) -> None:
     await chat.onboard()
     await chat.press("Program basics")
     next_button = chat.button("Next")
@@ -109,7 +110,7 @@ async def test_emoji_and_other_scripts_are_fine(chat: Chat, bot: CoachBot) -> No
     await chat.send("Ingin 💰 untuk keluarga — هذا جيد")
     assert "Thank you for sharing" in chat.text
     async with bot.db.transaction() as s:
-        from bot.storage.repos import ProgressRepo, PartnerRepo
+        from bot.storage.repos import PartnerRepo, ProgressRepo
 
         p = await PartnerRepo(s).get("console", "sari")
         assert p is not None and p.timezone == "Asia/Jayapura"
