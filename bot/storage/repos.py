@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -25,6 +25,18 @@ from bot.storage.models import (
     QuizAttempt,
     StepResponse,
 )
+
+
+async def insert_once(session: AsyncSession, table: Any, **values: Any) -> bool:
+    """Inserts a row unless a unique key already has it; True when inserted.
+
+    ON CONFLICT DO NOTHING instead of a savepoint: one round trip, and the transaction
+    stays usable on PostgreSQL.
+    """
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    result = await session.execute(ins.values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -238,14 +250,9 @@ class QuizRepo:
     async def answer(self, attempt_id: int, question_id: str, option_id: str, correct: bool,
                      now: datetime) -> bool:
         """Records an answer once; a second answer to the same question is refused."""
-        try:
-            async with self.s.begin_nested():
-                await self.s.execute(insert(QuizAnswer).values(
-                    attempt_id=attempt_id, question_id=question_id, option_id=option_id,
-                    correct=correct, created_at=now))
-        except IntegrityError:
-            return False
-        return True
+        return await insert_once(self.s, QuizAnswer, attempt_id=attempt_id,
+                                 question_id=question_id, option_id=option_id,
+                                 correct=correct, created_at=now)
 
     async def finish(self, attempt_id: int, score: int, total: int, passed: bool,
                      now: datetime) -> None:
@@ -291,13 +298,8 @@ class UpdateRepo:
 
     async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
         """Records an update id; False when it was already processed."""
-        try:
-            async with self.s.begin_nested():
-                await self.s.execute(insert(ProcessedUpdate).values(
-                    channel=channel, update_id=update_id, created_at=now))
-        except IntegrityError:
-            return False
-        return True
+        return await insert_once(self.s, ProcessedUpdate, channel=channel,
+                                 update_id=update_id, created_at=now)
 
 
 class OutboxRepo:
@@ -310,15 +312,10 @@ class OutboxRepo:
                       payload: dict[str, Any], due_at: datetime, dedupe_key: str, now: datetime,
                       partner_id: int | None = None) -> bool:
         """Adds a row unless one with the same dedupe key exists; True when added."""
-        try:
-            async with self.s.begin_nested():
-                await self.s.execute(insert(OutboxMessage).values(
-                    partner_id=partner_id, channel=channel, chat_id=chat_id, kind=kind,
-                    payload=payload, due_at=due_at, status=OutboxStatus.PENDING.value,
-                    attempts=0, dedupe_key=dedupe_key, created_at=now))
-        except IntegrityError:
-            return False
-        return True
+        return await insert_once(self.s, OutboxMessage, partner_id=partner_id, channel=channel,
+                                 chat_id=chat_id, kind=kind, payload=payload, due_at=due_at,
+                                 status=OutboxStatus.PENDING.value, attempts=0,
+                                 dedupe_key=dedupe_key, created_at=now)
 
     async def count(self, status: OutboxStatus | None = None) -> int:
         q = select(func.count()).select_from(OutboxMessage)
