@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from handlers import assessment, common, menu, modules, onboarding, quiz
+from handlers import assessment, common, menu, modules, onboarding, privacy, quiz
 from handlers.router import Router
 
-FEATURES = (common, onboarding, assessment, menu, modules, quiz)
+FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy)
 
 
 @cache
