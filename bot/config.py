@@ -37,3 +37,17 @@ class Settings(BaseSettings):
 
     # sending
     send_rate: float = 30.0
+
+    # nudges and the outbox dispatcher (scheduler/)
+    quiet_hours: str = "21:00-08:00"  # partner's local time; "off" sends at any hour
+    nudges_per_day: int = 1  # per partner per local day; 0 means no limit
+    nudge_calendar_hour: int = 10  # local hour of the twin-date / payday tip, the day before
+    planner_interval: float = 300.0  # seconds between nudge planning passes
+    dispatch_interval: float = 1.0  # seconds between outbox dispatcher ticks
+    send_chat_interval: float = 1.0  # at most one message per chat per this many seconds
+    send_max_attempts: int = 5  # a row that failed this often is given up ('failed')
+    send_backoff: float = 30.0  # first retry delay after a failure; doubles each attempt
+    outbox_lease: float = 120.0  # a row 'sending' for this long (a crashed worker) is retried
+    digest_hour: int = 8  # coaches' daily digest, local time in digest_timezone
+    digest_timezone: str = "Asia/Jakarta"
+    digest_channel: str = "telegram"  # channel of coach_chat_id
