@@ -2,3 +2,4 @@
 
 from bot.storage import models  # noqa: F401
 from bot.storage import coach_models  # noqa: F401
+from bot.storage import faq_models  # noqa: F401

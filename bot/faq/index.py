@@ -1,0 +1,242 @@
+"""Retrieval over a pack's FAQ: BM25 over every phrasing, typo tolerance, calibrated bands."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from bot.faq import calibration
+from bot.faq.text import tokens
+from content.schema import FaqEntry
+
+K1 = 1.2
+B = 0.75
+# the entry as a whole (all phrasings) and its answer text add to the best phrasing's score
+ENTRY_WEIGHT = 0.5
+ANSWER_WEIGHT = 0.15
+FUZZ_CUTOFF = 80.0
+MIN_FUZZ_LEN = 4
+PREFIXES = ("di", "ke", "nge", "ng", "me", "ter", "ber", "se")
+FEATURES = ("query_coverage", "phrasing_coverage", "margin", "similarity", "length")
+
+
+class Band(enum.StrEnum):
+    ANSWER = "answer"
+    OFFER = "offer"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = calibration.ANSWER
+    offer: float = calibration.OFFER
+
+    def band(self, confidence: float) -> Band:
+        if confidence >= self.answer:
+            return Band.ANSWER
+        if confidence >= self.offer:
+            return Band.OFFER
+        return Band.NONE
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The engine's verdict on one question: ranked entries, a confidence and its band."""
+
+    band: Band
+    confidence: float
+    hits: tuple[Hit, ...] = ()
+    tokens: tuple[str, ...] = ()
+    features: tuple[float, ...] = ()
+
+    @property
+    def best(self) -> str | None:
+        """The top entry, or None when the engine does not know."""
+        return self.hits[0].entry_id if self.hits and self.band is not Band.NONE else None
+
+    @property
+    def top(self) -> str | None:
+        return self.hits[0].entry_id if self.hits else None
+
+
+@dataclass
+class _Bm25:
+    """BM25 statistics over one set of documents (token lists)."""
+
+    docs: list[Counter[str]]
+    df: Counter[str] = field(default_factory=Counter)
+    postings: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    lengths: list[int] = field(default_factory=list)
+    avg_len: float = 1.0
+
+    def __post_init__(self) -> None:
+        post: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(self.docs):
+            self.lengths.append(sum(doc.values()))
+            for term, tf in doc.items():
+                post[term].append((i, tf))
+                self.df[term] += 1
+        self.postings = dict(post)
+        self.avg_len = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in self.df.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def scores(self, query: dict[str, float]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term, weight in query.items():
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for doc, tf in self.postings[term]:
+                norm = K1 * (1 - B + B * self.lengths[doc] / self.avg_len)
+                out[doc] += weight * idf * tf * (K1 + 1) / (tf + norm)
+        return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def confidence_of(features: Sequence[float]) -> float:
+    """The calibrated probability that the top entry is the right answer."""
+    z = calibration.BIAS
+    for x, mean, std, w in zip(features, calibration.FEATURE_MEAN, calibration.FEATURE_STD,
+                               calibration.WEIGHTS, strict=True):
+        z += w * (x - mean) / (std or 1.0)
+    return _sigmoid(z)
+
+
+class FaqIndex:
+    """One pack's FAQ, indexed once; `search` answers a question in a few milliseconds."""
+
+    def __init__(self, entries: Sequence[FaqEntry], thresholds: Thresholds | None = None):
+        self.entries = list(entries)
+        self.by_id = {e.id: e for e in self.entries}
+        self.thresholds = thresholds or Thresholds()
+        phrase_docs: list[Counter[str]] = []
+        self.phrase_entry: list[int] = []
+        self.phrase_text: list[str] = []
+        entry_docs: list[Counter[str]] = []
+        answer_docs: list[Counter[str]] = []
+        for i, entry in enumerate(self.entries):
+            union: Counter[str] = Counter()
+            for lang in sorted(entry.questions):
+                for phrasing in entry.questions[lang]:
+                    toks = tokens(phrasing)
+                    phrase_docs.append(Counter(toks))
+                    self.phrase_entry.append(i)
+                    self.phrase_text.append(" ".join(toks))
+                    union.update(set(toks))
+            entry_docs.append(union)
+            answer_docs.append(Counter(tokens(entry.answer.id) + tokens(entry.answer.en)))
+        self.phrases = _Bm25(phrase_docs)
+        self.entry_bm25 = _Bm25(entry_docs)
+        self.answers = _Bm25(answer_docs)
+        self.vocab = sorted(set(self.phrases.df) | set(self.answers.df))
+        self._vocab_set = set(self.vocab)
+        self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def answer(self, entry_id: str, lang: str) -> str:
+        return self.by_id[entry_id].answer.get(lang)
+
+    def label(self, entry_id: str, lang: str) -> str:
+        """A short name for an entry: its first phrasing in the language."""
+        entry = self.by_id[entry_id]
+        return (entry.questions.get(lang) or entry.questions["id"])[0]
+
+    def _resolve(self, token: str) -> tuple[tuple[str, float], ...]:
+        """Maps a query token to index terms: itself, a loanword without its prefix, or the
+        closest spelling (typos) with a weight below one."""
+        if token in self._vocab_set:
+            return ((token, 1.0),)
+        cached = self._resolved.get(token)
+        if cached is not None:
+            return cached
+        found: tuple[tuple[str, float], ...] = ()
+        for prefix in PREFIXES:
+            rest = token[len(prefix):]
+            if token.startswith(prefix) and len(rest) >= 3 and rest in self._vocab_set:
+                found = ((rest, 1.0),)
+                break
+        if not found and len(token) >= MIN_FUZZ_LEN and not token.isdigit():
+            best = process.extractOne(token, self.vocab, scorer=fuzz.ratio,
+                                      score_cutoff=FUZZ_CUTOFF)
+            if best is not None and abs(len(best[0]) - len(token)) <= 2:
+                found = ((best[0], best[1] / 100.0),)
+        if len(self._resolved) > 50_000:
+            self._resolved.clear()
+        self._resolved[token] = found
+        return found
+
+    def search(self, text: str, k: int = 3) -> Match:
+        """Ranks entries for a question and says how sure it is."""
+        toks = tokens(text)
+        if not toks or not self.entries:
+            return Match(Band.NONE, 0.0, (), tuple(toks))
+        query: dict[str, float] = {}
+        # every query word counts in the coverage, known or not: an unknown word is news
+        mass: list[tuple[float, tuple[tuple[str, float], ...]]] = []
+        for tok in dict.fromkeys(toks):
+            resolved = self._resolve(tok)
+            for term, w in resolved:
+                query[term] = max(query.get(term, 0.0), w)
+            idf = max((self.phrases.idf.get(t, self.phrases.max_idf) for t, _ in resolved),
+                      default=self.phrases.max_idf)
+            mass.append((idf, resolved))
+        phrase_scores = self.phrases.scores(query)
+        best_phrase: dict[int, tuple[float, int]] = {}
+        for doc, score in phrase_scores.items():
+            entry = self.phrase_entry[doc]
+            if entry not in best_phrase or score > best_phrase[entry][0]:
+                best_phrase[entry] = (score, doc)
+        entry_scores = self.entry_bm25.scores(query)
+        answer_scores = self.answers.scores(query)
+        totals: dict[int, float] = {}
+        for entry in set(best_phrase) | set(entry_scores) | set(answer_scores):
+            totals[entry] = (best_phrase.get(entry, (0.0, -1))[0]
+                             + ENTRY_WEIGHT * entry_scores.get(entry, 0.0)
+                             + ANSWER_WEIGHT * answer_scores.get(entry, 0.0))
+        if not totals:
+            return Match(Band.NONE, 0.0, (), tuple(toks), (0.0, 0.0, 0.0, 0.0,
+                                                           min(len(toks), 5) / 5))
+        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max(k, 2)]
+        top, s1 = ranked[0]
+        s2 = ranked[1][1] if len(ranked) > 1 else 0.0
+        features = self._features(top, best_phrase.get(top, (0.0, -1))[1], mass, toks,
+                                  s1, s2)
+        conf = confidence_of(features)
+        hits = tuple(Hit(self.entries[i].id, round(s, 4)) for i, s in ranked[:k])
+        return Match(self.thresholds.band(conf), conf, hits, tuple(toks), features)
+
+    def _features(self, entry: int, phrase: int,
+                  mass: list[tuple[float, tuple[tuple[str, float], ...]]],
+                  toks: list[str], s1: float, s2: float) -> tuple[float, ...]:
+        union = self.entry_bm25.docs[entry]
+        total = sum(idf for idf, _ in mass) or 1.0
+        covered = sum(idf * max((w for t, w in resolved if t in union), default=0.0)
+                      for idf, resolved in mass)
+        query_terms = {t for _, resolved in mass for t, _ in resolved}
+        phrase_cov = 0.0
+        similarity = 0.0
+        if phrase >= 0:
+            doc = self.phrases.docs[phrase]
+            p_total = sum(self.phrases.idf[t] for t in doc) or 1.0
+            phrase_cov = sum(self.phrases.idf[t] for t in doc if t in query_terms) / p_total
+            similarity = fuzz.token_set_ratio(" ".join(toks), self.phrase_text[phrase]) / 100
+        margin = (s1 - s2) / s1 if s1 > 0 else 0.0
+        return (covered / total, phrase_cov, margin, similarity, min(len(toks), 5) / 5)
