@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     # coaches and roles
     admin_ids: list[str] = Field(default_factory=list)
     coach_chat_id: str | None = None
+    # FAQ and coach hand-off (issue 5); None thresholds use the values calibrated on the
+    # development set (bot/faq/calibration.py)
+    faq_answer_threshold: float | None = None
+    faq_offer_threshold: float | None = None
+    coach_hours: str = "09:00-17:00"  # when coaches answer, in coach_timezone
+    coach_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])  # ISO, 1 = Monday
+    coach_timezone: str = "Asia/Jakarta"
+    coach_language: str = "id"  # of ticket messages in the coaches' chat
+    ticket_reannounce_minutes: float = 120.0  # an unanswered ticket is announced again…
+    ticket_reannounce_times: int = 3  # …this many times at most
 
     # sending
     send_rate: float = 30.0

@@ -13,6 +13,7 @@ from content.loader import Pack, PackLibrary
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.faq import FaqEngines
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Services:
     """Long-lived helpers built once at start-up and shared by every message."""
 
     extra: dict[str, Any] = field(default_factory=dict)
+    # one FAQ index per pack (bot.faq), built in bot.runtime.build_app
+    faq: FaqEngines | None = None
 
 
 @dataclass
