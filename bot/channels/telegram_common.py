@@ -1,0 +1,406 @@
+"""What both Telegram adapters share, with no messaging library in it.
+
+Rendering our Markdown subset to Telegram HTML, splitting long texts, keyboard layout, the
+library-neutral view of an update, and `TelegramChannel`: the translation between the core
+(`Inbound` / `Reply`) and a driver (aiogram or python-telegram-bot) that makes the API calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core import Inbound, Reply, SendResult, SendStatus
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+MAX_MESSAGE = 4096  # characters after entity parsing
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+MAX_ROW = 8  # buttons Telegram shows side by side
+ALLOWED_UPDATES = ("message", "callback_query")
+
+_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
+_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
+
+# Said by the adapter itself in groups other than the coaches' chat (no partner exists there).
+GROUP_POINTER = {
+    "id": "Halo! Aku coach digital dan ngobrolnya lewat chat pribadi ya 🙂 "
+          "Ketuk tombol di bawah untuk mulai.",
+    "en": "Hi! I'm a digital coach and I chat in private 🙂 Tap the button below to start.",
+}
+GROUP_POINTER_BUTTON = {"id": "Buka chat pribadi", "en": "Open a private chat"}
+
+
+# --- text ------------------------------------------------------------------------------------
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _italic_html(segment: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _ITALIC.finditer(segment):
+        out.append(html.escape(segment[pos:m.start()], quote=False))
+        out.append(f"<i>{html.escape(m.group(1), quote=False)}</i>")
+        pos = m.end()
+    out.append(html.escape(segment[pos:], quote=False))
+    return "".join(out)
+
+
+def to_html(markdown: str) -> str:
+    """Renders our Markdown subset (`*bold*`, `_italic_`) as Telegram HTML.
+
+    Everything else is escaped, so any user text (a name like `*_[`\\``) is shown as typed.
+    Italics are looked for inside and between bold spans separately, so tags always nest.
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _BOLD.finditer(markdown):
+        out.append(_italic_html(markdown[pos:m.start()]))
+        out.append(f"<b>{_italic_html(m.group(1))}</b>")
+        pos = m.end()
+    out.append(_italic_html(markdown[pos:]))
+    return "".join(out)
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """Cuts `text` at the last paragraph, line or word break that fits; else hard."""
+    # find the longest prefix within `limit` UTF-16 units
+    n = min(len(text), limit)
+    while n > 0 and utf16_len(text[:n]) > limit:
+        n -= 1
+    head = text[:n]
+    for sep in ("\n\n", "\n", " "):
+        i = head.rfind(sep)
+        if i > 0:
+            return text[:i], text[i + len(sep):]
+    if n == 0:  # a limit below one character: take one anyway
+        n = 1
+    return text[:n], text[n:]
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Splits a long text into parts within `limit`, on paragraph boundaries where possible.
+
+    Measured on the Markdown source, which is never shorter than what Telegram counts.
+    """
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_len(rest) > limit:
+        head, rest = _cut(rest, limit)
+        head, rest = head.strip(), rest.strip()
+        if head:
+            parts.append(head)
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+# --- keyboards -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class KeyButton:
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+
+Keyboard = list[list[KeyButton]]
+
+
+def keyboard(reply: Reply) -> Keyboard | None:
+    """The reply's button rows as an inline keyboard; rows wider than Telegram shows wrap."""
+    rows: Keyboard = []
+    for row in reply.buttons:
+        buttons = [KeyButton(b.label, data=b.payload) for b in row]
+        for i in range(0, len(buttons), MAX_ROW):
+            rows.append(buttons[i:i + MAX_ROW])
+    return rows or None
+
+
+# --- updates ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TgUpdate:
+    """The parts of a Telegram update the bot uses, read out by a driver."""
+
+    update_id: int
+    chat_id: int | None = None
+    chat_type: str | None = None  # private, group, supergroup, channel
+    user_id: int | None = None
+    user_is_bot: bool = False
+    display_name: str | None = None
+    language: str | None = None
+    text: str | None = None  # message text or caption; None for other content
+    message_id: int | None = None
+    reply_to_message_id: int | None = None
+    callback_id: str | None = None
+    callback_data: str | None = None
+
+    @property
+    def chat_key(self) -> str:
+        """Updates with the same key must be handled in order."""
+        return f"{self.chat_id}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPointer:
+    """A command in a group that is not the coaches' chat: point to a private chat."""
+
+    chat_id: str
+    language: str
+
+
+def _command_target(text: str) -> tuple[bool, str | None]:
+    """Whether text is a /command, and the bot it names (`/start@some_bot`)."""
+    if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        return False, None
+    head = text[1:].split(maxsplit=1)[0] if text[1:].strip() else ""
+    _, at, target = head.partition("@")
+    return True, (target if at else None)
+
+
+def route(tg: TgUpdate, bot_username: str,
+          coach_chat_id: str | None) -> Inbound | GroupPointer | None:
+    """Decides what an update means to the core: an Inbound, a group pointer, or nothing."""
+    if tg.user_id is None or tg.chat_id is None or tg.user_is_bot:
+        return None
+    if tg.chat_type not in ("private", "group", "supergroup"):
+        return None
+    is_group = tg.chat_type != "private"
+    coach_chat = coach_chat_id is not None and str(tg.chat_id) == str(coach_chat_id).strip()
+    text = tg.text
+    is_command, target = _command_target(text or "")
+    addressed = target is None or target.lower() == bot_username.lower()
+    if is_group and not coach_chat:
+        if tg.callback_id is None and is_command and addressed:
+            return GroupPointer(str(tg.chat_id), _lang(tg.language))
+        return None
+    if is_command and not addressed:
+        return None  # a command for another bot in the coaches' chat
+    if coach_chat and tg.callback_id is None and text is None:
+        return None  # stickers and photos between coaches are not for the bot
+    common: dict[str, object] = {
+        "chat_id": str(tg.chat_id), "update_id": str(tg.update_id),
+        "language_hint": tg.language, "display_name": tg.display_name,
+        "message_ref": str(tg.message_id) if tg.message_id is not None else None,
+        "is_group": is_group,
+    }
+    if tg.callback_id is not None:
+        return Inbound.button(CHANNEL, str(tg.user_id), tg.callback_data or "", **common)
+    reply_to = str(tg.reply_to_message_id) if tg.reply_to_message_id is not None else None
+    # non-text content arrives as empty text: the core answers it kindly
+    return Inbound.from_text(CHANNEL, str(tg.user_id), text or "", reply_to_ref=reply_to,
+                             **common)
+
+
+def _lang(code: str | None) -> str:
+    return "en" if (code or "").lower().startswith("en") else "id"
+
+
+# --- errors a driver raises outside of sending -----------------------------------------------
+
+class TelegramUnavailable(Exception):
+    """The Bot API could not be reached or answered with a server error; try again later."""
+
+
+class TokenRejected(Exception):
+    """The Bot API refused the token (401/404)."""
+
+
+class PollingConflict(Exception):
+    """Another getUpdates or an active webhook (409)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BotInfo:
+    id: int
+    username: str
+
+
+class Driver(Protocol):
+    """The Bot API calls a Telegram adapter makes, through one client library."""
+
+    name: str
+    api_base: str
+
+    async def get_me(self) -> BotInfo: ...
+
+    async def get_updates(self, offset: int | None, wait: int,
+                          limit: int) -> list[TgUpdate]: ...
+
+    def parse(self, data: dict[str, object]) -> TgUpdate: ...
+
+    async def send_message(self, chat_id: str, html_text: str,
+                           markup: Keyboard | None) -> SendResult: ...
+
+    async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
+                         markup: Keyboard | None) -> SendResult: ...
+
+    async def edit_message(self, chat_id: str, message_id: str, html_text: str,
+                           markup: Keyboard | None) -> SendResult: ...
+
+    async def edit_markup(self, chat_id: str, message_id: str,
+                          markup: Keyboard | None) -> SendResult: ...
+
+    async def answer_callback(self, callback_id: str) -> SendResult: ...
+
+    async def set_webhook(self, url: str, secret: str) -> None: ...
+
+    async def delete_webhook(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def blocked_or_failed(status: int | None, description: str) -> SendResult:
+    """Maps a non-429 API error: 403 means the partner cannot be reached."""
+    if status == 403:
+        return SendResult.blocked(description)
+    return SendResult.failed(description)
+
+
+# --- the adapter -----------------------------------------------------------------------------
+
+Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+# hands replies that could not be sent now to the outbox: (chat_id, replies, retry_after, key)
+Defer = Callable[[str, list[Reply], float, str], Awaitable[None]]
+
+
+class TelegramChannel:
+    """Translates between the core and Telegram; the driver makes the calls."""
+
+    name = CHANNEL
+
+    def __init__(self, driver: Driver, *, coach_chat_id: str | None = None,
+                 inline_retry_max: float = 2.0, defer: Defer | None = None):
+        self.driver = driver
+        self.coach_chat_id = coach_chat_id
+        self.inline_retry_max = inline_retry_max
+        self.defer = defer
+        self.me: BotInfo | None = None
+
+    async def start(self) -> BotInfo:
+        self.me = await self.driver.get_me()
+        return self.me
+
+    # OutboundChannel
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """Sends one reply (split when long); the ref is the last message's id."""
+        parts = split_text(reply.text)
+        markup = keyboard(reply)
+        result = SendResult.ok()
+        if reply.image:
+            caption = parts[0] if len(parts) == 1 and utf16_len(parts[0]) <= MAX_CAPTION else None
+            result = await self.driver.send_photo(
+                chat_id, reply.image, to_html(caption) if caption else None,
+                markup if caption is not None else None)
+            if result.status is not SendStatus.OK or caption is not None:
+                return result
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            result = await self.driver.send_message(chat_id, to_html(part),
+                                                    markup if last else None)
+            if result.status is not SendStatus.OK:
+                return result
+        return result
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
+        """Replaces a message's text and buttons; long texts or images are sent anew."""
+        if reply.image or utf16_len(reply.text.strip()) > MAX_MESSAGE:
+            return await self.send(chat_id, reply)
+        result = await self.driver.edit_message(chat_id, message_id, to_html(reply.text),
+                                                keyboard(reply))
+        if result.status is SendStatus.FAILED:
+            log.info("edit of %s/%s failed (%s); sending instead", chat_id, message_id,
+                     result.reason)
+            return await self.send(chat_id, reply)
+        return result
+
+    async def process(self, tg: TgUpdate, handle: Handle) -> None:
+        """Handles one update end to end: answer the button, run the core, send replies."""
+        assert self.me is not None, "start() first"
+        answered: asyncio.Task[SendResult] | None = None
+        if tg.callback_id is not None:
+            # stops the button's spinner while the core works
+            answered = asyncio.create_task(self.driver.answer_callback(tg.callback_id))
+        try:
+            decision = route(tg, self.me.username, self.coach_chat_id)
+            if isinstance(decision, GroupPointer):
+                await self._point_to_private(decision)
+            elif isinstance(decision, Inbound):
+                replies = await handle(decision)
+                await self._deliver(decision, replies)
+        finally:
+            if answered is not None:
+                res = await answered
+                if res.status is not SendStatus.OK:
+                    log.warning("answerCallbackQuery for update %s: %s", tg.update_id,
+                                res.reason or res.status)
+
+    async def _point_to_private(self, pointer: GroupPointer) -> None:
+        assert self.me is not None
+        link = f"https://t.me/{self.me.username}"
+        markup = [[KeyButton(GROUP_POINTER_BUTTON[pointer.language], url=link)]]
+        res = await self.driver.send_message(pointer.chat_id,
+                                             html.escape(GROUP_POINTER[pointer.language]),
+                                             markup)
+        if res.status is not SendStatus.OK:
+            log.warning("group pointer to %s: %s", pointer.chat_id, res.reason or res.status)
+
+    async def _deliver(self, msg: Inbound, replies: Sequence[Reply]) -> None:
+        edited = False
+        pending = list(replies)
+        while pending:
+            reply = pending.pop(0)
+            chat_id = self._target(msg, reply)
+            if chat_id is None:
+                continue
+            for attempt in range(3):
+                if reply.edit and msg.message_ref and chat_id == msg.chat_id and not edited:
+                    result = await self.edit(chat_id, msg.message_ref, reply)
+                    edited = result.status is SendStatus.OK
+                else:
+                    result = await self.send(chat_id, reply)
+                if result.status is not SendStatus.RETRY_AFTER:
+                    break
+                if result.retry_after > self.inline_retry_max or attempt == 2:
+                    await self._defer(chat_id, [reply, *pending], result.retry_after, msg)
+                    pending = []
+                    break
+                await asyncio.sleep(result.retry_after)
+            if result.status is SendStatus.BLOCKED:
+                log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
+                pending = [r for r in pending if self._target(msg, r) != chat_id]
+            elif result.status is SendStatus.FAILED:
+                log.error("reply to %s failed: %s", chat_id, result.reason,
+                          extra={"update_id": msg.update_id})
+        if msg.payload is not None and msg.message_ref and replies and not edited:
+            # the pressed message's buttons are spent: remove them so they cannot go stale
+            res = await self.driver.edit_markup(msg.chat_id, msg.message_ref, None)
+            if res.status is not SendStatus.OK:
+                log.debug("keyboard of %s/%s kept: %s", msg.chat_id, msg.message_ref,
+                          res.reason)
+
+    def _target(self, msg: Inbound, reply: Reply) -> str | None:
+        if reply.to_channel not in (None, CHANNEL):
+            log.warning("reply for channel %s dropped: out-of-band messages go through the "
+                        "outbox", reply.to_channel)
+            return None
+        return reply.to_chat or msg.chat_id
+
+    async def _defer(self, chat_id: str, replies: list[Reply], retry_after: float,
+                     msg: Inbound) -> None:
+        if self.defer is None:
+            log.error("%d replies to %s lost to flood control (retry after %.0fs)",
+                      len(replies), chat_id, retry_after)
+            return
+        await self.defer(chat_id, replies, retry_after, f"tg:{msg.update_id}:{chat_id}")

@@ -1,0 +1,276 @@
+"""Serves partners on Telegram: long polling or a webhook, with either driver.
+
+Nothing acknowledged to Telegram is lost: polling confirms an offset (the next getUpdates)
+only after the whole batch is processed, and the webhook answers 200 only after the update is
+processed. A crash in between means redelivery, which the update-id dedupe in CoachBot absorbs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+import secrets
+import signal
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.app import CoachBot, KeyedLocks
+from bot.channels.telegram_common import (
+    CHANNEL,
+    Driver,
+    Handle,
+    PollingConflict,
+    TelegramChannel,
+    TelegramUnavailable,
+    TgUpdate,
+    TokenRejected,
+)
+from bot.config import Settings
+from bot.core import Reply, reply_to_dict
+from bot.storage.repos import Repos
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_OK = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DRIVERS = ("aiogram", "ptb")
+
+
+def make_driver(settings: Settings) -> Driver:
+    """The driver named by COACHBOT_TELEGRAM_DRIVER; libraries are imported only when chosen."""
+    if not settings.telegram_token:
+        raise ValueError("COACHBOT_TELEGRAM_TOKEN is not set")
+    name = settings.telegram_driver.strip().lower()
+    if name == "aiogram":
+        from bot.channels.telegram_aiogram import AiogramDriver
+
+        return AiogramDriver(settings.telegram_token, settings.telegram_api_base)
+    if name == "ptb":
+        from bot.channels.telegram_ptb import PtbDriver
+
+        return PtbDriver(settings.telegram_token, settings.telegram_api_base)
+    raise ValueError(f"COACHBOT_TELEGRAM_DRIVER must be one of {', '.join(DRIVERS)}, "
+                     f"not {settings.telegram_driver!r}")
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"COACHBOT_WEBHOOK_LISTEN must be host:port, not {value!r}")
+    return host, int(port)
+
+
+class TelegramRunner:
+    """One bot on Telegram: the channel adapter plus the loop that feeds it updates."""
+
+    def __init__(self, app: CoachBot, settings: Settings, driver: Driver, *,
+                 handle: Handle | None = None):
+        self.app = app
+        self.settings = settings
+        self.driver = driver
+        self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
+                                       inline_retry_max=settings.telegram_inline_retry_max,
+                                       defer=self._defer)
+        self.handle: Handle = handle or app.handle
+        self.mode = "webhook" if settings.webhook_url else "polling"
+        self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        if not _SECRET_OK.match(self.secret):
+            raise ValueError("COACHBOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -, "
+                             "1 to 256 characters")
+        self.webhook_port: int | None = None
+        self.ready = asyncio.Event()
+        self._chats = KeyedLocks()
+
+    async def start(self) -> None:
+        """Checks the token (getMe) and says what is about to run."""
+        me = await self.channel.start()
+        log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
+                 self.driver.name, self.mode, self.driver.api_base)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Serves until `stop` is set; call start() first."""
+        if self.mode == "webhook":
+            await self._serve_webhook(stop)
+        else:
+            await self._poll(stop)
+
+    # --- processing ------------------------------------------------------------------------
+
+    async def process(self, tg: TgUpdate) -> None:
+        """Handles one update; updates of one chat are handled (and answered) in order."""
+        async with self._chats.hold(tg.chat_key):
+            try:
+                await self.channel.process(tg, self.handle)
+            except Exception:  # a bug must not stop the loop nor the other partners
+                log.exception("update %s failed", tg.update_id,
+                              extra={"update_id": tg.update_id})
+
+    async def process_batch(self, updates: list[TgUpdate]) -> None:
+        """Handles a batch: chats concurrently, each chat's updates in order."""
+        by_chat: dict[str, list[TgUpdate]] = {}
+        for u in updates:
+            by_chat.setdefault(u.chat_key, []).append(u)
+
+        async def one_chat(chat_updates: list[TgUpdate]) -> None:
+            for u in chat_updates:
+                await self.process(u)
+
+        await asyncio.gather(*(one_chat(us) for us in by_chat.values()))
+
+    async def _defer(self, chat_id: str, replies: list[Reply], retry_after: float,
+                     key: str) -> None:
+        """Puts replies Telegram would not take now into the outbox, due after retry_after."""
+        now = self.app.clock.now()
+        due = now + timedelta(seconds=max(retry_after, 1.0))
+        async with self.app.db.transaction() as session:
+            repos = Repos(session)
+            partner = await repos.partners.get(CHANNEL, chat_id)
+            for i, reply in enumerate(replies):
+                await repos.outbox.enqueue(
+                    channel=CHANNEL, chat_id=chat_id, kind="reply", payload=reply_to_dict(reply),
+                    due_at=due, dedupe_key=f"{key}:{i}", now=now,
+                    partner_id=partner.id if partner else None)
+        log.warning("flood control on chat %s: %d replies go out via the outbox in %.0fs",
+                    chat_id, len(replies), retry_after)
+
+    # --- long polling ----------------------------------------------------------------------
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        await self.driver.delete_webhook()
+        self.ready.set()
+        offset: int | None = None
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                updates = await _unless_stopped(
+                    self.driver.get_updates(offset, self.settings.telegram_poll_timeout, 100),
+                    stop)
+            except TokenRejected as exc:
+                raise ValueError(f"Telegram rejected the bot token while polling: {exc}") from None
+            except (TelegramUnavailable, PollingConflict) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+                await _wait(stop, backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if updates is None:
+                break
+            backoff = 0.5
+            if updates:
+                await self.process_batch(updates)
+                top = max(u.update_id for u in updates) + 1
+                offset = top if offset is None else max(offset, top)
+        if offset is not None:
+            # confirms the last batch, so a restart does not fetch it again
+            with contextlib.suppress(Exception):
+                await self.driver.get_updates(offset, 0, 1)
+
+    # --- webhook ---------------------------------------------------------------------------
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(),
+                                   self.secret.encode()):
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=401, text="unauthorized")
+        try:
+            data = await request.json()
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            return web.Response(status=400, text="bad update")
+        try:
+            tg = self.driver.parse(data)
+        except Exception:  # a shape this library version cannot read: retrying won't help
+            log.exception("unreadable update %s", data.get("update_id"))
+            return web.Response(text="")
+        await self.process(tg)
+        return web.Response(text="")
+
+    async def _serve_webhook(self, stop: asyncio.Event) -> None:
+        assert self.settings.webhook_url
+        host, port = _listen(self.settings.webhook_listen)
+        path = urlsplit(self.settings.webhook_url).path or "/"
+        web_app = web.Application()
+        web_app.router.add_post(path, self._on_webhook)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            self.webhook_port = int(runner.addresses[0][1])
+            # `{port}` lets a test (or a local tunnel) use the port picked at bind time
+            url = self.settings.webhook_url.replace("{port}", str(self.webhook_port))
+            await self.driver.set_webhook(url, self.secret)
+            log.info("webhook listening on %s:%s%s", host, self.webhook_port, path)
+            self.ready.set()
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """Awaits `call`, or cancels it and returns None once `stop` is set."""
+    task = asyncio.ensure_future(call)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
+async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """`coachbot run` with a token: serve on Telegram until SIGINT/SIGTERM.
+
+    A wrong token or an unreachable API ends with one clear ValueError (the CLI prints it
+    and exits non-zero) instead of a retry loop.
+    """
+    from bot.runtime import background_services, build_app
+
+    # httpx logs every request URL at INFO, and the URL holds the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    driver = make_driver(settings)
+    stop = stop or asyncio.Event()
+    try:
+        try:
+            me = await driver.get_me()
+        except TokenRejected as exc:
+            raise ValueError(f"Telegram rejected the bot token (COACHBOT_TELEGRAM_TOKEN) at "
+                             f"{driver.api_base}: {exc}") from None
+        except TelegramUnavailable as exc:
+            raise ValueError(f"cannot reach the Telegram Bot API at {driver.api_base}: "
+                             f"{exc}") from None
+        app = await build_app(settings)
+        try:
+            runner = TelegramRunner(app, settings, driver)
+            runner.channel.me = me
+            log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
+                     driver.name, runner.mode, driver.api_base)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, stop.set)
+            async with background_services(app, {CHANNEL: runner.channel}):
+                await runner.serve(stop)
+        finally:
+            await app.db.dispose()
+    finally:
+        await driver.close()
+
