@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1:8080"
     webhook_secret: str | None = None
+    # long-polling wait per getUpdates call, in seconds
+    telegram_poll_timeout: int = 25
+    # a reply hit by flood control waits up to this long; longer waits go to the outbox
+    telegram_inline_retry_max: float = 2.0
 
     # coaches and roles
     admin_ids: list[str] = Field(default_factory=list)
