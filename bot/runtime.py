@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.core import Clock, OutboundChannel
 from bot.storage.db import Database
 from content.loader import PackLibrary, discover_packs
+from handlers.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     db = db or await open_database(settings)
     log.info("packs loaded: %s; database: %s", ", ".join(library.packs),
              db.engine.url.render_as_string(hide_password=True))
-    return CoachBot(db, library, settings, clock=clock)
+    from bot.faq import FaqEngines
+
+    faq = FaqEngines.build(library, settings)  # one FAQ index per pack, built at start-up
+    return CoachBot(db, library, settings, clock=clock, services=Services(faq=faq))
 
 
 @asynccontextmanager
@@ -53,4 +57,17 @@ async def background_services(app: CoachBot,
 
     Every runner (console, Telegram, WhatsApp) wraps its serving loop in this.
     """
-    yield
+    if not app.settings.scheduler_enabled:
+        yield
+        return
+    from scheduler.service import SchedulerService
+
+    # a console process is one user's terminal: it only delivers that user's messages
+    only = {name: str(getattr(ch, "user", "")) for name, ch in channels.items()
+            if name == "console" and getattr(ch, "user", None)}
+    service = SchedulerService.for_app(app, channels, only_chats=only)
+    await service.start()
+    try:
+        yield
+    finally:
+        await service.stop()

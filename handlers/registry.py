@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from handlers import assessment, common, menu, modules, onboarding, privacy, quiz
+import handlers.optout as optout
+from handlers import assessment, common, faq, menu, modules, onboarding, privacy, quiz, tickets
 from handlers.router import Router
 
-FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy)
+FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy, faq, tickets, optout)
 
 
 @cache

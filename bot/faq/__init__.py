@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -12,9 +13,13 @@ from bot.faq.index import Band, FaqIndex, Hit, Match, Thresholds
 from content.loader import Pack, PackLibrary
 from content.schema import Faq, FaqEntry
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
-__all__ = ["Band", "FaqEngines", "FaqIndex", "Hit", "Match", "Thresholds", "load_faq_file"]
+__all__ = ["Band", "FaqEngines", "FaqIndex", "Hit", "Match", "Thresholds", "load_faq_file",
+           "thresholds_for"]
 
 
 def load_faq_file(path: Path) -> list[FaqEntry]:
@@ -24,16 +29,26 @@ def load_faq_file(path: Path) -> list[FaqEntry]:
     return list(Faq.model_validate(data).entries)
 
 
+def thresholds_for(settings: Settings | None) -> Thresholds:
+    """The calibrated bands, unless the deployment overrides them in its settings."""
+    base = Thresholds()
+    if settings is None:
+        return base
+    answer, offer = settings.faq_answer_threshold, settings.faq_offer_threshold
+    return Thresholds(answer=base.answer if answer is None else answer,
+                      offer=base.offer if offer is None else offer)
+
+
 class FaqEngines:
     """One index per pack, built once at start-up and shared by every message."""
 
-    def __init__(self, thresholds: Thresholds | None = None):
-        self.thresholds = thresholds or Thresholds()
+    def __init__(self, settings: Settings | None = None):
+        self.thresholds = thresholds_for(settings)
         self._indexes: dict[str, FaqIndex] = {}
 
     @classmethod
-    def build(cls, library: PackLibrary, thresholds: Thresholds | None = None) -> FaqEngines:
-        engines = cls(thresholds)
+    def build(cls, library: PackLibrary, settings: Settings | None = None) -> FaqEngines:
+        engines = cls(settings)
         for pack in library.packs.values():
             engines.for_pack(pack)
         return engines

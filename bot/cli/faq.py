@@ -1,0 +1,133 @@
+"""`coachbot faq …`: ask the FAQ engine, evaluate it on a cases file, list FAQ gaps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+
+from bot.config import Settings
+from bot.faq import FaqIndex, load_faq_file, thresholds_for
+from bot.faq.evaluate import Case, load_cases, run, summarize
+from content.loader import PackInvalid, load_pack, load_ui_defaults
+
+app = typer.Typer(help="The FAQ engine: ask it, evaluate it, find what it cannot answer.",
+                  no_args_is_help=True)
+
+
+def _indexes(packs: list[Path] | None, faq: Path | None) -> dict[str, FaqIndex]:
+    """Pack id -> index; a stand-alone FAQ file is one index named after the file."""
+    settings = Settings()
+    thresholds = thresholds_for(settings)
+    if packs and faq:
+        typer.echo("give either --pack or --faq, not both", err=True)
+        raise typer.Exit(2)
+    try:
+        if faq:
+            return {faq.stem: FaqIndex(load_faq_file(faq), thresholds)}
+        dirs = list(packs) if packs else [Path(settings.packs_dir) / settings.default_pack]
+        ui = load_ui_defaults()
+        out: dict[str, FaqIndex] = {}
+        for d in dirs:
+            pack = load_pack(d, ui)
+            out[pack.id] = FaqIndex(pack.faq, thresholds)
+        return out
+    except PackInvalid as exc:
+        for err in exc.errors:
+            typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+    except (OSError, ValueError) as exc:
+        typer.echo(f"cannot read the FAQ: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("ask")
+def ask(question: str = typer.Argument(..., help="The question, in the partner's words."),
+        pack: Path = typer.Option(None, "--pack", help="A content-pack folder."),
+        faq: Path = typer.Option(None, "--faq", help="A stand-alone FAQ YAML file."),
+        lang: str = typer.Option("id", "--lang", help="The answer's language: id or en."),
+        ) -> None:
+    """Prints the matched entry id (or none), the confidence and the answer."""
+    index = next(iter(_indexes([pack] if pack else None, faq).values()))
+    match = index.search(question)
+    lang = "en" if lang == "en" else "id"
+    entry = match.top if match.band.value != "none" else None
+    typer.echo(entry or "none")
+    typer.echo(f"confidence={match.confidence:.3f} band={match.band.value}")
+    if entry:
+        if match.band.value == "offer":
+            typer.echo("offered: " + ", ".join(h.entry_id for h in match.hits))
+        typer.echo(index.answer(entry, lang))
+
+
+@app.command("eval")
+def evaluate(cases: Path = typer.Option(..., "--cases", help="The cases YAML file."),
+             pack: list[Path] = typer.Option(None, "--pack", help="Content-pack folder(s); a "
+                                             "case with `pack: <id>` goes to that pack."),
+             faq: Path = typer.Option(None, "--faq", help="A stand-alone FAQ YAML file."),
+             verbose: bool = typer.Option(False, "--verbose", help="Print every case."),
+             ) -> None:
+    """Prints per-case misses and one summary line (top1, oos_reject, latency)."""
+    if not pack and not faq:
+        typer.echo("give --pack DIR or --faq FILE", err=True)
+        raise typer.Exit(2)
+    indexes = _indexes(pack, faq)
+    only = next(iter(indexes.values())) if faq or len(indexes) == 1 else None
+    single_id = next(iter(indexes)) if len(indexes) == 1 else None
+
+    def index_for(case: Case) -> FaqIndex | None:
+        if faq or case.pack is None:
+            return only or next(iter(indexes.values()))
+        if single_id is not None and case.pack != single_id:
+            return None
+        return indexes.get(case.pack)
+
+    try:
+        loaded = load_cases(cases)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        typer.echo(f"cannot read the cases: {exc}", err=True)
+        raise typer.Exit(2) from None
+    results = run(loaded, index_for)
+    for r in results:
+        if verbose or not r.ok:
+            mark = "ok  " if r.ok else "MISS"
+            typer.echo(f"{mark} expect={r.case.expect or 'null'} got={r.match.top or 'none'} "
+                       f"band={r.match.band.value} conf={r.match.confidence:.3f} "
+                       f"[{r.case.lang}] {r.case.q}")
+    typer.echo(summarize(results).line())
+
+
+@app.command("gaps")
+def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
+         days: int = typer.Option(0, "--days", help="Only the last N days (0: all)."),
+         similarity: float = typer.Option(70.0, help="How alike (0-100) questions in one "
+                                          "group are."),
+         ) -> None:
+    """Lists unanswered and unhelpful questions, grouped by similarity."""
+    from bot.cli.common import run as run_async
+    from bot.faq.gaps import group_questions
+    from bot.faq.repos import FaqLogRepo
+    from bot.runtime import open_database
+
+    settings = Settings()
+
+    async def go() -> None:
+        db = await open_database(settings)
+        try:
+            since = datetime.now(UTC) - timedelta(days=days) if days > 0 else None
+            async with db.transaction() as session:
+                questions = await FaqLogRepo(session).gaps(pack, since)
+        finally:
+            await db.dispose()
+        groups = group_questions(questions, similarity)
+        if not groups:
+            typer.echo("no gaps: every logged question was answered and helped")
+            return
+        typer.echo(f"{len(questions)} questions in {len(groups)} groups")
+        for g in groups:
+            typer.echo(f"\n{g.count}× {g.example!r}  ({g.describe()})")
+            for other in g.others[:4]:
+                typer.echo(f"    · {other}")
+
+    run_async(go())
