@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     send_rate: float = 30.0
 
     # nudges and the outbox dispatcher (scheduler/)
+    scheduler_enabled: bool = True  # run the planner and dispatcher beside the chat
     quiet_hours: str = "21:00-08:00"  # partner's local time; "off" sends at any hour
     nudges_per_day: int = 1  # per partner per local day; 0 means no limit
     nudge_calendar_hour: int = 10  # local hour of the twin-date / payday tip, the day before

@@ -1,0 +1,387 @@
+"""The outbox dispatcher: claims due rows, sends them through the channels, records the result.
+
+    dispatcher = Dispatcher(db, {"telegram": tg}, clock, rate=30, chat_interval=1.0)
+    await dispatcher.tick()             # one claim-send-record round (what APScheduler runs)
+    await dispatcher.run_until_idle()   # ticks until nothing due is left (tests, CLI, benches)
+
+A tick, in three short transactions:
+
+1. *Recover*: rows left in 'sending' longer than `lease` seconds belong to a worker that died
+   mid-send; they go back to 'pending' (or 'failed' once out of attempts). This is why a
+   `kill -9` loses nothing; only those in-flight rows can be sent twice.
+2. *Claim*: due 'pending' rows, oldest first, become 'sending' (attempts + 1) in one
+   UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) on PostgreSQL, so several workers
+   never take the same row; on SQLite the single-writer UPDATE is atomic by itself. In the same
+   transaction, rows whose partner blocked the bot or opted out (for `OPT_OUT_KINDS`) and rows
+   the validators reject (a nudge whose reason is gone) are cancelled, and rows for a chat that
+   already had its message this interval are handed back untouched.
+3. *Send* outside any transaction, under a global aiolimiter rate (COACHBOT_SEND_RATE) and one
+   message per chat per `chat_interval`, then *record*: sent (+ the platform's message id in
+   `message_ref`); `retry_after` → pending again after the given delay, this chat's later rows
+   shifted behind it so nothing is lost or reordered, not counted as an attempt; failed →
+   exponential backoff until `max_attempts`, then 'failed'; blocked → the partner is marked
+   blocked and their other pending rows are cancelled.
+
+A console process passes `only_chats={"console": user}` so it only claims its own user's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.core import Clock, OutboundChannel, SendResult, SendStatus, SystemClock, reply_from_dict
+from bot.storage.db import Database
+from bot.storage.models import OutboxMessage, OutboxStatus, Partner
+from scheduler.outbox import OPT_OUT_KINDS
+
+log = logging.getLogger(__name__)
+
+TABLE = cast(Table, OutboxMessage.__table__)
+OB = TABLE.c
+PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
+SENT, FAILED, CANCELLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value,
+                           OutboxStatus.CANCELLED.value)
+MAX_ERROR = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row this worker is sending."""
+
+    id: int
+    partner_id: int | None
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    attempts: int
+    due_at: datetime
+
+
+# (session, claimed rows, now) -> {row id: why it must not be sent}
+Validator = Callable[[AsyncSession, Sequence[Claimed], datetime], Awaitable[dict[int, str]]]
+
+
+@dataclass
+class TickStats:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    cancelled: int = 0
+    released: int = 0
+    recovered: int = 0
+
+    def __iadd__(self, other: TickStats) -> TickStats:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+    @property
+    def progressed(self) -> int:
+        return self.sent + self.retried + self.failed + self.blocked + self.cancelled
+
+
+class Dispatcher:
+    def __init__(self, db: Database, channels: Mapping[str, OutboundChannel],
+                 clock: Clock | None = None, *, rate: float | None = 30.0,
+                 chat_interval: float = 1.0, batch_size: int = 200, max_attempts: int = 5,
+                 backoff: float = 30.0, max_backoff: float = 6 * 3600.0, lease: float = 120.0,
+                 only_chats: Mapping[str, str] | None = None,
+                 validators: Sequence[Validator] = (), concurrency: int = 64):
+        self.db = db
+        self.channels = dict(channels)
+        self.clock = clock or SystemClock()
+        self.limiter = AsyncLimiter(rate, 1.0) if rate and rate > 0 else None
+        self.chat_interval = timedelta(seconds=max(chat_interval, 0))
+        self.batch_size = batch_size
+        self.max_attempts = max(max_attempts, 1)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.lease = timedelta(seconds=lease)
+        self.only_chats = dict(only_chats or {})
+        self.validators = list(validators)
+        self._sem = asyncio.Semaphore(concurrency)
+        self._next_slot: dict[tuple[str, str], datetime] = {}
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, db: Database, channels: Mapping[str, OutboundChannel],
+                      settings: Settings, clock: Clock | None = None,
+                      **kw: Any) -> Dispatcher:
+        kw.setdefault("rate", settings.send_rate)
+        kw.setdefault("chat_interval", settings.send_chat_interval)
+        kw.setdefault("max_attempts", settings.send_max_attempts)
+        kw.setdefault("backoff", settings.send_backoff)
+        kw.setdefault("lease", settings.outbox_lease)
+        return cls(db, channels, clock, **kw)
+
+    # ---- which rows are ours --------------------------------------------------------------
+
+    def _ours(self) -> ColumnElement[bool]:
+        conds = []
+        for name in self.channels:
+            if name in self.only_chats:
+                conds.append(and_(OB.channel == name, OB.chat_id == self.only_chats[name]))
+            else:
+                conds.append(OB.channel == name)
+        return or_(*conds)
+
+    # ---- a tick ---------------------------------------------------------------------------
+
+    async def tick(self) -> TickStats:
+        """Recovers abandoned rows, claims due rows, sends them and records every outcome."""
+        if not self.channels:
+            return TickStats()
+        async with self._lock:  # one tick at a time per dispatcher
+            stats = TickStats()
+            now = self.clock.now()
+            stats.recovered = await self._recover(now)
+            rows = await self._claim(now, stats)
+            if not rows:
+                return stats
+            results = await self._send_all(rows)
+            await self._record(results, self.clock.now(), stats)
+            return stats
+
+    async def run_until_idle(self, max_ticks: int = 100_000) -> TickStats:
+        """Ticks until a tick makes no progress (nothing due, or only rows waiting on pacing)."""
+        total = TickStats()
+        for _ in range(max_ticks):
+            stats = await self.tick()
+            total += stats
+            if stats.progressed == 0 and stats.recovered == 0:
+                break
+        return total
+
+    async def _recover(self, now: datetime) -> int:
+        stale = and_(OB.status == SENDING, OB.claimed_at < now - self.lease, self._ours())
+        async with self.db.transaction() as s:
+            gave_up = await s.execute(
+                update(TABLE).where(stale, OB.attempts >= self.max_attempts)
+                .values(status=FAILED, last_error="gave up: worker stopped while sending")
+                .execution_options(synchronize_session=False))
+            back = await s.execute(
+                update(TABLE).where(stale)
+                .values(status=PENDING, claimed_at=None,
+                        last_error="worker stopped while sending; retried")
+                .execution_options(synchronize_session=False))
+        n = int(gave_up.rowcount or 0) + int(back.rowcount or 0)  # type: ignore[attr-defined]
+        if n:
+            log.warning("recovered %d outbox rows abandoned in 'sending'", n)
+        return n
+
+    async def _claim(self, now: datetime, stats: TickStats) -> list[Claimed]:
+        async with self.db.transaction() as s:
+            due = (select(OB.id)
+                   .where(OB.status == PENDING, OB.due_at <= now, self._ours())
+                   .order_by(OB.due_at, OB.id).limit(self.batch_size))
+            if self.db.is_postgres:
+                due = due.with_for_update(skip_locked=True)
+            result = await s.execute(
+                update(TABLE).where(OB.id.in_(due.scalar_subquery()), OB.status == PENDING)
+                .values(status=SENDING, claimed_at=now, attempts=OB.attempts + 1)
+                .returning(OB.id, OB.partner_id, OB.channel, OB.chat_id, OB.kind, OB.payload,
+                           OB.dedupe_key, OB.attempts, OB.due_at)
+                .execution_options(synchronize_session=False))
+            rows = sorted((Claimed(*r) for r in result.all()), key=lambda c: (c.due_at, c.id))
+            stats.claimed = len(rows)
+            if not rows:
+                return []
+            cancel = await self._checks(s, rows, now)
+            if cancel:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=CANCELLED, last_error=bindparam("why"))
+                    .execution_options(synchronize_session=False),
+                    [{"rid": rid, "why": why[:MAX_ERROR]} for rid, why in cancel.items()])
+                stats.cancelled = len(cancel)
+            keep, release = self._pace([r for r in rows if r.id not in cancel], now)
+            if release:
+                await s.execute(
+                    update(TABLE).where(OB.id.in_([r.id for r in release]))
+                    .values(status=PENDING, claimed_at=None, attempts=OB.attempts - 1)
+                    .execution_options(synchronize_session=False))
+                stats.released = len(release)
+        return keep
+
+    async def _checks(self, s: AsyncSession, rows: Sequence[Claimed],
+                      now: datetime) -> dict[int, str]:
+        out: dict[int, str] = {}
+        ids = sorted({r.partner_id for r in rows if r.partner_id is not None})
+        if ids:
+            flags = {pid: (opted_out, blocked) for pid, opted_out, blocked in (await s.execute(
+                select(Partner.id, Partner.opted_out, Partner.blocked)
+                .where(Partner.id.in_(ids)))).all()}
+            for r in rows:
+                if r.partner_id is None:
+                    continue
+                opted_out, blocked = flags.get(r.partner_id, (False, False))
+                if blocked:
+                    out[r.id] = "partner blocked the bot"
+                elif opted_out and r.kind in OPT_OUT_KINDS:
+                    out[r.id] = "partner opted out"
+        for check in self.validators:
+            for rid, why in (await check(s, [r for r in rows if r.id not in out], now)).items():
+                out.setdefault(rid, why)
+        return out
+
+    def _pace(self, rows: list[Claimed], now: datetime) -> tuple[list[Claimed], list[Claimed]]:
+        """Keeps one row per chat whose interval has passed; hands the others back."""
+        if not self.chat_interval:
+            return rows, []
+        keep, release = [], []
+        seen: set[tuple[str, str]] = set()
+        for r in rows:
+            chat = (r.channel, r.chat_id)
+            if chat in seen or self._next_slot.get(chat, now) > now:
+                release.append(r)
+                continue
+            seen.add(chat)
+            keep.append(r)
+            self._next_slot[chat] = now + self.chat_interval
+        if len(self._next_slot) > 50_000:
+            self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
+        return keep, release
+
+    # ---- sending --------------------------------------------------------------------------
+
+    async def _send_all(self, rows: list[Claimed]) -> list[tuple[Claimed, SendResult | None]]:
+        by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+        for r in rows:
+            by_chat[(r.channel, r.chat_id)].append(r)
+        done: list[tuple[Claimed, SendResult | None]] = []
+
+        async def one_chat(chat_rows: list[Claimed]) -> None:
+            async with self._sem:
+                for i, r in enumerate(chat_rows):
+                    result = await self._send(r)
+                    done.append((r, result))
+                    if result.status is SendStatus.RETRY_AFTER:
+                        # the rest of this chat waits behind it (None: not attempted)
+                        done.extend((later, None) for later in chat_rows[i + 1:])
+                        return
+
+        await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
+        return done
+
+    async def _send(self, r: Claimed) -> SendResult:
+        channel = self.channels[r.channel]
+        try:
+            reply = reply_from_dict(r.payload)
+        except Exception as exc:  # a row that can never be sent
+            return SendResult.failed(f"unreadable payload: {exc}")
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        try:
+            return await channel.send(r.chat_id, reply)
+        except Exception as exc:
+            log.exception("channel %s failed to send outbox row %d", r.channel, r.id)
+            return SendResult.failed(f"{type(exc).__name__}: {exc}")
+
+    # ---- recording ------------------------------------------------------------------------
+
+    def _backoff(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.max_backoff))
+
+    async def _record(self, results: list[tuple[Claimed, SendResult | None]], now: datetime,
+                      stats: TickStats) -> None:
+        sent: list[dict[str, Any]] = []
+        retry: list[dict[str, Any]] = []
+        give_up: list[dict[str, Any]] = []
+        blocked: list[Claimed] = []
+        waits: dict[tuple[str, str], tuple[datetime, list[int]]] = {}
+        for r, res in results:
+            if res is None:
+                continue
+            if res.status is SendStatus.OK:
+                sent.append({"rid": r.id, "ref": res.message_ref})
+            elif res.status is SendStatus.RETRY_AFTER:
+                until = now + timedelta(seconds=max(res.retry_after, 0.0))
+                waits[(r.channel, r.chat_id)] = (until, [r.id])
+            elif res.status is SendStatus.BLOCKED:
+                blocked.append(r)
+            elif r.attempts >= self.max_attempts:
+                give_up.append({"rid": r.id, "why": f"gave up: {res.reason}"[:MAX_ERROR]})
+            else:
+                retry.append({"rid": r.id, "due": now + self._backoff(r.attempts),
+                              "why": res.reason[:MAX_ERROR] or "failed"})
+        for r, res in results:  # rows that waited behind a retry_after in this tick
+            if res is None and (r.channel, r.chat_id) in waits:
+                waits[(r.channel, r.chat_id)][1].append(r.id)
+        async with self.db.transaction() as s:
+            if sent:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=SENT, sent_at=now, message_ref=bindparam("ref"),
+                            last_error=None)
+                    .execution_options(synchronize_session=False), sent)
+            if retry:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=PENDING, claimed_at=None, due_at=bindparam("due"),
+                            last_error=bindparam("why"))
+                    .execution_options(synchronize_session=False), retry)
+            if give_up:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=FAILED, last_error=bindparam("why"))
+                    .execution_options(synchronize_session=False), give_up)
+            for (channel, chat_id), (until, ids) in waits.items():
+                await self._wait_chat(s, channel, chat_id, until, ids)
+            for r in blocked:
+                await self._blocked(s, r)
+        stats.sent += len(sent)
+        stats.retried += len(retry) + sum(len(ids) for _, ids in waits.values())
+        stats.failed += len(give_up)
+        stats.blocked += len(blocked)
+
+    async def _wait_chat(self, s: AsyncSession, channel: str, chat_id: str, until: datetime,
+                         first: list[int]) -> None:
+        """Puts the rows back after `until`, the chat's other due rows behind them, in order."""
+        later = [rid for (rid,) in (await s.execute(
+            select(OB.id).where(OB.channel == channel, OB.chat_id == chat_id,
+                               OB.status == PENDING, OB.due_at <= until, OB.id.not_in(first))
+            .order_by(OB.due_at, OB.id))).all()]
+        await s.execute(
+            update(TABLE).where(OB.id == bindparam("rid"))
+            .values(status=PENDING, claimed_at=None, due_at=bindparam("due"))
+            .execution_options(synchronize_session=False),
+            [{"rid": rid, "due": until + timedelta(microseconds=i)}
+             for i, rid in enumerate([*first, *later])])
+        # a retry_after is the platform pacing us, not the message failing
+        await s.execute(
+            update(TABLE).where(OB.id.in_(first), OB.attempts > 0)
+            .values(attempts=OB.attempts - 1,
+                    last_error=f"retry_after until {until.isoformat(timespec='seconds')}")
+            .execution_options(synchronize_session=False))
+        self._next_slot[(channel, chat_id)] = until
+
+    async def _blocked(self, s: AsyncSession, r: Claimed) -> None:
+        await s.execute(update(TABLE).where(OB.id == r.id)
+                        .values(status=FAILED, last_error="blocked by the recipient")
+                        .execution_options(synchronize_session=False))
+        who = (Partner.id == r.partner_id if r.partner_id is not None
+               else and_(Partner.channel == r.channel, Partner.chat_id == r.chat_id))
+        await s.execute(update(Partner).where(who).values(blocked=True)
+                        .execution_options(synchronize_session=False))
+        await s.execute(
+            update(TABLE)
+            .where(OB.channel == r.channel, OB.chat_id == r.chat_id, OB.status == PENDING)
+            .values(status=CANCELLED, last_error="recipient blocked the bot")
+            .execution_options(synchronize_session=False))
+        log.info("partner %s blocked the bot on %s; their pending messages are cancelled",
+                 r.partner_id, r.channel, extra={"partner_id": r.partner_id})

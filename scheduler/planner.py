@@ -1,0 +1,393 @@
+"""The nudge planner: one pass over every partner, in batches, with set-based SQL.
+
+A pass walks partners by id (keyset pagination, `batch_size` at a time). Each batch is one
+transaction of a handful of queries that return plain tuples (no ORM object per partner):
+the partners, their recent progress and quiz attempts, and their recent nudge rows. The pure
+rules (scheduler/rules.py) pick at most one nudge per partner; new rows are inserted in one
+statement (ON CONFLICT DO NOTHING on the dedupe key), and pending nudges whose reason is gone
+are cancelled in one statement. Memory stays bounded by the batch, not by the partner count.
+
+    planner = Planner(db, library, settings, clock)
+    stats = await planner.run_pass()
+    preview = await planner.preview(partner_id)   # for `coachbot nudges preview`
+    check = planner.validator()                   # the dispatcher's "reason still there?" test
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.core import Clock, SystemClock
+from bot.storage.db import Database
+from bot.storage.models import (
+    ModuleProgress,
+    OutboxMessage,
+    OutboxStatus,
+    Partner,
+    QuizAnswer,
+    QuizAttempt,
+)
+from content.loader import Pack, PackLibrary
+from scheduler import outbox
+from scheduler.messages import nudge_payload, render_nudge, topics_for
+from scheduler.rules import (
+    PAYDAY,
+    PartnerFacts,
+    Placed,
+    QuietHours,
+    RuleConfig,
+    choose,
+    still_valid,
+    upcoming,
+    zone,
+)
+
+log = logging.getLogger(__name__)
+
+_PARTNER_COLS = (Partner.id, Partner.channel, Partner.chat_id, Partner.name, Partner.language,
+                 Partner.timezone, Partner.pack_id, Partner.state, Partner.module_id,
+                 Partner.step_id, Partner.onboarded_at, Partner.last_active_at)
+_COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
+
+
+@dataclass(slots=True)
+class Target:
+    """Where and how to reach a partner, besides the facts the rules read."""
+
+    channel: str
+    chat_id: str
+    name: str | None
+    language: str
+    pack_id: str
+
+
+@dataclass(slots=True)
+class NudgeRow:
+    id: int
+    key: str
+    status: str
+    due_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass
+class PassStats:
+    partners: int = 0
+    planned: int = 0
+    cancelled: int = 0
+    batches: int = 0
+
+
+@dataclass
+class Preview:
+    """What `coachbot nudges preview` shows for one partner."""
+
+    partner_id: int
+    timezone: str
+    pending: list[outbox.OutboxRow]
+    planned: list[Placed]
+    excluded: str | None = None  # why the partner gets no nudges (opted out, blocked, coach)
+
+
+@dataclass
+class _Batch:
+    facts: dict[int, PartnerFacts] = field(default_factory=dict)
+    targets: dict[int, Target] = field(default_factory=dict)
+    nudges: dict[int, list[NudgeRow]] = field(default_factory=lambda: defaultdict(list))
+
+
+def calendar_near(now: datetime) -> bool:
+    """Whether some time zone is on the eve of a twin date or payday around `now`."""
+    for hours in (-14, 0, 14):
+        tomorrow = (now + timedelta(hours=hours)).date() + timedelta(days=1)
+        if tomorrow.day == tomorrow.month or tomorrow.day == PAYDAY:
+            return True
+    return False
+
+
+class Planner:
+    def __init__(self, db: Database, library: PackLibrary, settings: Settings,
+                 clock: Clock | None = None, *, batch_size: int = 2000):
+        self.db = db
+        self.library = library
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.batch_size = batch_size
+        self.quiet = QuietHours.parse(settings.quiet_hours)
+        lookahead = timedelta(seconds=max(settings.planner_interval, 0))
+        self._configs: dict[str, RuleConfig] = {}
+        for pack in library.packs.values():
+            order = pack.module_order
+            self._configs[pack.id] = RuleConfig(
+                thresholds=pack.nudges.thresholds,
+                next_module={m: (order[i + 1] if i + 1 < len(order) else None)
+                             for i, m in enumerate(order)},
+                promotion_module=pack.meta.promotion_module, quiet=self.quiet,
+                per_day=settings.nudges_per_day, calendar_hour=settings.nudge_calendar_hour,
+                lookahead=lookahead)
+        days = max((c.thresholds.inactive_days for c in self._configs.values()), default=7)
+        # activity older than this only feeds the inactive check-in (the rest is superseded)
+        self._recent = timedelta(days=days + 1)
+
+    def pack(self, pack_id: str) -> Pack:
+        return self.library.packs.get(pack_id) or self.library.packs.get(
+            self.settings.default_pack) or next(iter(self.library.packs.values()))
+
+    def config(self, pack_id: str) -> RuleConfig:
+        return self._configs[self.pack(pack_id).id]
+
+    # ---- loading -------------------------------------------------------------------------
+
+    async def _load(self, s: AsyncSession, where: ColumnElement[bool], now: datetime, *,
+                    limit: int | None = None, calendar: bool = True) -> _Batch:
+        q = (select(*_PARTNER_COLS)
+             .where(where, Partner.role == "partner", Partner.opted_out.is_(False),
+                    Partner.blocked.is_(False))
+             .order_by(Partner.id))
+        if limit is not None:
+            q = q.limit(limit)
+        batch = _Batch()
+        recent_ids: list[int] = []
+        cutoff = now - self._recent
+        for (pid, channel, chat_id, name, language, tz, pack_id, state, module_id, step_id,
+             onboarded_at, last_active_at) in (await s.execute(q)).all():
+            batch.targets[pid] = Target(channel, chat_id, name, language, pack_id)
+            batch.facts[pid] = PartnerFacts(pid, state, last_active_at, tz, module_id, step_id,
+                                            onboarded_at)
+            if last_active_at >= cutoff:
+                recent_ids.append(pid)
+        if not batch.facts:
+            return batch
+        ids = list(batch.facts)
+        lo, hi = ids[0], ids[-1]
+        in_range = and_(Partner.id >= lo, Partner.id <= hi)
+        recent = and_(in_range, Partner.last_active_at >= cutoff)
+
+        progress: dict[int, list[tuple[str, datetime | None]]] = defaultdict(list)
+        attempts: dict[int, list[tuple[int, str, datetime | None, bool | None]]] = (
+            defaultdict(list))
+        if recent_ids:
+            rows = await s.execute(
+                select(ModuleProgress.partner_id, ModuleProgress.module_id,
+                       ModuleProgress.completed_at)
+                .join(Partner, Partner.id == ModuleProgress.partner_id).where(recent))
+            for pid, mid, completed_at in rows.all():
+                progress[pid].append((mid, completed_at))
+            tries_q = await s.execute(
+                select(QuizAttempt.partner_id, QuizAttempt.id, QuizAttempt.quiz_id,
+                       QuizAttempt.finished_at, QuizAttempt.passed)
+                .join(Partner, Partner.id == QuizAttempt.partner_id).where(recent))
+            for pid, aid, quiz_id, finished_at, passed in tries_q.all():
+                attempts[pid].append((aid, quiz_id, finished_at, passed))
+        promo_done: set[int] = set()
+        promo_ids = {c.promotion_module for c in self._configs.values() if c.promotion_module}
+        if calendar and promo_ids:
+            promo_q = await s.execute(
+                select(ModuleProgress.partner_id, ModuleProgress.module_id)
+                .where(ModuleProgress.partner_id >= lo, ModuleProgress.partner_id <= hi,
+                       ModuleProgress.module_id.in_(sorted(promo_ids)),
+                       ModuleProgress.completed_at.is_not(None)))
+            for pid, mid in promo_q.all():
+                target = batch.targets.get(pid)
+                if target and self.config(target.pack_id).promotion_module == mid:
+                    promo_done.add(pid)
+        nudge_q = await s.execute(
+            select(OutboxMessage.partner_id, OutboxMessage.id, OutboxMessage.dedupe_key,
+                   OutboxMessage.status, OutboxMessage.due_at, OutboxMessage.sent_at)
+            .join(Partner, Partner.id == OutboxMessage.partner_id)
+            .where(in_range, OutboxMessage.kind == outbox.NUDGE,
+                   or_(OutboxMessage.status.in_(outbox.OPEN),
+                       OutboxMessage.due_at >= now - timedelta(days=2),
+                       OutboxMessage.created_at >= Partner.last_active_at)))
+        for owner, oid, key, status, due_at, sent_at in nudge_q.all():
+            if owner is not None:
+                batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at))
+
+        for pid in set(progress) | set(attempts) | promo_done:
+            f = batch.facts.get(pid)
+            if f is None:
+                continue
+            extra: dict[str, Any] = {"promotion_done": pid in promo_done}
+            done = [(c, m) for m, c in progress.get(pid, ()) if c is not None]
+            if done:
+                finished_at, finished = max(done)
+                extra.update(finished_module=finished, finished_at=finished_at,
+                             started_modules=frozenset(m for m, _ in progress[pid]))
+            tries = attempts.get(pid, [])
+            closed = [(fin, aid, quiz, ok) for aid, quiz, fin, ok in tries if fin is not None]
+            if closed:
+                fin, aid, quiz, ok = max(closed)
+                newer = any(a > aid and q == quiz for a, q, _, _ in tries)
+                if ok is False and not newer:
+                    extra.update(failed_quiz=quiz, failed_attempt_id=aid, failed_at=fin)
+            batch.facts[pid] = _replace(f, extra)
+        return batch
+
+    # ---- a pass --------------------------------------------------------------------------
+
+    async def run_pass(self) -> PassStats:
+        """Plans nudges for every partner; each batch commits on its own."""
+        now = self.clock.now()
+        stats = PassStats()
+        calendar = calendar_near(now)
+        after = 0
+        while True:
+            async with self.db.transaction() as s:
+                batch = await self._load(s, Partner.id > after, now, limit=self.batch_size,
+                                         calendar=calendar)
+                if not batch.facts:
+                    break
+                planned, cancelled = await self._plan_batch(s, batch, now)
+            stats.partners += len(batch.facts)
+            stats.planned += planned
+            stats.cancelled += cancelled
+            stats.batches += 1
+            after = max(batch.facts)
+            if len(batch.facts) < self.batch_size:
+                break
+        log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
+                 stats.planned, stats.cancelled)
+        return stats
+
+    def _days(self, rows: Sequence[NudgeRow], tz_name: str) -> dict[date, int]:
+        tz = zone(tz_name)
+        days: dict[date, int] = defaultdict(int)
+        for r in rows:
+            if r.status in _COUNTED:
+                days[(r.sent_at or r.due_at).astimezone(tz).date()] += 1
+        return days
+
+    async def _plan_batch(self, s: AsyncSession, batch: _Batch,
+                          now: datetime) -> tuple[int, int]:
+        chosen: list[tuple[int, Placed]] = []
+        stale: list[int] = []
+        for pid, f in batch.facts.items():
+            rows = batch.nudges.get(pid, [])
+            cfg = self.config(batch.targets[pid].pack_id)
+            for r in rows:
+                if r.status == OutboxStatus.PENDING.value and not still_valid(r.key, f, cfg, now):
+                    r.status = OutboxStatus.CANCELLED.value
+                    stale.append(r.id)
+            placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
+                            nudge_days=self._days(rows, f.timezone) if rows else None,
+                            has_pending=any(r.status in outbox.OPEN for r in rows))
+            if placed is not None:
+                chosen.append((pid, placed))
+        if stale:
+            await s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(stale),
+                       OutboxMessage.status == OutboxStatus.PENDING.value)
+                .values(status=OutboxStatus.CANCELLED.value, last_error="reason gone")
+                .execution_options(synchronize_session=False))
+        if not chosen:
+            return 0, len(stale)
+        missed = await self._missed_questions(
+            s, [p.nudge.attempt_id for _, p in chosen if p.nudge.attempt_id is not None])
+        values = []
+        for pid, p in chosen:
+            target = batch.targets[pid]
+            pack = self.pack(target.pack_id)
+            topics = topics_for(pack, p.nudge.quiz_id, missed.get(p.nudge.attempt_id or 0, []),
+                                target.language)
+            reply = render_nudge(p.nudge, pack, self.library, lang=target.language,
+                                 name=target.name, topics=topics)
+            values.append(dict(partner_id=pid, channel=target.channel, chat_id=target.chat_id,
+                               kind=outbox.NUDGE, payload=nudge_payload(reply, p.nudge),
+                               due_at=p.due_at, status=OutboxStatus.PENDING.value, attempts=0,
+                               dedupe_key=p.nudge.key, created_at=now))
+        dialect = s.bind.dialect.name if s.bind else "sqlite"
+        table = cast(Table, OutboxMessage.__table__)
+        ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        await s.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]), values)
+        return len(values), len(stale)
+
+    async def _missed_questions(self, s: AsyncSession,
+                                attempt_ids: list[int]) -> dict[int, list[str]]:
+        if not attempt_ids:
+            return {}
+        rows = await s.execute(
+            select(QuizAnswer.attempt_id, QuizAnswer.question_id)
+            .where(QuizAnswer.attempt_id.in_(attempt_ids), QuizAnswer.correct.is_(False)))
+        out: dict[int, list[str]] = defaultdict(list)
+        for aid, qid in rows.all():
+            out[aid].append(qid)
+        return out
+
+    # ---- one partner ---------------------------------------------------------------------
+
+    async def preview(self, partner_id: int) -> Preview | None:
+        """The partner's pending rows and the nudges the rules would plan next."""
+        now = self.clock.now()
+        async with self.db.transaction() as s:
+            row = (await s.execute(
+                select(Partner.timezone, Partner.role, Partner.opted_out, Partner.blocked)
+                .where(Partner.id == partner_id))).one_or_none()
+            if row is None:
+                return None
+            tz, role, opted_out, blocked = row
+            pending = await outbox.pending_for_partner(s, partner_id)
+            excluded = ("opted out (/stop)" if opted_out else "blocked the bot" if blocked
+                        else f"role {role}: nudges are for partners" if role != "partner"
+                        else None)
+            if excluded:
+                return Preview(partner_id, tz, pending, [], excluded)
+            batch = await self._load(s, Partner.id == partner_id, now)
+        f = batch.facts[partner_id]
+        rows = batch.nudges.get(partner_id, [])
+        planned = upcoming(f, self.config(batch.targets[partner_id].pack_id), now,
+                           known_keys=[r.key for r in rows],
+                           nudge_days=self._days(rows, f.timezone))
+        return Preview(partner_id, tz, pending, planned)
+
+    def validator(self) -> NudgeValidator:
+        return NudgeValidator(self)
+
+
+class NudgeValidator:
+    """The dispatcher's last check: is each claimed nudge's reason still there?"""
+
+    def __init__(self, planner: Planner):
+        self.planner = planner
+
+    async def __call__(self, s: AsyncSession, rows: Sequence[Any],
+                       now: datetime) -> dict[int, str]:
+        """Maps the id of every claimed nudge row that must not be sent to the reason why."""
+        nudges = [r for r in rows if r.kind == outbox.NUDGE and r.partner_id is not None]
+        if not nudges:
+            return {}
+        ids = sorted({r.partner_id for r in nudges})
+        batch = await self.planner._load(s, Partner.id.in_(ids), now)
+        out: dict[int, str] = {}
+        for r in nudges:
+            f = batch.facts.get(r.partner_id)
+            if f is None:
+                out[r.id] = "partner opted out, blocked or gone"
+            elif not still_valid(r.dedupe_key, f,
+                                 self.planner.config(batch.targets[r.partner_id].pack_id), now):
+                out[r.id] = "reason gone"
+        return out
+
+
+def _replace(f: PartnerFacts, changes: dict[str, Any]) -> PartnerFacts:
+    from dataclasses import replace
+
+    return replace(f, **changes)
+
+
+def local_time(moment: datetime, tz_name: str) -> str:
+    local = moment.astimezone(zone(tz_name))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+__all__ = ["NudgeValidator", "PassStats", "Planner", "Preview", "calendar_near", "local_time"]

@@ -1,0 +1,95 @@
+"""APScheduler 3 wiring: the planner, the dispatcher and the digest beside a running bot.
+
+    service = SchedulerService.for_app(app, {"telegram": channel})
+    await service.start()      # planner every COACHBOT_PLANNER_INTERVAL s (first run now),
+    ...                        # dispatcher every COACHBOT_DISPATCH_INTERVAL s
+    await service.stop()       # waits for a tick in progress, so no row is left 'sending'
+
+Jobs live in APScheduler's in-memory job store (never the pickled one): the outbox table is
+the durable state, so a restarted process simply picks up where the last one stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core import OutboundChannel
+from scheduler import digest
+from scheduler.dispatcher import Dispatcher
+from scheduler.planner import Planner
+
+if TYPE_CHECKING:
+    from bot.app import CoachBot
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerService:
+    def __init__(self, app: CoachBot, planner: Planner, dispatcher: Dispatcher, *,
+                 plan: bool = True):
+        self.app = app
+        self.planner = planner
+        self.dispatcher = dispatcher
+        self.plan = plan
+        self.scheduler: AsyncIOScheduler | None = None
+
+    @classmethod
+    def for_app(cls, app: CoachBot, channels: Mapping[str, OutboundChannel], *,
+                only_chats: Mapping[str, str] | None = None,
+                plan: bool = True) -> SchedulerService:
+        planner = Planner(app.db, app.library, app.settings, app.clock)
+        dispatcher = Dispatcher.from_settings(app.db, channels, app.settings, app.clock,
+                                              only_chats=only_chats,
+                                              validators=[planner.validator()])
+        return cls(app, planner, dispatcher, plan=plan)
+
+    async def plan_job(self) -> None:
+        """Plans nudges for every partner and enqueues the coaches' digest when it is time."""
+        try:
+            if self.plan:
+                await self.planner.run_pass()
+            async with self.app.db.transaction() as s:
+                await digest.enqueue_if_due(s, self.app.library, self.app.settings,
+                                            self.app.clock.now())
+        except Exception:
+            log.exception("nudge planning pass failed; the next one will try again")
+
+    async def dispatch_job(self) -> None:
+        try:
+            await self.dispatcher.tick()
+        except Exception:
+            log.exception("outbox dispatcher tick failed; the next one will try again")
+
+    async def start(self) -> None:
+        settings = self.app.settings
+        sched = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        sched.add_job(self.plan_job, IntervalTrigger(seconds=max(settings.planner_interval, 1)),
+                      id="nudge-planner", next_run_time=now, **common)
+        sched.add_job(self.dispatch_job,
+                      IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
+                      id="outbox-dispatcher", next_run_time=now, **common)
+        sched.start()
+        self.scheduler = sched
+        log.info("scheduler started: planner every %ss, dispatcher every %ss",
+                 settings.planner_interval, settings.dispatch_interval)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        if self.scheduler is None:
+            return
+        self.scheduler.shutdown(wait=False)
+        self.scheduler = None
+        try:  # let a tick in progress record its results
+            async with asyncio.timeout(grace):
+                async with self.dispatcher._lock:
+                    pass
+        except TimeoutError:
+            log.warning("dispatcher tick still running at shutdown; its rows are retried later")
