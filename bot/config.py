@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # coaches and roles
     admin_ids: list[str] = Field(default_factory=list)
     coach_chat_id: str | None = None
+    # cohort report (issue 7): a partner idle for more than this many days is "stalled"
+    report_stalled_days: float = 3.0
     # FAQ and coach hand-off (issue 5); None thresholds use the values calibrated on the
     # development set (bot/faq/calibration.py)
     faq_answer_threshold: float | None = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
+import handlers.coach_all as coach_all
 import handlers.optout as optout
 from handlers import assessment, common, faq, menu, modules, onboarding, privacy, quiz, tickets
 from handlers.router import Router
 
-FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy, faq, tickets, optout)
+FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy, faq, tickets, optout,
+            coach_all)
 
 
 @cache
