@@ -270,8 +270,8 @@ class Dispatcher:
                 for i, r in enumerate(chat_rows):
                     result = await self._send(r)
                     done.append((r, result))
-                    if result.status is SendStatus.RETRY_AFTER:
-                        # the rest of this chat waits behind it (None: not attempted)
+                    if result.status in (SendStatus.RETRY_AFTER, SendStatus.BLOCKED):
+                        # the rest of this chat waits behind it or is dropped (None: not tried)
                         done.extend((later, None) for later in chat_rows[i + 1:])
                         return
 
@@ -319,9 +319,13 @@ class Dispatcher:
             else:
                 retry.append({"rid": r.id, "due": now + self._backoff(r.attempts),
                               "why": res.reason[:MAX_ERROR] or "failed"})
-        for r, res in results:  # rows that waited behind a retry_after in this tick
+        gone = {(r.channel, r.chat_id) for r in blocked}
+        untried: list[int] = []
+        for r, res in results:  # rows behind a retry_after or a block in this tick
             if res is None and (r.channel, r.chat_id) in waits:
                 waits[(r.channel, r.chat_id)][1].append(r.id)
+            elif res is None and (r.channel, r.chat_id) in gone:
+                untried.append(r.id)
         async with self.db.transaction() as s:
             if sent:
                 await s.execute(
@@ -344,10 +348,16 @@ class Dispatcher:
                 await self._wait_chat(s, channel, chat_id, until, ids)
             for r in blocked:
                 await self._blocked(s, r)
+            if untried:
+                await s.execute(
+                    update(TABLE).where(OB.id.in_(untried))
+                    .values(status=CANCELLED, last_error="recipient blocked the bot")
+                    .execution_options(synchronize_session=False))
         stats.sent += len(sent)
         stats.retried += len(retry) + sum(len(ids) for _, ids in waits.values())
         stats.failed += len(give_up)
         stats.blocked += len(blocked)
+        stats.cancelled += len(untried)
 
     async def _wait_chat(self, s: AsyncSession, channel: str, chat_id: str, until: datetime,
                          first: list[int]) -> None:
@@ -360,7 +370,8 @@ class Dispatcher:
             update(TABLE).where(OB.id == bindparam("rid"))
             .values(status=PENDING, claimed_at=None, due_at=bindparam("due"))
             .execution_options(synchronize_session=False),
-            [{"rid": rid, "due": until + timedelta(microseconds=i)}
+            # microsecond steps ending at `until` keep their order and make all due together
+            [{"rid": rid, "due": until - timedelta(microseconds=len(first) + len(later) - 1 - i)}
              for i, rid in enumerate([*first, *later])])
         # a retry_after is the platform pacing us, not the message failing
         await s.execute(
