@@ -107,6 +107,10 @@ class Dispatcher:
         self.clock = clock or SystemClock()
         self.limiter = AsyncLimiter(rate, 1.0) if rate and rate > 0 else None
         self.chat_interval = timedelta(seconds=max(chat_interval, 0))
+        # never claim more than can be sent well within the lease, or another worker would
+        # take rows this one is still sending
+        if rate and rate > 0:
+            batch_size = min(batch_size, max(1, int(rate * min(2.0, lease / 3))))
         self.batch_size = batch_size
         self.max_attempts = max(max_attempts, 1)
         self.backoff = backoff
