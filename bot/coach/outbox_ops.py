@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,10 +101,10 @@ async def outcome_counts(session: AsyncSession, prefix: str) -> Counter[str]:
             counts["sent"] += n
         elif status in (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value):
             counts["pending"] += n
+        elif _is_blocked_error(error) or (blocked and status == OutboxStatus.FAILED.value):
+            counts["blocked"] += n
         elif status == OutboxStatus.CANCELLED.value:
             counts["cancelled"] += n
-        elif status == "blocked" or blocked or _is_blocked_error(error):
-            counts["blocked"] += n
         else:
             counts["failed"] += n
     return counts
@@ -114,7 +114,3 @@ async def last_sent_at(session: AsyncSession, prefix: str) -> datetime | None:
     return (await session.execute(
         select(func.max(OutboxMessage.sent_at))
         .where(OutboxMessage.dedupe_key.like(prefix + "%")))).scalar_one_or_none()
-
-
-def any_of_prefixes(*prefixes: str) -> Any:
-    return or_(*(OutboxMessage.dedupe_key.like(p + "%") for p in prefixes))

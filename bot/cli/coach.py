@@ -1,0 +1,537 @@
+"""`coachbot coach|partners|webinar|broadcast|report`: the coach features from the terminal.
+
+    coachbot coach add telegram:12345 --name Rina       # admins make coaches
+    coachbot partners import roster.csv                 # bad rows reported by line number
+    coachbot webinar create --title "Live selling" --at "2026-11-25 19:00" \\
+        --link https://zoom.us/j/1 --audience cohort:batch1
+    coachbot broadcast send --segment not_finished:basics --text "Yuk lanjut!" [--at …]
+    coachbot report --cohort batch1 --csv report.csv
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from bot.cli.common import run, setup_logging
+from bot.config import Settings
+from bot.core import OutboundChannel, SystemClock
+
+if TYPE_CHECKING:
+    from bot.storage.repos import Repos
+    from content.loader import PackLibrary
+
+T = TypeVar("T")
+
+coach_app = typer.Typer(help="Coaches and admins.", no_args_is_help=True)
+partners_app = typer.Typer(help="Partner roster.", no_args_is_help=True)
+webinar_app = typer.Typer(help="Webinars: announce, RSVP, reminders.", no_args_is_help=True)
+broadcast_app = typer.Typer(help="Broadcasts to partner segments.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(coach_app, name="coach")
+    app.add_typer(partners_app, name="partners")
+    app.add_typer(webinar_app, name="webinar")
+    app.add_typer(broadcast_app, name="broadcast")
+    app.command("report")(report_cmd)
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    setup_logging(settings, quiet=True)
+    return settings
+
+
+@asynccontextmanager
+async def _repos(settings: Settings) -> AsyncIterator[Repos]:
+    from bot.runtime import open_database
+    from bot.storage.repos import Repos
+
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as s:
+            yield Repos(s)
+    finally:
+        await db.dispose()
+
+
+def _in_tx(settings: Settings, fn: Callable[[Repos], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with _repos(settings) as repos:
+            return await fn(repos)
+
+    return run(go())
+
+
+def _library(settings: Settings) -> PackLibrary:
+    from bot.runtime import load_library
+
+    return load_library(settings)
+
+
+def _modules(library: PackLibrary) -> set[str]:
+    return {mid for pack in library.packs.values() for mid in pack.modules}
+
+
+def _when(raw: str, tz: str) -> datetime:
+    from bot.coach.timeparse import parse_local, zone
+
+    if zone(tz) is None:
+        raise typer.BadParameter(f"unknown time zone '{tz}'", param_hint="--tz")
+    when = parse_local(raw, tz, SystemClock().now())
+    if when is None:
+        raise typer.BadParameter(f"cannot read '{raw}' (use e.g. 2026-11-25 19:00)",
+                                 param_hint="--at")
+    return when
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _ui(library: PackLibrary, key: str, **kw: Any) -> str:
+    from bot.coach.texts import t
+
+    return t(library, None, "en", key, **kw)
+
+
+# ---- coach ---------------------------------------------------------------------------------
+
+def _who(raw: str, channel: str) -> tuple[str, str]:
+    from bot.coach.roles import parse_who
+
+    who = parse_who(raw, channel)
+    if who is None:
+        raise typer.BadParameter(f"'{raw}' is not [channel:]id (channels: telegram, console, "
+                                 "whatsapp)")
+    return who
+
+
+@coach_app.command("add")
+def coach_add(who: str = typer.Argument(..., help="[channel:]user id, e.g. telegram:12345"),
+              channel: str = typer.Option("telegram", help="Channel when WHO has none"),
+              name: str = typer.Option(None, help="Name shown in lists")) -> None:
+    """Makes someone a coach (they need not have written to the bot yet)."""
+    from bot.coach.roles import set_role
+    from bot.storage.models import Role
+
+    settings = _settings()
+    ch, ext = _who(who, channel)
+
+    async def go(repos: Repos) -> str:
+        rec, created = await set_role(repos, channel=ch, external_id=ext, role=Role.COACH,
+                                      pack_id=settings.default_pack, now=SystemClock().now(),
+                                      name=name)
+        return f"{ch}:{ext} is now {rec.role}" + (" (new)" if created else "")
+
+    typer.echo(_in_tx(settings, go))
+
+
+@coach_app.command("remove")
+def coach_remove(who: str = typer.Argument(..., help="[channel:]user id"),
+                 channel: str = typer.Option("telegram")) -> None:
+    """Makes a coach a partner again."""
+    from bot.coach.roles import set_role
+    from bot.storage.models import Role
+
+    settings = _settings()
+    ch, ext = _who(who, channel)
+
+    async def go(repos: Repos) -> str:
+        if await repos.partners.get(ch, ext) is None:
+            raise ValueError(f"nobody is known as {ch}:{ext}")
+        rec, _ = await set_role(repos, channel=ch, external_id=ext, role=Role.PARTNER,
+                                pack_id=settings.default_pack, now=SystemClock().now())
+        return f"{ch}:{ext} is now {rec.role}"
+
+    typer.echo(_in_tx(settings, go))
+
+
+@coach_app.command("list")
+def coach_list() -> None:
+    """Lists coaches and admins."""
+    from bot.coach.roles import coaches
+
+    settings = _settings()
+    for channel, ext, name, role in _in_tx(settings, coaches):
+        typer.echo(f"{role}\t{channel}:{ext}\t{name or ''}")
+
+
+# ---- partners ------------------------------------------------------------------------------
+
+@partners_app.command("import")
+def partners_import(file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                                readable=True, help="CSV export"),
+                    pack: str = typer.Option(None, help="Pack for new partners and cohorts")
+                    ) -> None:
+    """Imports a roster CSV (channel,external_id,chat_id,name,language,timezone,cohort);
+    bad rows are reported by line number, good rows imported, known partners updated."""
+    from bot.coach.roster import import_text
+
+    settings = _settings()
+    pack_id = pack or settings.default_pack
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        _fail(f"{file} is not UTF-8 text (export the spreadsheet as CSV UTF-8)")
+
+    async def go(repos: Repos) -> Any:
+        return await import_text(repos, text, pack_id=pack_id, now=SystemClock().now())
+
+    result = _in_tx(settings, go)
+    for line, problem in result.errors:
+        typer.echo(f"{file.name}:{line}: {problem}", err=True)
+    for code in result.cohorts_created:
+        typer.echo(f"new cohort: {code}")
+    typer.echo(result.summary())
+    if result.errors:
+        raise typer.Exit(1)
+
+
+# ---- webinars ------------------------------------------------------------------------------
+
+@webinar_app.command("create")
+def webinar_create(title: str = typer.Option(...), at: str = typer.Option(
+                       ..., help="Start, e.g. '2026-11-25 19:00' (in --tz)"),
+                   link: str = typer.Option(...),
+                   tz: str = typer.Option("Asia/Jakarta", help="Zone of --at (or WIB/WITA/WIT)"),
+                   description: str = typer.Option(None),
+                   followup: str = typer.Option(None, help="Sent to attendees 2 h after start"),
+                   audience: str = typer.Option("all", help="Segment, e.g. cohort:batch1")
+                   ) -> None:
+    """Announces a webinar with RSVP buttons to its audience."""
+    from bot.coach import webinars
+    from bot.coach.timeparse import zone
+
+    settings = _settings()
+    library = _library(settings)
+    starts = _when(at, tz)
+    zi = zone(tz)
+    assert zi is not None
+
+    async def go(repos: Repos) -> str:
+        try:
+            info, n = await webinars.create(
+                repos.session, library, title=title, starts_at=starts, link=link,
+                description=description, followup=followup, audience=audience,
+                timezone=zi.key, created_by=None, now=SystemClock().now(),
+                known_modules=_modules(library))
+        except webinars.WebinarError as exc:
+            raise ValueError(_ui(library, exc.key, **exc.kw)) from None
+        return f"webinar #{info.id} announced to {n} partners"
+
+    typer.echo(_in_tx(settings, go))
+
+
+@webinar_app.command("list")
+def webinar_list() -> None:
+    """Lists upcoming webinars with their attendance."""
+    from bot.coach import webinars
+    from bot.coach.timeparse import fmt_local
+
+    settings = _settings()
+
+    async def go(repos: Repos) -> list[str]:
+        out = []
+        for w in await webinars.upcoming(repos.session, SystemClock().now(), 100):
+            yes = len(await webinars.attendees(repos.session, w.id))
+            out.append(f"#{w.id}\t{fmt_local(w.starts_at, w.timezone)}\t{w.audience}\t"
+                       f"yes={yes}\t{w.title}")
+        return out
+
+    for line in _in_tx(settings, go):
+        typer.echo(line)
+
+
+@webinar_app.command("attendance")
+def webinar_attendance(webinar_id: int) -> None:
+    """Who said yes (and no) to a webinar."""
+    from bot.coach import webinars
+
+    settings = _settings()
+
+    async def go(repos: Repos) -> list[tuple[int, str | None, str, str]]:
+        if await webinars.get(repos.session, webinar_id) is None:
+            raise ValueError(f"no webinar #{webinar_id}")
+        return await webinars.attendees(repos.session, webinar_id, None)
+
+    rows = _in_tx(settings, go)
+    for _, name, ext, answer in rows:
+        typer.echo(f"{answer}\t{ext}\t{name or ''}")
+    typer.echo(f"yes={sum(r[3] == 'yes' for r in rows)} no={sum(r[3] == 'no' for r in rows)}")
+
+
+def _webinar_change(action: str, webinar_id: int, at: str | None, tz: str) -> None:
+    from bot.coach import webinars
+
+    settings = _settings()
+    library = _library(settings)
+    when = _when(at, tz) if at else None
+
+    async def go(repos: Repos) -> str:
+        now = SystemClock().now()
+        try:
+            if when is not None:
+                info, told = await webinars.move(repos.session, library, webinar_id, when, now)
+            else:
+                info, told = await webinars.cancel(repos.session, library, webinar_id, now)
+        except webinars.WebinarError as exc:
+            raise ValueError(_ui(library, exc.key, **exc.kw)) from None
+        return f"webinar #{info.id} {action}; {told} attendees told"
+
+    typer.echo(_in_tx(settings, go))
+
+
+@webinar_app.command("move")
+def webinar_move(webinar_id: int, at: str = typer.Option(..., help="New start (in --tz)"),
+                 tz: str = typer.Option("Asia/Jakarta")) -> None:
+    """Moves a webinar: reminders rescheduled, attendees told."""
+    _webinar_change("moved", webinar_id, at, tz)
+
+
+@webinar_app.command("cancel")
+def webinar_cancel(webinar_id: int) -> None:
+    """Cancels a webinar: reminders cancelled, attendees told."""
+    _webinar_change("cancelled", webinar_id, None, "Asia/Jakarta")
+
+
+# ---- broadcasts ----------------------------------------------------------------------------
+
+def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[[], Awaitable[
+        None]]]:
+    """The channels this process can send through (Telegram when a token is configured)."""
+    if not settings.telegram_token:
+        raise ValueError("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot "
+                         "send, and watch with --no-dispatch)")
+    from bot.channels.telegram_common import TelegramChannel
+    from bot.channels.telegram_runner import make_driver
+
+    driver = make_driver(settings)
+    channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id)
+    return {channel.name: channel}, driver.close
+
+
+async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
+                 on_progress: Callable[[Any], None], poll: float = 0.5) -> Any:
+    """Watches a broadcast until nothing is pending (sending it from this process when
+    `dispatch`), then sends the coach's report; returns the final Progress."""
+    from bot.coach import broadcasts
+    from bot.runtime import load_library, open_database
+
+    db = await open_database(settings)
+    library = load_library(settings)
+    clock = SystemClock()
+    stop = asyncio.Event()
+    worker: asyncio.Task[None] | None = None
+    close: Callable[[], Awaitable[None]] | None = None
+    try:
+        if dispatch:
+            from scheduler.dispatcher import Dispatcher
+
+            channels, close = _channels(settings)
+            # a claim is at most ~1 s of sending: what a crash can leave in flight
+            dispatcher = Dispatcher.from_settings(
+                db, channels, settings, clock, batch_size=max(int(settings.send_rate), 1))
+
+            async def pump() -> None:
+                while not stop.is_set():
+                    stats = await dispatcher.tick()
+                    if stats.claimed == 0:
+                        await asyncio.sleep(min(settings.dispatch_interval, poll))
+
+            worker = asyncio.create_task(pump())
+        while True:
+            async with db.transaction() as s:
+                pr = await broadcasts.progress(s, broadcast_id, clock.now())
+            on_progress(pr)
+            if pr.finished:
+                break
+            if worker is not None and worker.done():
+                worker.result()  # surfaces the dispatcher's exception
+            await asyncio.sleep(poll)
+        async with db.transaction() as s:
+            await broadcasts.report_finished(s, library, clock.now())
+        if dispatch:  # deliver the coach's report too
+            stop.set()
+            if worker is not None:
+                await worker
+            await dispatcher.run_until_idle(max_ticks=5)
+        return pr
+    finally:
+        stop.set()
+        if worker is not None and not worker.done():
+            worker.cancel()
+        if close is not None:
+            await close()
+        await db.dispose()
+
+
+def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    started = time.monotonic()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), transient=False) as bar:
+        task = bar.add_task(f"broadcast #{broadcast_id}", total=total)
+
+        def update(pr: Any) -> None:
+            bar.update(task, completed=pr.done, total=pr.total)
+
+        final = run(follow(settings, broadcast_id, dispatch=dispatch, on_progress=update))
+    summary = final.summary()
+    if not final.elapsed_s:  # nothing recorded a send time (e.g. all blocked)
+        summary = summary.replace("elapsed_s=0", f"elapsed_s={time.monotonic() - started:.0f}")
+    typer.echo(summary)
+
+
+@broadcast_app.command("send")
+def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch1, "
+                                               "not_finished:basics, quiz_below:final:70"),
+                   text: str = typer.Option(..., help="The message"),
+                   at: str = typer.Option(None, help="Send later, e.g. '2026-11-25 08:00'"),
+                   tz: str = typer.Option("Asia/Jakarta", help="Zone of --at"),
+                   coach: str = typer.Option(None, help="[channel:]id of the coach who gets "
+                                             "the report in chat"),
+                   dispatch: bool = typer.Option(False, help="Send from this process (else the "
+                                                 "running bot's dispatcher sends)"),
+                   wait: bool = typer.Option(True, help="Show progress until it is done")
+                   ) -> None:
+    """Queues a broadcast to a segment, shows a progress bar and ends with a summary line."""
+    from bot.coach import broadcasts, segments
+
+    settings = _settings()
+    library = _library(settings)
+    when = _when(at, tz) if at else SystemClock().now()
+
+    async def go(repos: Repos) -> tuple[int, int]:
+        created_by = None
+        if coach:
+            ch, ext = _who(coach, "telegram")
+            rec = await repos.partners.get(ch, ext)
+            if rec is None:
+                raise ValueError(f"nobody is known as {ch}:{ext}")
+            created_by = rec.id
+        try:
+            info = await broadcasts.create(repos.session, segment=segment, text=text,
+                                           send_at=when, created_by=created_by,
+                                           now=SystemClock().now(),
+                                           known_modules=_modules(library))
+        except broadcasts.BroadcastError as exc:
+            raise ValueError(_ui(library, exc.key, **exc.kw)) from None
+        except segments.SegmentError as exc:
+            raise ValueError(str(exc)) from None
+        return info.id, info.total
+
+    bid, total = _in_tx(settings, go)
+    typer.echo(f"broadcast #{bid}: {total} partners")
+    if wait:
+        _watch(settings, bid, dispatch, total)
+
+
+@broadcast_app.command("watch")
+def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False)) -> None:
+    """Follows a broadcast (e.g. after a restart: with --dispatch it carries on sending)."""
+    from bot.coach import broadcasts
+
+    settings = _settings()
+
+    async def go(repos: Repos) -> int:
+        info = await broadcasts.get(repos.session, broadcast_id)
+        if info is None:
+            raise ValueError(f"no broadcast #{broadcast_id}")
+        return info.total
+
+    _watch(settings, broadcast_id, dispatch, _in_tx(settings, go))
+
+
+@broadcast_app.command("status")
+def broadcast_status(broadcast_id: int) -> None:
+    """Prints a broadcast's summary line."""
+    from bot.coach import broadcasts
+
+    settings = _settings()
+
+    async def go(repos: Repos) -> str:
+        try:
+            pr = await broadcasts.progress(repos.session, broadcast_id, SystemClock().now())
+        except broadcasts.BroadcastError:
+            raise ValueError(f"no broadcast #{broadcast_id}") from None
+        return pr.summary()
+
+    typer.echo(_in_tx(settings, go))
+
+
+@broadcast_app.command("cancel")
+def broadcast_cancel(broadcast_id: int) -> None:
+    """Stops a broadcast: messages not yet sent are cancelled."""
+    from bot.coach import broadcasts
+
+    settings = _settings()
+
+    async def go(repos: Repos) -> str:
+        try:
+            n = await broadcasts.cancel(repos.session, broadcast_id, SystemClock().now())
+        except broadcasts.BroadcastError as exc:
+            raise ValueError(f"broadcast #{broadcast_id}: {exc.key}") from None
+        return f"broadcast #{broadcast_id} cancelled; {n} unsent messages dropped"
+
+    typer.echo(_in_tx(settings, go))
+
+
+# ---- report --------------------------------------------------------------------------------
+
+def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no cohort)"),
+               csv: Path = typer.Option(None, "--csv", help="Also write the report as CSV"),
+               stalled_days: float = typer.Option(None, help="Idle days counted as stalled"),
+               lang: str = typer.Option("en", help="Language of titles (id or en)")) -> None:
+    """The cohort report: onboarding, modules, quiz pass rates, readiness, stalled partners."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.coach import report
+
+    settings = _settings()
+    library = _library(settings)
+    days = stalled_days if stalled_days is not None else settings.report_stalled_days
+
+    async def go(repos: Repos) -> list[report.CohortReport]:
+        return await report.build(repos.session, library, now=SystemClock().now(),
+                                  stalled_days=days, lang="en" if lang == "en" else "id",
+                                  default_pack=settings.default_pack, cohort_code=cohort)
+
+    reports = _in_tx(settings, go)
+    if not reports:
+        _fail(f"no cohort '{cohort}'" if cohort else "no partners yet")
+    console = Console()
+    for r in reports:
+        table = Table(title=f"{r.code} {r.name} — {r.partners} partners", show_lines=False)
+        table.add_column("metric")
+        table.add_column("item")
+        table.add_column("value", justify="right")
+        table.add_column("after", justify="right")
+        table.add_row("onboarding finished", "", str(r.onboarded), "")
+        for mid, _, n in r.modules:
+            table.add_row("module finished", mid, str(n), "")
+        for q in r.quizzes:
+            rate = "-" if q.pass_rate is None else f"{100 * q.pass_rate:.0f}% of {q.attempted}"
+            table.add_row("quiz passed", q.quiz_id, rate, "")
+        for rd in r.readiness:
+            table.add_row("readiness", rd.statement_id,
+                          "-" if rd.before is None else f"{rd.before:.2f}",
+                          "-" if rd.after is None else f"{rd.after:.2f}")
+        table.add_row(f"stalled (> {days:g} days)", "", str(len(r.stalled)), "")
+        console.print(table)
+        for s in r.stalled[:50]:
+            console.print(f"  stalled: {s.name or ''} ({s.external_id}), idle {s.days_idle} d")
+    if csv is not None:
+        csv.write_text(report.to_csv(reports), encoding="utf-8")
+        typer.echo(f"wrote {csv}")
