@@ -11,18 +11,23 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from bot.faq import calibration
-from bot.faq.text import tokens
+from bot.faq.text import CANON, SLANG, stem, tokens
 from content.schema import FaqEntry
 
 K1 = 1.2
 B = 0.75
 # the entry as a whole (all phrasings) and its answer text add to the best phrasing's score
-ENTRY_WEIGHT = 0.5
-ANSWER_WEIGHT = 0.15
+ENTRY_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.3
 FUZZ_CUTOFF = 80.0
 MIN_FUZZ_LEN = 4
 PREFIXES = ("di", "ke", "nge", "ng", "me", "ter", "ber", "se")
 FEATURES = ("query_coverage", "phrasing_coverage", "margin", "similarity", "length")
+
+
+_ALIAS_TARGET = {k: v for table in (SLANG, CANON) for k, v in table.items()
+                 if len(k) >= MIN_FUZZ_LEN + 1 and v and " " not in v}
+_ALIASES = sorted(_ALIAS_TARGET)
 
 
 class Band(enum.StrEnum):
@@ -178,6 +183,13 @@ class FaqIndex:
                                       score_cutoff=FUZZ_CUTOFF)
             if best is not None and abs(len(best[0]) - len(token)) <= 2:
                 found = ((best[0], best[1] / 100.0),)
+            else:  # a misspelt alias ("acount" for "account", folded into "akun")
+                alias = process.extractOne(token, _ALIASES, scorer=fuzz.ratio,
+                                           score_cutoff=FUZZ_CUTOFF)
+                if alias is not None and abs(len(alias[0]) - len(token)) <= 2:
+                    target = stem(_ALIAS_TARGET[alias[0]])
+                    if target in self._vocab_set:
+                        found = ((target, alias[1] / 100.0),)
         if len(self._resolved) > 50_000:
             self._resolved.clear()
         self._resolved[token] = found

@@ -37,7 +37,7 @@ SLANG: dict[str, str] = {
     "skrng": "sekarang", "srg": "sering", "bsk": "besok", "kmrn": "kemarin",
     "kemaren": "kemarin", "org": "orang", "orng": "orang", "tgl": "tanggal", "bln": "bulan",
     "thn": "tahun", "hr": "hari", "duit": "uang", "byr": "bayar", "tf": "transfer",
-    "trf": "transfer", "rek": "rekening", "norek": "rekening", "no": "nomor", "nmr": "nomor",
+    "trf": "transfer", "rek": "rekening", "norek": "rekening", "nmr": "nomor",
     "hp": "handphone", "wa": "whatsapp", "ig": "instagram", "tt": "tiktok",
     "fb": "facebook", "yt": "youtube", "sampe": "sampai", "ampe": "sampai", "smp": "sampai",
     "ngapain": "apa", "gpp": "tidak apa", "nanya": "tanya", "nnya": "tanya",
@@ -46,7 +46,10 @@ SLANG: dict[str, str] = {
     "gada": "tidak ada", "gaada": "tidak ada", "ngga ada": "tidak ada", "mulu": "terus",
     "biar": "supaya", "nyari": "cari", "ngirim": "kirim", "ngecek": "cek", "cek2": "cek",
     "sblm": "sebelum", "stlh": "setelah", "abis": "habis", "sdgkan": "sedangkan",
-    "ato": "atau", "atw": "atau", "ama": "dengan", "min": "", "mimin": "", "kak": "",
+    "ato": "atau", "atw": "atau", "ama": "dengan", "tetep": "tetap", "ilang": "hilang",
+    "ngilang": "hilang", "nyampe": "sampai", "nyampai": "sampai", "ngerti": "mengerti",
+    "kasi": "kasih", "temen": "teman", "pesen": "pesan", "nginep": "menginap",
+    "liat": "lihat", "ngeliat": "lihat", "gede": "besar", "dikit": "sedikit", "min": "", "mimin": "", "kak": "",
     "kk": "", "ka": "", "kaka": "", "kakak": "", "gan": "", "sis": "", "sist": "",
     "bang": "", "mas": "", "mba": "", "mbak": "", "bro": "", "bund": "", "bun": "",
     "bunda": "", "om": "", "tante": "",
@@ -83,6 +86,8 @@ CANON: dict[str, str] = {
     "money": "uang", "cash": "uang", "bank": "bank", "email": "email", "e-mail": "email",
     "verify": "verifikasi", "verification": "verifikasi", "verif": "verifikasi",
     "certificate": "sertifikat", "sertif": "sertifikat", "webinar": "webinar",
+    "livestream": "live", "livestreaming": "live", "stream": "live", "streaming": "live",
+    "guest": "tamu", "guests": "tamu", "referal": "referral", "reff": "referral",
     "schedule": "jadwal", "target": "target", "bonus": "bonus", "twin": "kembar",
     # question words carry the kind of answer wanted (when / how / how much)
     "how": "bagaimana", "when": "kapan", "why": "kenapa", "mengapa": "kenapa",
@@ -95,7 +100,8 @@ saya aku kamu kita kami mereka dia anda gue gw gua ane adalah ialah juga akan un
 pada dalam oleh para nya saja tolong mohon makasih terima kasih thanks thank halo hai hi hello
 hey pagi siang sore malam selamat permisi maaf sorry ok oke okay sama punya tuh tu kan
 the a an is are am be been was were i my me you your to of in on for do does did it its
-this that and or please there some any so just with at by as
+this that and or please there some any so just with at by as can could get got have has
+had should would will which about until but no yes also still very really
 """.split())
 
 # Greetings and thanks alone are not questions.
@@ -117,6 +123,7 @@ _PHRASES = (
     (re.compile(r"\bsiaran\s+langsung\b"), "live"),
     (re.compile(r"\be\s*-\s*mail\b"), "email"),
     (re.compile(r"\bno\s*\.?\s*rek(ening)?\b"), "rekening"),
+    (re.compile(r"\bno\s*\.?\s*(?=(hp|telp|telepon|wa|whatsapp|handphone)\b)"), "nomor "),
 )
 
 _EN_KEEP = ("ss", "us", "is", "os", "as")
@@ -126,6 +133,8 @@ def _english_stem(word: str) -> str:
     """A light English suffix stripper: enough for plurals and -ing/-ed forms."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
     if len(word) > 5 and word.endswith("ing"):
         base = word[:-3]
         return base[:-1] if len(base) > 2 and base[-1] == base[-2] else base
@@ -156,9 +165,14 @@ def stem(word: str) -> str:
     """Indonesian stem by Sastrawi; for loanwords (-nya on 'upload') and English, lighter."""
     if word.isdigit() or len(word) <= 3:
         return word
-    stemmed = str(_Stemmer.get().stem(word))
+    stemmer = _Stemmer.get()
+    stemmed = str(stemmer.stem(word))
     if stemmed and stemmed != word:
         return CANON.get(stemmed, stemmed)
+    if word.endswith("in") and len(word) > 5:  # Jakarta -in for -kan: dibatalin, diselesaiin
+        formal = str(stemmer.stem(word[:-2] + "kan"))
+        if formal != word[:-2] + "kan":
+            return CANON.get(formal, formal)
     for suffix in ("nya", "lah", "kah"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
