@@ -60,8 +60,8 @@ def _fit(xs: list[list[float]], ys: list[int]) -> tuple[list[float], list[float]
         gw = [0.0] * k
         gb = 0.0
         for z, y in zip(zs, ys, strict=True):
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, b + sum(a * c for a, c in zip(w, z,
-                                                                                        strict=True))))))
+            logit = b + sum(a * c for a, c in zip(w, z, strict=True))
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, logit))))
             for j in range(k):
                 gw[j] += (p - y) * z[j]
             gb += p - y
@@ -86,7 +86,6 @@ def main() -> None:
     calibration.WEIGHTS, calibration.BIAS = tuple(w), b
     confs = [index.confidence_of(x) if m.features else 0.0 for x, m in zip(xs, matches,
                                                                              strict=True)]
-    inscope = [i for i, c in enumerate(cases) if c.expect is not None]
     oos = [i for i, c in enumerate(cases) if c.expect is None]
     # the highest top-1 that still rejects OOS_TARGET of the out-of-scope questions
     best_offer = 0.99
