@@ -103,9 +103,9 @@ def main() -> None:
             best_answer = t
         else:
             break
-    block = (f"FEATURE_MEAN = {tuple(round(v, 4) for v in mean)}\n"
-             f"FEATURE_STD = {tuple(round(v, 4) for v in std)}\n"
-             f"WEIGHTS = {tuple(round(v, 4) for v in w)}\n"
+    block = (f"FEATURE_MEAN: tuple[float, ...] = {tuple(round(v, 4) for v in mean)}\n"
+             f"FEATURE_STD: tuple[float, ...] = {tuple(round(v, 4) for v in std)}\n"
+             f"WEIGHTS: tuple[float, ...] = {tuple(round(v, 4) for v in w)}\n"
              f"BIAS = {round(b, 4)}\n"
              f"ANSWER = {best_answer}\nOFFER = {best_offer}\n")
     print(f"# {len(cases)} dev cases ({len(oos)} out of scope); features {index.FEATURES}")
