@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -48,6 +49,9 @@ from bot.core import SendResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# opts in to PTB's coming `retry_after: timedelta` (else every 429 warns); _seconds reads both
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 def _markup(rows: Keyboard | None) -> InlineKeyboardMarkup | None:

@@ -246,7 +246,10 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) ->
 
     # httpx logs every request URL at INFO, and the URL holds the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    driver = make_driver(settings)
+    try:
+        driver = make_driver(settings)
+    except TokenRejected as exc:
+        raise ValueError(f"COACHBOT_TELEGRAM_TOKEN is not a bot token: {exc}") from None
     stop = stop or asyncio.Event()
     try:
         try:
