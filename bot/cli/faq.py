@@ -101,7 +101,7 @@ def evaluate(cases: Path = typer.Option(..., "--cases", help="The cases YAML fil
 @app.command("gaps")
 def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
          days: int = typer.Option(0, "--days", help="Only the last N days (0: all)."),
-         similarity: float = typer.Option(70.0, help="How alike (0-100) questions in one "
+         similarity: float = typer.Option(60.0, help="How alike (0-100) questions in one "
                                           "group are."),
          ) -> None:
     """Lists unanswered and unhelpful questions, grouped by similarity."""

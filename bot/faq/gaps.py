@@ -44,7 +44,7 @@ class Gap:
         return "; ".join(parts)
 
 
-def group_questions(questions: list[QuestionRecord], similarity: float = 70.0) -> list[Gap]:
+def group_questions(questions: list[QuestionRecord], similarity: float = 60.0) -> list[Gap]:
     """Greedy grouping by token-set similarity of the normalised questions; biggest first."""
     groups: list[Gap] = []
     for q in questions:
