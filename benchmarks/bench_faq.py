@@ -1,0 +1,173 @@
+"""FAQ engine: accuracy on the held-out set, latency and index build with 500 entries.
+
+Baseline, measured in the same run: plain rapidfuzz `token_set_ratio` of the lower-cased
+question against every phrasing, best phrasing's entry wins; its reject threshold is
+calibrated on the development set the same way the engine's is (the lowest threshold that
+rejects 85% of the out-of-scope development questions).
+
+The 500-entry FAQ is every shipped pack's entries plus generated variants of them (each
+variant's phrasings get a different product or place word, so no two entries are equal).
+Targets (issue 5): top-1 >= 90%, out-of-scope rejection >= 80% on unseen questions;
+p99 < 5 ms per question with 500 entries; index build for 500 entries < 1 s.
+
+    .venv/bin/python -m benchmarks.bench_faq
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot.faq import FaqIndex
+from bot.faq.calibrate import OOS_TARGET, shipped_indexes
+from bot.faq.evaluate import Case, load_cases, percentile
+from bot.faq.text import stem
+from content.schema import FaqEntry, Text
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "tests" / "fixtures" / "faq_dev.yaml"
+TEST = ROOT / "tests" / "fixtures" / "faq_test.yaml"
+ENTRIES = 500
+ROUNDS = 3
+WORDS = ("sepatu", "skincare", "hijab", "kopi", "villa", "homestay", "gadget", "kosmetik",
+         "batik", "snack", "fashion", "elektronik", "bandung", "bali", "lombok", "medan",
+         "surabaya", "makassar", "jogja", "malang", "tas", "jam", "buku", "mainan", "parfum",
+         "kamera", "sepeda", "furnitur", "dapur", "herbal")
+
+
+class Baseline:
+    """rapidfuzz token_set_ratio over every phrasing; the best phrasing's entry wins."""
+
+    def __init__(self, entries: list[FaqEntry]):
+        self.phrasings: list[str] = []
+        self.owner: list[str] = []
+        for e in entries:
+            for lang in sorted(e.questions):
+                for p in e.questions[lang]:
+                    self.phrasings.append(p.lower())
+                    self.owner.append(e.id)
+        self.threshold = 0.0
+
+    def search(self, q: str) -> tuple[str | None, float]:
+        best = process.extractOne(q.lower(), self.phrasings, scorer=fuzz.token_set_ratio)
+        if best is None:
+            return None, 0.0
+        return self.owner[best[2]], best[1] / 100
+
+    def calibrate(self, cases: list[Case]) -> None:
+        oos = sorted(self.search(c.q)[1] for c in cases if c.expect is None)
+        # the lowest threshold that rejects OOS_TARGET of the out-of-scope questions
+        k = min(len(oos) - 1, int(len(oos) * OOS_TARGET))
+        self.threshold = oos[k] + 1e-9 if oos else 0.0
+
+
+def _accuracy(cases: list[Case], answer: Callable[[Case], tuple[str | None, bool]]
+              ) -> tuple[float, float]:
+    inscope = [c for c in cases if c.expect is not None]
+    oos = [c for c in cases if c.expect is None]
+    top1 = sum(1 for c in inscope if answer(c) == (c.expect, True)) / max(len(inscope), 1)
+    rejected = sum(1 for c in oos if not answer(c)[1]) / max(len(oos), 1)
+    return top1, rejected
+
+
+def _entries_500(indexes: dict[str, FaqIndex]) -> list[FaqEntry]:
+    rng = random.Random(5)
+    base = [e for ix in indexes.values() for e in ix.entries]
+    seen = {e.id for e in base}
+    out = list(base)
+    n = 0
+    while len(out) < ENTRIES:
+        e = base[n % len(base)]
+        word = WORDS[(n // len(base)) % len(WORDS)]
+        n += 1
+        new_id = f"{e.id[:50]}-v{n}"
+        if new_id in seen:
+            continue
+        seen.add(new_id)
+        qs = {lang: [f"{p} {word}" if rng.random() < 0.5 else f"{word} {p}" for p in ps]
+              for lang, ps in e.questions.items()}
+        out.append(FaqEntry(id=new_id, questions=qs,
+                            answer=Text(id=f"{e.answer.id} ({word})",
+                                        en=f"{e.answer.en} ({word})")))
+    return out
+
+
+def _times(fn: Callable[[str], object], questions: list[str]) -> list[float]:
+    out = []
+    for _ in range(ROUNDS):
+        for q in questions:
+            t = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    indexes = shipped_indexes()
+    dev = [c for c in load_cases(DEV) if c.pack in indexes]
+    test = [c for c in load_cases(TEST) if c.pack in indexes]
+    baselines = {p: Baseline(ix.entries) for p, ix in indexes.items()}
+    for p, b in baselines.items():
+        b.calibrate([c for c in dev if c.pack == p])
+
+    def engine_answer(c: Case) -> tuple[str | None, bool]:
+        m = indexes[c.pack or ""].search(c.q)
+        return m.top, m.band.value != "none"
+
+    def base_answer(c: Case) -> tuple[str | None, bool]:
+        b = baselines[c.pack or ""]
+        entry, score = b.search(c.q)
+        return entry, score >= b.threshold
+
+    print(f"held-out set: {len(test)} cases "
+          f"({sum(c.expect is None for c in test)} out of scope), packs {', '.join(indexes)}")
+    print("| set | engine top1 | engine oos_reject | baseline top1 | baseline oos_reject |")
+    print("|---|---|---|---|---|")
+    for name, cases in (("dev (calibration)", dev), ("held-out test", test)):
+        et, eo = _accuracy(cases, engine_answer)
+        bt, bo = _accuracy(cases, base_answer)
+        print(f"| {name} | {et:.3f} | {eo:.3f} | {bt:.3f} | {bo:.3f} |")
+    for p in indexes:
+        cases = [c for c in test if c.pack == p]
+        et, eo = _accuracy(cases, engine_answer)
+        bt, bo = _accuracy(cases, base_answer)
+        print(f"| test: {p} ({len(cases)}) | {et:.3f} | {eo:.3f} | {bt:.3f} | {bo:.3f} |")
+
+    entries = _entries_500(indexes)
+    stem.cache_clear()  # a cold build: every phrasing is stemmed from scratch
+    t = time.perf_counter()
+    big = FaqIndex(entries)
+    build_engine = time.perf_counter() - t
+    t = time.perf_counter()
+    big_base = Baseline(entries)
+    build_base = time.perf_counter() - t
+    phrasings = sum(len(ps) for e in entries for ps in e.questions.values())
+    questions = [c.q for c in test]
+    stem.cache_clear()
+    eng_ms = _times(big.search, questions)
+    base_ms = _times(big_base.search, questions)
+    ep50, ep99 = statistics.median(eng_ms), percentile(eng_ms, 99)
+    bp50, bp99 = statistics.median(base_ms), percentile(base_ms, 99)
+    print(f"\n{len(entries)} entries, {phrasings} phrasings; {len(questions)} held-out "
+          f"questions x {ROUNDS} rounds (first round with a cold stem cache)")
+    print("| measure | engine | baseline | engine / baseline |")
+    print("|---|---|---|---|")
+    print(f"| index build (s) | {build_engine:.3f} | {build_base:.4f} | "
+          f"{build_engine / max(build_base, 1e-9):.0f}x |")
+    print(f"| p50 ms / question | {ep50:.3f} | {bp50:.3f} | {ep50 / bp50:.2f} |")
+    print(f"| p99 ms / question | {ep99:.3f} | {bp99:.3f} | {ep99 / bp99:.2f} |")
+    big_test = [c for c in test if c.expect is None or c.expect in big.by_id]
+    hits = sum(1 for c in big_test if c.expect is not None and big.search(c.q).top == c.expect)
+    print(f"\nwith all {len(entries)} entries in one index, held-out in-scope rank-1: "
+          f"{hits}/{sum(c.expect is not None for c in big_test)}")
+    ok = (build_engine < 1.0 and ep99 < 5.0)
+    print(f"targets (p99 < 5 ms, build < 1 s): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
