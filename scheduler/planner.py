@@ -46,6 +46,7 @@ from scheduler.rules import (
     Placed,
     QuietHours,
     RuleConfig,
+    candidates,
     choose,
     still_valid,
     upcoming,
@@ -54,9 +55,18 @@ from scheduler.rules import (
 
 log = logging.getLogger(__name__)
 
-_PARTNER_COLS = (Partner.id, Partner.channel, Partner.chat_id, Partner.name, Partner.language,
-                 Partner.timezone, Partner.pack_id, Partner.state, Partner.module_id,
-                 Partner.step_id, Partner.onboarded_at, Partner.last_active_at)
+# Core columns, not ORM attributes: rows come back as plain tuples without ORM loading
+PT = cast(Table, Partner.__table__).c
+MP = cast(Table, ModuleProgress.__table__).c
+QA = cast(Table, QuizAttempt.__table__).c
+QN = cast(Table, QuizAnswer.__table__).c
+OB = cast(Table, OutboxMessage.__table__).c
+PARTNERS = cast(Table, Partner.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+_PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
+                 PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
+# a reason that came due while the planner was down this long is still planned
+CATCH_UP = timedelta(days=2)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 
 
@@ -135,9 +145,15 @@ class Planner:
                 promotion_module=pack.meta.promotion_module, quiet=self.quiet,
                 per_day=settings.nudges_per_day, calendar_hour=settings.nudge_calendar_hour,
                 lookahead=lookahead)
-        days = max((c.thresholds.inactive_days for c in self._configs.values()), default=7)
+        th = [c.thresholds for c in self._configs.values()] or [RuleConfig().thresholds]
+        days = max(t.inactive_days for t in th)
         # activity older than this only feeds the inactive check-in (the rest is superseded)
         self._recent = timedelta(days=days + 1)
+        self._short = timedelta(hours=max(max(t.stalled_hours, t.quiz_failed_hours,
+                                              t.onboarding_unfinished_hours,
+                                              t.module_finished_hours) for t in th))
+        self._idle = (timedelta(days=min(t.inactive_days for t in th)), timedelta(days=days))
+        self._lookahead = lookahead
 
     def pack(self, pack_id: str) -> Pack:
         return self.library.packs.get(pack_id) or self.library.packs.get(
@@ -151,9 +167,9 @@ class Planner:
     async def _load(self, s: AsyncSession, where: ColumnElement[bool], now: datetime, *,
                     limit: int | None = None, calendar: bool = True) -> _Batch:
         q = (select(*_PARTNER_COLS)
-             .where(where, Partner.role == "partner", Partner.opted_out.is_(False),
-                    Partner.blocked.is_(False))
-             .order_by(Partner.id))
+             .where(where, PT.role == "partner", PT.opted_out.is_(False),
+                    PT.blocked.is_(False))
+             .order_by(PT.id))
         if limit is not None:
             q = q.limit(limit)
         batch = _Batch()
@@ -169,46 +185,39 @@ class Planner:
         if not batch.facts:
             return batch
         ids = list(batch.facts)
-        lo, hi = ids[0], ids[-1]
-        in_range = and_(Partner.id >= lo, Partner.id <= hi)
-        recent = and_(in_range, Partner.last_active_at >= cutoff)
 
         progress: dict[int, list[tuple[str, datetime | None]]] = defaultdict(list)
         attempts: dict[int, list[tuple[int, str, datetime | None, bool | None]]] = (
             defaultdict(list))
         if recent_ids:
-            rows = await s.execute(
-                select(ModuleProgress.partner_id, ModuleProgress.module_id,
-                       ModuleProgress.completed_at)
-                .join(Partner, Partner.id == ModuleProgress.partner_id).where(recent))
+            rows = await s.execute(select(MP.partner_id, MP.module_id, MP.completed_at)
+                                   .where(MP.partner_id.in_(recent_ids)))
             for pid, mid, completed_at in rows.all():
                 progress[pid].append((mid, completed_at))
             tries_q = await s.execute(
-                select(QuizAttempt.partner_id, QuizAttempt.id, QuizAttempt.quiz_id,
-                       QuizAttempt.finished_at, QuizAttempt.passed)
-                .join(Partner, Partner.id == QuizAttempt.partner_id).where(recent))
+                select(QA.partner_id, QA.id, QA.quiz_id, QA.finished_at, QA.passed)
+                .where(QA.partner_id.in_(recent_ids)))
             for pid, aid, quiz_id, finished_at, passed in tries_q.all():
                 attempts[pid].append((aid, quiz_id, finished_at, passed))
         promo_done: set[int] = set()
         promo_ids = {c.promotion_module for c in self._configs.values() if c.promotion_module}
         if calendar and promo_ids:
             promo_q = await s.execute(
-                select(ModuleProgress.partner_id, ModuleProgress.module_id)
-                .where(ModuleProgress.partner_id >= lo, ModuleProgress.partner_id <= hi,
-                       ModuleProgress.module_id.in_(sorted(promo_ids)),
-                       ModuleProgress.completed_at.is_not(None)))
+                select(MP.partner_id, MP.module_id)
+                .where(MP.partner_id.in_(ids), MP.module_id.in_(sorted(promo_ids)),
+                       MP.completed_at.is_not(None)))
             for pid, mid in promo_q.all():
                 target = batch.targets.get(pid)
                 if target and self.config(target.pack_id).promotion_module == mid:
                     promo_done.add(pid)
         nudge_q = await s.execute(
-            select(OutboxMessage.partner_id, OutboxMessage.id, OutboxMessage.dedupe_key,
-                   OutboxMessage.status, OutboxMessage.due_at, OutboxMessage.sent_at)
-            .join(Partner, Partner.id == OutboxMessage.partner_id)
-            .where(in_range, OutboxMessage.kind == outbox.NUDGE,
-                   or_(OutboxMessage.status.in_(outbox.OPEN),
-                       OutboxMessage.due_at >= now - timedelta(days=2),
-                       OutboxMessage.created_at >= Partner.last_active_at)))
+            select(OB.partner_id, OB.id, OB.dedupe_key,
+                   OB.status, OB.due_at, OB.sent_at)
+            .join(PARTNERS, PT.id == OB.partner_id)
+            .where(OB.partner_id.in_(ids), OB.kind == outbox.NUDGE,
+                   or_(OB.status.in_(outbox.OPEN),
+                       OB.due_at >= now - timedelta(days=2),
+                       OB.created_at >= PT.last_active_at)))
         for owner, oid, key, status, due_at, sent_at in nudge_q.all():
             if owner is not None:
                 batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at))
@@ -235,16 +244,39 @@ class Planner:
 
     # ---- a pass --------------------------------------------------------------------------
 
+    def _relevant(self, now: datetime, calendar: bool) -> ColumnElement[bool]:
+        """Partners for whom a reason may have come due within the catch-up window.
+
+        Everyone else has nothing new: their reasons came due (and were planned) in earlier
+        passes, or lie further ahead. This keeps a pass over 100k partners to the few who
+        matter, read through the last-activity index.
+        """
+        soonest, latest = self._idle
+        conds: list[ColumnElement[bool]] = [
+            PT.last_active_at >= now - self._short - CATCH_UP,
+            and_(PT.last_active_at >= now - latest - CATCH_UP,
+                 PT.last_active_at <= now - soonest + self._lookahead),
+            PT.id.in_(select(OB.partner_id).where(OB.status == OutboxStatus.PENDING.value,
+                                                  OB.kind == outbox.NUDGE)),
+        ]
+        promo_ids = sorted({c.promotion_module for c in self._configs.values()
+                            if c.promotion_module})
+        if calendar and promo_ids:
+            conds.append(PT.id.in_(select(MP.partner_id).where(
+                MP.module_id.in_(promo_ids), MP.completed_at.is_not(None))))
+        return or_(*conds)
+
     async def run_pass(self) -> PassStats:
         """Plans nudges for every partner; each batch commits on its own."""
         now = self.clock.now()
         stats = PassStats()
         calendar = calendar_near(now)
+        relevant = self._relevant(now, calendar)
         after = 0
         while True:
             async with self.db.transaction() as s:
-                batch = await self._load(s, Partner.id > after, now, limit=self.batch_size,
-                                         calendar=calendar)
+                batch = await self._load(s, and_(PT.id > after, relevant), now,
+                                         limit=self.batch_size, calendar=calendar)
                 if not batch.facts:
                     break
                 planned, cancelled = await self._plan_batch(s, batch, now)
@@ -274,20 +306,22 @@ class Planner:
         for pid, f in batch.facts.items():
             rows = batch.nudges.get(pid, [])
             cfg = self.config(batch.targets[pid].pack_id)
+            found = candidates(f, cfg, now)
             for r in rows:
-                if r.status == OutboxStatus.PENDING.value and not still_valid(r.key, f, cfg, now):
+                if r.status == OutboxStatus.PENDING.value and not still_valid(r.key, f, cfg, now,
+                                                                              found):
                     r.status = OutboxStatus.CANCELLED.value
                     stale.append(r.id)
             placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
                             nudge_days=self._days(rows, f.timezone) if rows else None,
-                            has_pending=any(r.status in outbox.OPEN for r in rows))
+                            has_pending=any(r.status in outbox.OPEN for r in rows), found=found)
             if placed is not None:
                 chosen.append((pid, placed))
         if stale:
             await s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(stale),
-                       OutboxMessage.status == OutboxStatus.PENDING.value)
+                update(OUTBOX)
+                .where(OB.id.in_(stale),
+                       OB.status == OutboxStatus.PENDING.value)
                 .values(status=OutboxStatus.CANCELLED.value, last_error="reason gone")
                 .execution_options(synchronize_session=False))
         if not chosen:
@@ -307,8 +341,7 @@ class Planner:
                                due_at=p.due_at, status=OutboxStatus.PENDING.value, attempts=0,
                                dedupe_key=p.nudge.key, created_at=now))
         dialect = s.bind.dialect.name if s.bind else "sqlite"
-        table = cast(Table, OutboxMessage.__table__)
-        ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+        ins = postgresql.insert(OUTBOX) if dialect == "postgresql" else sqlite.insert(OUTBOX)
         await s.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]), values)
         return len(values), len(stale)
 
@@ -317,8 +350,8 @@ class Planner:
         if not attempt_ids:
             return {}
         rows = await s.execute(
-            select(QuizAnswer.attempt_id, QuizAnswer.question_id)
-            .where(QuizAnswer.attempt_id.in_(attempt_ids), QuizAnswer.correct.is_(False)))
+            select(QN.attempt_id, QN.question_id)
+            .where(QN.attempt_id.in_(attempt_ids), QN.correct.is_(False)))
         out: dict[int, list[str]] = defaultdict(list)
         for aid, qid in rows.all():
             out[aid].append(qid)
@@ -331,8 +364,8 @@ class Planner:
         now = self.clock.now()
         async with self.db.transaction() as s:
             row = (await s.execute(
-                select(Partner.timezone, Partner.role, Partner.opted_out, Partner.blocked)
-                .where(Partner.id == partner_id))).one_or_none()
+                select(PT.timezone, PT.role, PT.opted_out, PT.blocked)
+                .where(PT.id == partner_id))).one_or_none()
             if row is None:
                 return None
             tz, role, opted_out, blocked = row
@@ -342,7 +375,7 @@ class Planner:
                         else None)
             if excluded:
                 return Preview(partner_id, tz, pending, [], excluded)
-            batch = await self._load(s, Partner.id == partner_id, now)
+            batch = await self._load(s, PT.id == partner_id, now)
         f = batch.facts[partner_id]
         rows = batch.nudges.get(partner_id, [])
         planned = upcoming(f, self.config(batch.targets[partner_id].pack_id), now,
@@ -367,7 +400,7 @@ class NudgeValidator:
         if not nudges:
             return {}
         ids = sorted({r.partner_id for r in nudges})
-        batch = await self.planner._load(s, Partner.id.in_(ids), now)
+        batch = await self.planner._load(s, PT.id.in_(ids), now)
         out: dict[int, str] = {}
         for r in nudges:
             f = batch.facts.get(r.partner_id)

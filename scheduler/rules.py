@@ -15,7 +15,7 @@ past the per-day limit. No I/O, no clock: `now` is always an argument.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -270,11 +270,15 @@ def candidates(f: PartnerFacts, cfg: RuleConfig, now: datetime) -> list[Nudge]:
     return sorted(found, key=lambda n: (n.due_at, n.priority))
 
 
-def still_valid(key: str, f: PartnerFacts | None, cfg: RuleConfig, now: datetime) -> bool:
-    """Whether a planned nudge's reason still holds at `now` (else it is cancelled, not sent)."""
+def still_valid(key: str, f: PartnerFacts | None, cfg: RuleConfig, now: datetime,
+                found: Sequence[Nudge] | None = None) -> bool:
+    """Whether a planned nudge's reason still holds at `now` (else it is cancelled, not sent).
+
+    `found` is the partner's `candidates(...)` when the caller already has them.
+    """
     if f is None:
         return False
-    for n in candidates(f, cfg, now):
+    for n in (found if found is not None else candidates(f, cfg, now)):
         if n.key == key:
             return n.expires_at is None or now < n.expires_at
     return False
@@ -317,7 +321,7 @@ def place(n: Nudge, f: PartnerFacts, cfg: RuleConfig, now: datetime,
 
 def choose(f: PartnerFacts, cfg: RuleConfig, now: datetime, *, known_keys: Iterable[str] = (),
            nudge_days: Mapping[date, int] | None = None,
-           has_pending: bool = False) -> Placed | None:
+           has_pending: bool = False, found: Sequence[Nudge] | None = None) -> Placed | None:
     """The one nudge to enqueue now for this partner, if any.
 
     Skips reasons already planned (`known_keys`); plans nothing while another nudge of the
@@ -326,7 +330,7 @@ def choose(f: PartnerFacts, cfg: RuleConfig, now: datetime, *, known_keys: Itera
     if has_pending:
         return None
     known = set(known_keys)
-    for n in candidates(f, cfg, now):
+    for n in (found if found is not None else candidates(f, cfg, now)):
         if n.key in known or n.due_at > now + cfg.lookahead:
             continue
         due = place(n, f, cfg, now, nudge_days)
