@@ -53,6 +53,10 @@ def segment_menu(ctx: Context, kind: str, *, full: bool) -> Reply:
     return Reply(ctx.t("coach_ask_segment"), rows(*buttons, stop_button(ctx, kind)))
 
 
+def _menu(ctx: Context, kind: str) -> Reply:
+    return segment_menu(ctx, kind, full=kind != "cw")
+
+
 async def segment_values(ctx: Context, kind: str, what: str) -> Reply | None:
     """The second level of the chooser (which cohort, module, quiz or webinar); None when the
     choice needs no value."""
@@ -64,7 +68,7 @@ async def segment_values(ctx: Context, kind: str, what: str) -> Reply | None:
             buttons.append(Button(f"👥 {c.name} ({c.code})"[:60], make(kind, "sv", "cohort",
                                                                         c.code)))
         if not buttons:
-            return Reply(ctx.t("coach_no_cohorts"))
+            return Reply(ctx.t("coach_no_cohorts"), _menu(ctx, kind).buttons)
     elif what in ("finished", "not_finished", "quiz_below"):
         for mid, module in ctx.pack.modules.items():
             if what == "quiz_below" and module.quiz is None:
@@ -78,7 +82,7 @@ async def segment_values(ctx: Context, kind: str, what: str) -> Reply | None:
         for w in await webinars.upcoming(ctx.repos.session, ctx.now(), MAX_CHOICES):
             buttons.append(Button(f"🎥 {w.title}"[:60], make(kind, "sv", "rsvp", w.id)))
         if not buttons:
-            return Reply(ctx.t("coach_no_webinars"))
+            return Reply(ctx.t("coach_no_webinars"), _menu(ctx, kind).buttons)
     else:
         return None
     return Reply(ctx.t("coach_ask_segment_value"), rows(*buttons, stop_button(ctx, kind)))

@@ -19,6 +19,8 @@ async def _change(msg: Inbound, ctx: Context, role: Role) -> list[Reply]:
     if who is None:
         return [Reply(ctx.t(usage))]
     channel, ext = who
+    if (channel, ext) == (ctx.partner.channel, ctx.partner.external_id):
+        return [Reply(ctx.t("role_is_admin", who=ctx.partner.name or f"{channel}:{ext}"))]
     if role is Role.PARTNER and await ctx.repos.partners.get(channel, ext) is None:
         return [Reply(ctx.t("role_unknown_person", who=f"{channel}:{ext}"))]
     rec, _ = await roles.set_role(ctx.repos, channel=channel, external_id=ext, role=role,
