@@ -9,9 +9,10 @@ A tick, in three short transactions:
 1. *Recover*: rows left in 'sending' longer than `lease` seconds belong to a worker that died
    mid-send; they go back to 'pending' (or 'failed' once out of attempts). This is why a
    `kill -9` loses nothing; only those in-flight rows can be sent twice.
-2. *Claim*: due 'pending' rows, oldest first, become 'sending' (attempts + 1) in one
-   UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) on PostgreSQL, so several workers
-   never take the same row; on SQLite the single-writer UPDATE is atomic by itself. In the same
+2. *Claim*: due 'pending' rows, oldest first, are locked with SELECT … FOR UPDATE SKIP LOCKED
+   on PostgreSQL, so several workers never take the same row, and become 'sending'
+   (attempts + 1) by an UPDATE … WHERE status = 'pending' RETURNING in the same transaction;
+   on SQLite that guarded UPDATE alone decides, as SQLite has one writer at a time. In the same
    transaction, rows whose partner blocked the bot or opted out (for `OPT_OUT_KINDS`) and rows
    the validators reject (a nudge whose reason is gone) are cancelled, and rows for a chat that
    already had its message this interval are handed back untouched.
@@ -195,8 +196,13 @@ class Dispatcher:
                    .order_by(OB.due_at, OB.id).limit(self.batch_size))
             if self.db.is_postgres:
                 due = due.with_for_update(skip_locked=True)
+            # select, then update: as a subquery of the UPDATE, PostgreSQL may run the LIMIT …
+            # SKIP LOCKED select once per row and claim more than a batch
+            ids = list((await s.execute(due)).scalars())
+            if not ids:
+                return []
             result = await s.execute(
-                update(TABLE).where(OB.id.in_(due.scalar_subquery()), OB.status == PENDING)
+                update(TABLE).where(OB.id.in_(ids), OB.status == PENDING)
                 .values(status=SENDING, claimed_at=now, attempts=OB.attempts + 1)
                 .returning(OB.id, OB.partner_id, OB.channel, OB.chat_id, OB.kind, OB.payload,
                            OB.dedupe_key, OB.attempts, OB.due_at)

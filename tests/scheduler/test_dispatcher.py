@@ -196,3 +196,15 @@ async def test_a_channel_that_raises_is_a_failed_attempt_not_a_crash(
     got = (await rows(database))["hello"]
     assert stats.claimed == 1 and got.status == "pending"
     assert "network down" in (got.last_error or "")
+
+
+async def test_a_tick_claims_no_more_than_its_batch_on_postgresql_too(
+        database: Database, clock: FixedClock) -> None:
+    # as a subquery of the UPDATE, PostgreSQL re-ran LIMIT … SKIP LOCKED and claimed them all
+    ch = RecordingChannel()
+    for i in range(3):
+        await enqueue(database, clock, f"chat{i}", f"row {i}")
+    stats = await dispatcher(database, ch, clock, batch_size=1).tick()
+    assert stats.claimed == 1 and ch.texts() == ["row 0"]
+    assert sorted(r.status for r in (await rows(database)).values()) == [
+        "pending", "pending", "sent"]
