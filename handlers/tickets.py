@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core import Button, Inbound, InboundKind, Reply, reply_to_dict, rows
@@ -12,11 +12,14 @@ from bot.faq.hours import CoachHours, reannounce_times
 from bot.faq.repos import TicketRecord, TicketRepo, ticket_ref
 from bot.storage.faq_models import TicketStatus
 from bot.storage.models import ConvState
-from bot.storage.repos import PartnerRecord
+from bot.storage.repos import PartnerRecord, Repos
 from handlers import position
 from handlers.context import Context
 from handlers.payloads import Payload, make
 from handlers.router import Handler, Router
+
+if TYPE_CHECKING:
+    from bot.app import CoachBot
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +43,13 @@ def coach_hours(ctx: Context) -> CoachHours:
     return CoachHours.parse(s.coach_hours, s.coach_days, s.coach_timezone)
 
 
-def _text(ctx: Context, pack_id: str | None, key: str, lang: str, **kw: Any) -> str:
+def _text(ctx: Context, pack_id: str | None, key: str, lang: str, /, **kw: Any) -> str:
     pack = ctx.library.packs.get(pack_id) if pack_id else None
     text = ctx.library.text(pack, key, lang)
     return text.format(**kw) if kw else text
 
 
-def coach_t(ctx: Context, key: str, **kw: Any) -> str:
+def coach_t(ctx: Context, key: str, /, **kw: Any) -> str:
     """A message for the coaches' chat, in the coaches' language."""
     return _text(ctx, ctx.partner.pack_id, key, ctx.settings.coach_language, **kw)
 
@@ -346,3 +349,19 @@ def register(router: Router) -> None:
             return await inner(payload, msg, ctx)
 
         router.buttons["m"] = menu_home
+
+
+async def enroll_console_coach(app: CoachBot, user: str, name: str | None) -> None:
+    """Makes the console user the coaches' chat (`coachbot chat --coach`), role coach."""
+    now = app.clock.now()
+    async with app.db.transaction() as session:
+        repos = Repos(session)
+        partner = await repos.partners.get("console", user)
+        if partner is None:
+            partner = await repos.partners.create(
+                channel="console", external_id=user, chat_id=user,
+                pack_id=app.settings.default_pack, now=now, language=app.settings.coach_language)
+        if partner.role == "partner":
+            partner.role = "coach"
+        partner.name = partner.name or name or "Coach"
+        await repos.partners.save(partner)

@@ -10,12 +10,16 @@ from bot.cli.common import run, setup_logging
 from bot.config import Settings
 
 
-async def _chat(settings: Settings, user: str, name: str | None) -> None:
+async def _chat(settings: Settings, user: str, name: str | None, coach: bool = False) -> None:
     from bot.channels.console import ConsoleChannel
     from bot.runtime import background_services, build_app
 
     scripted = not sys.stdin.isatty()
     app = await build_app(settings)
+    if coach:  # the coaches' chat on the console: tickets arrive here
+        from handlers.tickets import enroll_console_coach
+
+        await enroll_console_coach(app, user, name)
     channel = ConsoleChannel(user, scripted=scripted, display_name=name)
     try:
         async with background_services(app, {channel.name: channel}):
@@ -28,12 +32,18 @@ def register(app: typer.Typer) -> None:
     @app.command("chat")
     def chat(user: str = typer.Option("demo", help="Who you are in the chat"),
              name: str = typer.Option(None, help="Your profile name, offered during onboarding"),
+             coach: bool = typer.Option(False, "--coach", help="Be the coaches' chat: receive "
+                                        "tickets, answer with /reply <ticket> <text>"),
              ) -> None:
         """Chats with the bot in the terminal (piped stdin: one message per line, #N presses
         button N)."""
         settings = Settings()
         setup_logging(settings, quiet=True)
-        run(_chat(settings, user, name))
+        if coach:
+            from handlers.tickets import CONSOLE_COACH_CHAT
+
+            user = settings.coach_chat_id or CONSOLE_COACH_CHAT
+        run(_chat(settings, user, name, coach))
 
     @app.command("run")
     def run_bot() -> None:

@@ -85,3 +85,14 @@ def test_gaps_groups_what_the_bot_could_not_answer(env: Path) -> None:
     assert "4 questions in 3 groups" in result.output
     assert "2× 'cara jadi coach gmn'" in result.output
     assert "matched: forgot-password×1" in result.output
+
+
+def test_the_coach_console_answers_a_partners_ticket(env: Path) -> None:
+    partner = runner.invoke(app, ["chat", "--user", "rina"],
+                            input="/start\n#2\nRina\n#3\n#1\n#4\n#5\n/coach akunku diblokir\n")
+    assert "ticket #1" in partner.output, partner.output
+    coach = runner.invoke(app, ["chat", "--coach", "--name", "Dewi"],
+                          input="/tickets\n/reply 1 Coba kirim screenshot ya\n")
+    assert coach.exit_code == 0, coach.output
+    assert "#1 · Rina" in coach.output and "akunku diblokir" in coach.output
+    assert "Terkirim ke Rina (tiket #1)" in coach.output
