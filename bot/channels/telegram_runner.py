@@ -217,7 +217,8 @@ class TelegramRunner:
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
 
 
 async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:

@@ -158,12 +158,14 @@ class FakeBotAPI:
         self._callback_ids = itertools.count(4_000_000_000_000_000_001)
         self._user_ids = itertools.count(500_001)
         self._poll_no = 0
+        self._closing = False
         self._current_poll = 0
         self._in_flight: set[int] = set()
         self._in_flight_chats: set[int | None] = set()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._posts: set[asyncio.Task[None]] = set()
         self._client: aiohttp.ClientSession | None = None
         self.base_url = ""
         self._methods: dict[str, Callable[[Json], Awaitable[Any]]] = {
@@ -189,10 +191,15 @@ class FakeBotAPI:
         return self
 
     async def stop(self) -> None:
+        async with self._changed:  # open long polls return now, not at their timeout
+            self._closing = True
+            self._changed.notify_all()
         if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+            await self._worker
+        for task in list(self._posts):
+            task.cancel()
+        if self._posts:
+            await asyncio.gather(*self._posts, return_exceptions=True)
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -318,10 +325,11 @@ class FakeBotAPI:
                         x.delivered_in_poll = me
                     return [x.update for x in ready]
                 remaining = deadline - loop.time()
-                if remaining <= 0:
+                if remaining <= 0 or self._closing:
                     return []
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self._changed.wait()
 
     # --- updates: webhook --------------------------------------------------------------------
 
@@ -382,22 +390,21 @@ class FakeBotAPI:
         return None
 
     async def _deliver_webhooks(self) -> None:
-        tasks: set[asyncio.Task[None]] = set()
-        while True:
+        while not self._closing:
             async with self._changed:
-                while True:
-                    nxt = self._next_webhook_update() if self.webhook else None
-                    if nxt is not None:
-                        break
+                nxt = self._next_webhook_update() if self.webhook else None
+                if nxt is None:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), self.webhook_retry_delay)
+                        async with asyncio.timeout(self.webhook_retry_delay):
+                            await self._changed.wait()
+                    continue
                 assert self.webhook is not None
                 self._in_flight.add(nxt.update["update_id"])
                 self._in_flight_chats.add(_chat_of(nxt.update))
                 hook = dict(self.webhook)
             task = asyncio.create_task(self._post_update(nxt, hook))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            self._posts.add(task)
+            task.add_done_callback(self._posts.discard)
 
     async def _post_update(self, pending: _Pending, hook: Json) -> None:
         assert self._client is not None
@@ -701,7 +708,8 @@ class FakeBotAPI:
                     raise AssertionError(f"timed out after {within}s waiting for {what}; "
                                          f"recent calls: {recent}")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+                    async with asyncio.timeout(min(remaining, 0.05)):
+                        await self._changed.wait()
 
     async def wait_confirmed(self, update_id: int, times: int = 1,
                              within: float = 5.0) -> None:
