@@ -411,6 +411,8 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
     settings = _settings()
     library = _library(settings)
     when = _when(at, tz) if at else SystemClock().now()
+    if dispatch and not settings.telegram_token:
+        _fail("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot send)")
 
     async def go(repos: Repos) -> tuple[int, int]:
         created_by = None

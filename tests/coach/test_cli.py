@@ -1,0 +1,86 @@
+"""The coach features from the terminal: coach add, roster import, webinar, broadcast, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import EXAMPLE_PACKS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COACHBOT_PACKS_DIR", str(EXAMPLE_PACKS))
+    monkeypatch.setenv("COACHBOT_DEFAULT_PACK", "example")
+    monkeypatch.setenv("COACHBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+    monkeypatch.delenv("COACHBOT_TELEGRAM_TOKEN", raising=False)
+    return tmp_path
+
+
+def ok(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_admin_adds_a_coach_from_the_cli(env: Path) -> None:
+    assert "telegram:555 is now coach (new)" in ok("coach", "add", "555", "--name", "Rina")
+    assert "coach\ttelegram:555\tRina" in ok("coach", "list")
+    assert "is now partner" in ok("coach", "remove", "telegram:555")
+    bad = runner.invoke(app, ["coach", "add", "fax:1"])
+    assert bad.exit_code == 2
+
+
+def test_roster_import_reports_bad_lines_and_imports_the_rest(env: Path) -> None:
+    csv = env / "roster.csv"
+    csv.write_text("channel,external_id,chat_id,name,language,timezone,cohort\n"
+                   "telegram,1001,1001,Sari,id,WITA,batch1\n"
+                   "telegram,1002,1002,Budi,klingon,WIB,batch1\n", encoding="utf-8")
+    result = runner.invoke(app, ["partners", "import", str(csv)])
+    assert result.exit_code == 1
+    assert "roster.csv:3: language 'klingon' is not id or en" in result.output
+    assert "created=1 updated=0 unchanged=0 errors=1" in result.output
+    csv.write_text("channel,external_id,chat_id,name,language,timezone,cohort\n"
+                   "telegram,1001,1001,Sari Dewi,id,WITA,batch1\n", encoding="utf-8")
+    assert "created=0 updated=1" in ok("partners", "import", str(csv))
+
+
+def test_webinar_and_broadcast_and_report_from_the_cli(env: Path) -> None:
+    csv = env / "roster.csv"
+    csv.write_text("channel,external_id,chat_id,name,language,timezone,cohort\n"
+                   "telegram,1001,1001,Sari,id,WITA,batch1\n"
+                   "telegram,1002,1002,Budi,en,WIB,batch2\n", encoding="utf-8")
+    ok("partners", "import", str(csv))
+    out = ok("webinar", "create", "--title", "Live selling", "--at", "2099-01-10 19:00",
+             "--link", "https://zoom.us/j/1", "--audience", "cohort:batch1")
+    assert "webinar #1 announced to 1 partners" in out
+    assert "#1\t10-01-2099 19:00 WIB\tcohort:batch1\tyes=0\tLive selling" in ok("webinar",
+                                                                              "list")
+    assert "yes=0 no=0" in ok("webinar", "attendance", "1")
+    assert "webinar #1 moved; 0 attendees told" in ok("webinar", "move", "1", "--at",
+                                                      "2099-01-11 19:00")
+    assert "webinar #1 cancelled" in ok("webinar", "cancel", "1")
+    past = runner.invoke(app, ["webinar", "create", "--title", "x", "--at", "2001-01-01 10:00",
+                               "--link", "https://zoom.us/j/1"])
+    assert past.exit_code == 2 and "already passed" in past.output
+
+    out = ok("broadcast", "send", "--segment", "all", "--text", "Halo semua", "--no-wait")
+    assert "broadcast #1: 2 partners" in out
+    assert ok("broadcast", "status", "1").startswith("sent=0 blocked=0 failed=0 pending=2")
+    assert "2 unsent messages dropped" in ok("broadcast", "cancel", "1")
+    bad = runner.invoke(app, ["broadcast", "send", "--segment", "cohort:nope", "--text", "x"])
+    assert bad.exit_code == 2 and "no cohort with code 'nope'" in bad.output
+    no_token = runner.invoke(app, ["broadcast", "send", "--segment", "all", "--text", "x",
+                                   "--dispatch"])
+    assert no_token.exit_code == 2 and "COACHBOT_TELEGRAM_TOKEN" in no_token.output
+
+    report_csv = env / "report.csv"
+    out = ok("report", "--csv", str(report_csv))
+    assert "batch1" in out and "batch2" in out
+    assert "batch1,partners,,1,," in report_csv.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["report", "--cohort", "nope"]).exit_code == 2
