@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import fresh_database, peak_rss_mb, percentile, postgres_available
 from bot.app import CoachBot
 from bot.config import Settings
 from bot.core import FixedClock, Inbound
 from bot.storage.db import Database
 from bot.storage.repos import PartnerRepo
-from benchmarks.common import fresh_database, peak_rss_mb, percentile, postgres_available
 from content.loader import PackLibrary, discover_packs
 from handlers.payloads import make
 

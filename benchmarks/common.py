@@ -62,7 +62,7 @@ async def fresh_database(backend: str, workdir: Path) -> AsyncIterator[Database]
             yield db
         finally:
             await db.dispose()
-            for p in workdir.glob(path.name + "*"):
+            for p in workdir.glob(path.name + "*"):  # noqa: ASYNC240 (teardown, not a hot path)
                 p.unlink()
         return
     name = f"coachbot_bench_{uuid.uuid4().hex[:10]}"
