@@ -375,6 +375,16 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
         await db.dispose()
 
 
+def _warm_up(settings: Settings) -> None:
+    """Imports the Telegram library before the broadcast is queued: importing it can take
+    seconds, which should not count as the broadcast's time."""
+    import importlib
+
+    name = {"ptb": "telegram_ptb"}.get(settings.telegram_driver.strip().lower(),
+                                       "telegram_aiogram")
+    importlib.import_module(f"bot.channels.{name}")
+
+
 def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -413,6 +423,8 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
     when = _when(at, tz) if at else SystemClock().now()
     if dispatch and not settings.telegram_token:
         _fail("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot send)")
+    if dispatch:
+        _warm_up(settings)
 
     async def go(repos: Repos) -> tuple[int, int]:
         created_by = None
