@@ -33,7 +33,7 @@ from bot.channels.telegram_common import (
     TokenRejected,
 )
 from bot.config import Settings
-from bot.core import Reply, reply_to_dict
+from bot.core import Inbound, Reply, reply_to_dict
 from bot.storage.repos import Repos
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ class TelegramRunner:
                                        inline_retry_max=settings.telegram_inline_retry_max,
                                        defer=self._defer)
         self.handle: Handle = handle or app.handle
+        if app.db.is_sqlite:
+            self.handle = _one_at_a_time(self.handle)
         self.mode = "webhook" if settings.webhook_url else "polling"
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
         if not _SECRET_OK.match(self.secret):
@@ -153,8 +155,9 @@ class TelegramRunner:
                 updates = await _unless_stopped(
                     self.driver.get_updates(offset, self.settings.telegram_poll_timeout, 100),
                     stop)
-            except TokenRejected as exc:
-                raise ValueError(f"Telegram rejected the bot token while polling: {exc}") from None
+            except TokenRejected:
+                raise ValueError("Telegram rejected the bot token while polling "
+                                 "(revoked with @BotFather?)") from None
             except (TelegramUnavailable, PollingConflict) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
                 await _wait(stop, backoff)
@@ -215,6 +218,18 @@ class TelegramRunner:
             await runner.cleanup()
 
 
+def _one_at_a_time(handle: Handle) -> Handle:
+    """SQLite has one writer: concurrent transactions only meet in its busy-wait (sleeps of
+    up to 100 ms), so the core runs one message at a time; sending stays concurrent."""
+    gate = asyncio.Lock()
+
+    async def serial(msg: Inbound) -> list[Reply]:
+        async with gate:
+            return await handle(msg)
+
+    return serial
+
+
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
@@ -249,15 +264,15 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) ->
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         driver = make_driver(settings)
-    except TokenRejected as exc:
+    except TokenRejected as exc:  # the token's shape, never the token itself
         raise ValueError(f"COACHBOT_TELEGRAM_TOKEN is not a bot token: {exc}") from None
     stop = stop or asyncio.Event()
     try:
         try:
             me = await driver.get_me()
-        except TokenRejected as exc:
+        except TokenRejected:  # the library's message may quote the token: not repeated
             raise ValueError(f"Telegram rejected the bot token (COACHBOT_TELEGRAM_TOKEN) at "
-                             f"{driver.api_base}: {exc}") from None
+                             f"{driver.api_base}; check it with @BotFather") from None
         except TelegramUnavailable as exc:
             raise ValueError(f"cannot reach the Telegram Bot API at {driver.api_base}: "
                              f"{exc}") from None

@@ -223,7 +223,9 @@ class FakeBotAPI:
     async def _http(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            return web.json_response(ApiError(401, "Unauthorized").body(), status=401)
+            refused = ApiError(401, "Unauthorized").body()
+            await self._record(Call(method, {}, 401, refused, self.clock()))
+            return web.json_response(refused, status=401)
         handler = self._methods.get(method.lower())
         if handler is None:
             return web.json_response(ApiError(404, "Not Found: method not found").body(),
