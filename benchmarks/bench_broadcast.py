@@ -6,7 +6,8 @@ in its own process (the real Telegram adapter, aiogram, pointed at the fake thro
 COACHBOT_TELEGRAM_API_BASE; the outbox; the dispatcher with its aiolimiter bucket).
 
 Measured in the same run:
-  baseline  the adapter alone: sends paced by the same aiolimiter bucket in a loop, no
+  baseline  the adapter alone: sends paced by the same aiolimiter bucket (one token every
+            1/30 s, see bot.cli.coach.smooth_limiter) in a loop, no
             database, no outbox (what the platform lets us do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
   crash     the same broadcast with `kill -9` of the sending process halfway, then
@@ -35,10 +36,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy import func, insert, select
 
 from benchmarks.common import fresh_database, postgres_available
+from bot.cli.coach import smooth_limiter
 from bot.core import Reply
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
@@ -98,7 +99,8 @@ async def _baseline(fake: FakeBotAPI, chats: list[int]) -> Run:
 
     driver = AiogramDriver(fake.token, fake.base_url)
     channel = TelegramChannel(driver)
-    limiter = AsyncLimiter(RATE, 1.0)
+    limiter = smooth_limiter(RATE)
+    assert limiter is not None
     since = len(fake.calls)
     sem = asyncio.Semaphore(64)
 

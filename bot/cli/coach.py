@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
+from aiolimiter import AsyncLimiter
 
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
@@ -320,6 +321,16 @@ def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[
     return {channel.name: channel}, driver.close
 
 
+def smooth_limiter(rate: float) -> AsyncLimiter | None:
+    """The configured rate as a bucket of one: sends evenly spaced at 1/rate s.
+
+    A bucket as deep as the platform's (30 at once, then 30/s) keeps the platform's bucket
+    empty, so the slightest network jitter bunches two sends into one slot and earns a 429;
+    measured against the fake Bot API: up to 22 429s after the first second in a 3,000
+    broadcast. Evenly spaced sends leave the platform's burst allowance to absorb jitter."""
+    return AsyncLimiter(1, 1.0 / rate) if rate and rate > 0 else None
+
+
 async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
                  on_progress: Callable[[Any], None], poll: float = 0.5) -> Any:
     """Watches a broadcast until nothing is pending (sending it from this process when
@@ -341,6 +352,7 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
             # a claim is at most ~1 s of sending: what a crash can leave in flight
             dispatcher = Dispatcher.from_settings(
                 db, channels, settings, clock, batch_size=max(int(settings.send_rate), 1))
+            dispatcher.limiter = smooth_limiter(settings.send_rate)
 
             async def pump() -> None:
                 while not stop.is_set():
