@@ -6,8 +6,8 @@ in its own process (the real Telegram adapter, aiogram, pointed at the fake thro
 COACHBOT_TELEGRAM_API_BASE; the outbox; the dispatcher with its aiolimiter bucket).
 
 Measured in the same run:
-  baseline  the adapter alone: sends paced by the same aiolimiter bucket (one token every
-            1/30 s, see bot.cli.coach.smooth_limiter) in a loop, no
+  baseline  the adapter alone: sends paced by the same aiolimiter bucket (30/s, at most 3
+            at once, see bot.cli.coach.smooth_limiter) in a loop, no
             database, no outbox (what the platform lets us do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
   crash     the same broadcast with `kill -9` of the sending process halfway, then
