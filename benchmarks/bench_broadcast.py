@@ -6,7 +6,7 @@ in its own process (the real Telegram adapter, aiogram, pointed at the fake thro
 COACHBOT_TELEGRAM_API_BASE; the outbox; the dispatcher with its aiolimiter bucket).
 
 Measured in the same run:
-  baseline  the adapter alone: sends paced by the same aiolimiter bucket (30/s, at most 3
+  baseline  the adapter alone: sends paced by the same aiolimiter bucket (30/s, at most 8
             at once, see bot.cli.coach.smooth_limiter) in a loop, no
             database, no outbox (what the platform lets us do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
