@@ -7,11 +7,13 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.faq import calibration
-from bot.faq.text import CANON, SLANG, stem, tokens
+from bot.faq.text import CANON, SLANG, english_stem, is_indonesian_root, stem, tokens
 from content.schema import FaqEntry
 
 K1 = 1.2
@@ -22,12 +24,25 @@ ANSWER_WEIGHT = 0.3
 FUZZ_CUTOFF = 80.0
 MIN_FUZZ_LEN = 4
 PREFIXES = ("di", "ke", "nge", "ng", "me", "ter", "ber", "se")
-FEATURES = ("query_coverage", "phrasing_coverage", "margin", "similarity", "length")
+FEATURES = ("query_coverage", "phrasing_coverage", "margin", "similarity", "length",
+            "uncovered", "matched_terms", "unknown")
+# a typo is at most one edit away in a short word, two in a longer one
+MAX_EDITS_SHORT = 1
+SHORT_WORD = 6
 
 
-_ALIAS_TARGET = {k: v for table in (SLANG, CANON) for k, v in table.items()
-                 if len(k) >= MIN_FUZZ_LEN + 1 and v and " " not in v}
-_ALIASES = sorted(_ALIAS_TARGET)
+_ALIAS_SURFACE = {k: v for table in (SLANG, CANON) for k, v in table.items()
+                  if len(k) >= MIN_FUZZ_LEN + 1 and v and " " not in v}
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> tuple[dict[str, str], list[str]]:
+    """Slang and lexicon words, as written and as stemmed (a misspelt English word reaches
+    the index stemmed: "comission" as "comiss", one edit from "commiss")."""
+    target = dict(_ALIAS_SURFACE)
+    for k, v in _ALIAS_SURFACE.items():
+        target.setdefault(english_stem(k), v)
+    return target, sorted(target)
 
 
 class Band(enum.StrEnum):
@@ -97,17 +112,27 @@ class _Bm25:
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in self.df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        # each posting's BM25 term score, computed once at build time
+        self.weighted: dict[str, list[tuple[int, float]]] = {}
+        for term, plist in self.postings.items():
+            idf = self.idf[term]
+            self.weighted[term] = [
+                (doc, idf * tf * (K1 + 1)
+                 / (tf + K1 * (1 - B + B * self.lengths[doc] / self.avg_len)))
+                for doc, tf in plist]
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for doc, tf in self.postings[term]:
-                norm = K1 * (1 - B + B * self.lengths[doc] / self.avg_len)
-                out[doc] += weight * idf * tf * (K1 + 1) / (tf + norm)
+            for doc, score in self.weighted.get(term, ()):
+                out[doc] += weight * score
         return out
+
+
+def _is_typo(word: str, known: str) -> bool:
+    """One edit (a transposition counts as one) in a short word, two in a longer one."""
+    limit = MAX_EDITS_SHORT if min(len(word), len(known)) <= SHORT_WORD else 2
+    return OSA.distance(word, known, score_cutoff=limit) <= limit
 
 
 def _sigmoid(z: float) -> float:
@@ -151,6 +176,11 @@ class FaqIndex:
         self.answers = _Bm25(answer_docs)
         self.vocab = sorted(set(self.phrases.df) | set(self.answers.df))
         self._vocab_set = set(self.vocab)
+        self._by_len: dict[int, list[str]] = defaultdict(list)
+        for term in self.vocab:
+            self._by_len[len(term)].append(term)
+        self._near_len: dict[int, list[str]] = {}
+        _aliases()  # built once here, not on the first question
         self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def __len__(self) -> int:
@@ -163,6 +193,15 @@ class FaqIndex:
         """A short name for an entry: its first phrasing in the language."""
         entry = self.by_id[entry_id]
         return (entry.questions.get(lang) or entry.questions["id"])[0]
+
+    def _near_length(self, n: int) -> list[str]:
+        """Index terms a typo of an n-letter word can be (at most two letters longer or
+        shorter): the fuzzy search compares with these only."""
+        near = self._near_len.get(n)
+        if near is None:
+            near = self._near_len[n] = [t for m in range(n - 2, n + 3)
+                                        for t in self._by_len.get(m, ())]
+        return near
 
     def _resolve(self, token: str) -> tuple[tuple[str, float], ...]:
         """Maps a query token to index terms: itself, a loanword without its prefix, or the
@@ -178,16 +217,19 @@ class FaqIndex:
             if token.startswith(prefix) and len(rest) >= 3 and rest in self._vocab_set:
                 found = ((rest, 1.0),)
                 break
-        if not found and len(token) >= MIN_FUZZ_LEN and not token.isdigit():
-            best = process.extractOne(token, self.vocab, scorer=fuzz.ratio,
+        # a correctly spelt Indonesian word is a word, not a typo: "hapus" is not "harus"
+        if (not found and len(token) >= MIN_FUZZ_LEN and not token.isdigit()
+                and not is_indonesian_root(token)):
+            best = process.extractOne(token, self._near_length(len(token)), scorer=fuzz.ratio,
                                       score_cutoff=FUZZ_CUTOFF)
-            if best is not None and abs(len(best[0]) - len(token)) <= 2:
+            if best is not None and _is_typo(token, best[0]):
                 found = ((best[0], best[1] / 100.0),)
             else:  # a misspelt alias ("acount" for "account", folded into "akun")
-                alias = process.extractOne(token, _ALIASES, scorer=fuzz.ratio,
+                alias_target, aliases = _aliases()
+                alias = process.extractOne(token, aliases, scorer=fuzz.ratio,
                                            score_cutoff=FUZZ_CUTOFF)
-                if alias is not None and abs(len(alias[0]) - len(token)) <= 2:
-                    target = stem(_ALIAS_TARGET[alias[0]])
+                if alias is not None and _is_typo(token, alias[0]):
+                    target = stem(alias_target[alias[0]])
                     if target in self._vocab_set:
                         found = ((target, alias[1] / 100.0),)
         if len(self._resolved) > 50_000:
@@ -225,7 +267,7 @@ class FaqIndex:
                              + ANSWER_WEIGHT * answer_scores.get(entry, 0.0))
         if not totals:
             return Match(Band.NONE, 0.0, (), tuple(toks), (0.0, 0.0, 0.0, 0.0,
-                                                           min(len(toks), 5) / 5))
+                                                           min(len(toks), 5) / 5, 1.0, 0.0, 1.0))
         ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max(k, 2)]
         top, s1 = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -249,6 +291,15 @@ class FaqIndex:
             doc = self.phrases.docs[phrase]
             p_total = sum(self.phrases.idf[t] for t in doc) or 1.0
             phrase_cov = sum(self.phrases.idf[t] for t in doc if t in query_terms) / p_total
-            similarity = fuzz.token_set_ratio(" ".join(toks), self.phrase_text[phrase]) / 100
+            similarity = fuzz.token_sort_ratio(" ".join(toks), self.phrase_text[phrase]) / 100
         margin = (s1 - s2) / s1 if s1 > 0 else 0.0
-        return (covered / total, phrase_cov, margin, similarity, min(len(toks), 5) / 5)
+        # the most distinctive query word the entry does not explain (an unknown word counts
+        # as the rarest): "hapus akun" is not answered by an entry about "akun" alone
+        max_idf = self.phrases.max_idf
+        uncovered = max((idf for idf, resolved in mass
+                         if not any(t in union for t, _ in resolved)), default=0.0) / max_idf
+        matched = len({t for _, resolved in mass for t, _ in resolved if t in union})
+        # the share of the question (IDF-weighted) that no entry of the whole FAQ knows
+        unknown = sum(idf for idf, resolved in mass if not resolved) / total
+        return (covered / total, phrase_cov, margin, similarity, min(len(toks), 5) / 5,
+                uncovered, min(matched, 3) / 3, unknown)

@@ -50,6 +50,40 @@ SLANG: dict[str, str] = {
     "ngilang": "hilang", "nyampe": "sampai", "nyampai": "sampai", "ngerti": "mengerti",
     "kasi": "kasih", "temen": "teman", "pesen": "pesan", "nginep": "menginap",
     "liat": "lihat", "ngeliat": "lihat", "gede": "besar", "dikit": "sedikit",
+    # more general chat spellings and abbreviations
+    "sy": "saya", "aq": "aku", "ak": "aku", "gw": "gue", "km": "kamu", "kmu": "kamu",
+    "lu": "kamu", "lo": "kamu", "elu": "kamu", "sya": "saya", "bgmana": "bagaimana",
+    "gmn2": "bagaimana", "caranya": "cara", "crnya": "cara", "cr": "cara", "gmnya": "bagaimana",
+    "ngk": "tidak", "gx": "tidak", "gaa": "tidak", "kgk": "tidak", "ndak": "tidak",
+    "nda": "tidak", "gabakal": "tidak akan", "blum": "belum", "sdah": "sudah", "udd": "sudah",
+    "bbrp": "beberapa", "brpa": "berapa", "knapa": "kenapa",
+    "kenpa": "kenapa", "kapn2": "kapan", "dmna2": "dimana", "gimn": "bagaimana",
+    "bisaa": "bisa", "bs2": "bisa", "bsk2": "besok", "tgl2": "tanggal", "jg": "juga",
+    "jga": "juga", "lgsg": "langsung", "lsg": "langsung", "lngsg": "langsung",
+    "klu": "kalau", "kalu": "kalau", "klw": "kalau", "kalw": "kalau", "sblum": "sebelum",
+    "stelah": "setelah", "abiz": "habis", "blh": "boleh", "blhkah": "boleh", "hrs": "harus",
+    "hrus": "harus", "msti": "mesti", "mst": "mesti", "prlu": "perlu", "pelu": "perlu",
+    "dlu": "dulu", "dl": "dulu", "bnr2": "benar", "sampe2": "sampai", "smpe": "sampai",
+    "ntar": "nanti", "nnti": "nanti", "ntr": "nanti", "tlg": "tolong", "tolongin": "tolong",
+    "mnta": "minta", "trims": "terima kasih", "mksh": "terima kasih",
+    "makasi": "terima kasih", "pasword": "password", "paswd": "password",
+    "psw": "password", "passw": "password", "akn": "akan", "ttg": "tentang",
+    "tntg": "tentang", "sbnrnya": "sebenarnya", "sbnernya": "sebenarnya", "krna": "karena",
+    "soalnya": "karena", "gara2": "karena", "garagara": "karena", "nyoba": "coba",
+    "nyobain": "coba", "ngejual": "jual", "jualan": "jual", "ngeshare": "share",
+    "ngelink": "link", "ngupload": "upload", "aplod": "upload", "unggah": "upload",
+    "diunggah": "upload", "ngepost": "posting", "ngonten": "konten", "ngelive": "live",
+    "nge-live": "live", "ngelapor": "lapor", "ngeklaim": "klaim",
+    "brg": "barang", "brng": "barang", "hrg": "harga", "hrga": "harga", "prdk": "produk",
+    "akunku": "akun", "akunnya": "akun", "hpku": "handphone", "hpnya": "handphone",
+    "henpon": "handphone", "hape": "handphone", "ponsel": "handphone", "handphon": "handphone",
+    "cuan": "uang", "duid": "uang", "fulus": "uang", "recehan": "uang",
+    "transferan": "transfer", "ditf": "transfer", "ditransfer": "transfer",
+    # English chat
+    "wanna": "want", "gonna": "going", "gotta": "must", "tho": "though",
+    "rn": "now", "ppl": "people",
+    "whats": "what", "hows": "how", "wheres": "where", "whens": "when", "whys": "why",
+    "thru": "through", "becuz": "because", "ok": "", "sry": "", "hii": "",
     "min": "", "mimin": "", "kak": "",
     "kk": "", "ka": "", "kaka": "", "kakak": "", "gan": "", "sis": "", "sist": "",
     "bang": "", "mas": "", "mba": "", "mbak": "", "bro": "", "bund": "", "bun": "",
@@ -90,10 +124,78 @@ CANON: dict[str, str] = {
     "livestream": "live", "livestreaming": "live", "stream": "live", "streaming": "live",
     "guest": "tamu", "guests": "tamu", "referal": "referral", "reff": "referral",
     "schedule": "jadwal", "target": "target", "bonus": "bonus", "twin": "kembar",
+}
+
+# A general bilingual lexicon: groups of words (surface forms and their stems) that mean the
+# same thing in this domain, folded to one term, so English wording that the phrasings do
+# not use still meets them. Domain-wide synonyms, never one question's words.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "handphone": ("phone", "phones", "mobile", "cellphone", "smartphone", "ponsel", "handphon",
+                  "hape", "gawai", "device", "devices"),
+    "booking": ("reservation", "reservations", "reserv", "booked", "bookings", "pemesanan"),
+    "komisi": ("earnings", "earning", "komisimu", "komisiku"),
+    "tolak": ("rejected", "reject", "rejection", "declined", "declin", "denied", "deni",
+              "refused", "refus", "tertolak"),
+    "scam": ("fraud", "fraudul", "scammer", "scams", "tipu", "penipu", "hoax", "hoaks"),
+    "negatif": ("negative", "negat", "rude", "toxic", "hater", "haters", "hate", "nasty",
+                "julid", "nyinyir"),
+    "alat": ("equipment", "equip", "gear", "tools", "tool", "perlengkapan", "peralatan"),
+    "syarat": ("requirement", "requirements", "requir", "required", "qualify", "qualifi",
+               "eligible", "elig", "criteria", "prerequisit", "ketentuan"),
+    "gabung": ("join", "joining", "joined", "bergabung"),
+    "batal": ("cancel", "cancelled", "canceled", "cancellation"),
+    "hack": ("hacked", "hacker", "bajak", "hijack", "compromis", "diretas", "retas"),
+    "kunci": ("locked", "lock", "lockout", "terkunci"),
+    "beli": ("buy", "bought", "purchase", "purchas", "purchased"),
+    "jual": ("sell", "sold", "selling", "sale", "sales"),
+    "musik": ("music", "song", "songs", "lagu", "sound", "sounds", "backsound"),
+    "pajak": ("tax", "taxes", "taxed"),
+    "biaya": ("fee", "fees", "cost", "costs", "charge", "charges", "deposit"),
+    "wajah": ("face", "faces", "muka", "faceless"),
+    "malu": ("shy", "nervous", "grogi", "awkward"),
+    "komentar": ("comment", "comments", "komen", "koment"),
+    "sampel": ("sample", "samples", "sampl"),
+    "diskon": ("discount", "discounts", "potongan", "cheaper"),
+    "statistik": ("statistics", "statist", "stats", "analytics", "analyt", "insight",
+                  "insights"),
+    "keranjang": ("cart", "basket", "keranjang kuning"),
+    "link": ("url", "urls", "tautan"),
+    "error": ("eror", "crash", "crashes", "crashing", "bug", "bugs", "hang", "freez",
+              "freeze", "forceclose"),
+    "iklan": ("ads", "ad", "advert", "advertis", "advertising", "boost", "boosting",
+              "promoted"),
+    "bukti": ("proof", "evidence", "screenshot", "screenshots", "ss"),
+    "tonton": ("viewer", "viewers", "audience", "audienc", "watch", "watching", "watcher",
+               "watchers", "penonton"),
+    "hari": ("day", "days", "harian", "daily"),
+    "minggu": ("week", "weeks", "weekly", "mingguan"),
+    "bulan": ("month", "months", "monthly", "bulanan"),
+    "saldo": ("balance", "balances"),
+    "minimal": ("minimum", "minim", "least"),
+    "salah": ("wrong", "incorrect", "mistyped", "typo"),
+    "pelanggan": ("client", "clients"),
+    "ganti": ("change", "changes", "chang", "replace", "switch", "switched", "switching",
+              "pindah"),
+    "baru": ("new",),
+    "gratis": ("free", "freebie", "cuma-cuma"),
+    "kirim": ("send", "sending", "sent", "deliver", "delivered", "shipping", "ship"),
+    "foto": ("photo", "photos", "picture", "pictures", "pic", "pict", "gambar"),
+    "video": ("clip", "clips", "vid", "vids", "vidio", "konten video", "reel", "reels"),
+    "follower": ("followers", "pengikut", "folower", "folowers", "foll"),
+    "tamu": ("guest", "guests"),
+    "kode": ("code", "codes"),
+    "aman": ("safe", "safely", "secure", "legit"),
+}
+for _canon, _words in _SYNONYMS.items():
+    for _w in _words:
+        if " " not in _w:
+            CANON.setdefault(_w, _canon)
+
+CANON.update({
     # question words carry the kind of answer wanted (when / how / how much)
     "how": "bagaimana", "when": "kapan", "why": "kenapa", "mengapa": "kenapa",
     "where": "dimana", "what": "apa", "much": "berapa", "many": "berapa",
-}
+})
 
 STOP: frozenset[str] = frozenset("""
 yang di ke dari ini itu dan atau ya yah yaa dong deh sih nih kok kah lah loh lho pun
@@ -116,41 +218,36 @@ MAX_TOKENS = 64
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _REPEAT = re.compile(r"(.)\1{2,}")
 _REDUP = re.compile(r"\b([^\W\d_]{2,})2\b")
+# (a literal the pattern needs, so most texts skip the regex, pattern, replacement)
 _PHRASES = (
-    (re.compile(r"\bkata\s+sandi\b"), "password"),
-    (re.compile(r"\blog\s*-?\s*in\b"), "login"),
-    (re.compile(r"\bsign\s*-?\s*in\b"), "login"),
-    (re.compile(r"\bsign\s*-?\s*up\b"), "daftar"),
-    (re.compile(r"\bsiaran\s+langsung\b"), "live"),
-    (re.compile(r"\be\s*-\s*mail\b"), "email"),
-    (re.compile(r"\bno\s*\.?\s*rek(ening)?\b"), "rekening"),
-    (re.compile(r"\bno\s*\.?\s*(?=(hp|telp|telepon|wa|whatsapp|handphone)\b)"), "nomor "),
+    ("sandi", re.compile(r"\bkata\s+sandi\b"), "password"),
+    ("log", re.compile(r"\blog\s*-?\s*in\b"), "login"),
+    ("sign", re.compile(r"\bsign\s*-?\s*in\b"), "login"),
+    ("sign", re.compile(r"\bsign\s*-?\s*up\b"), "daftar"),
+    ("siaran", re.compile(r"\bsiaran\s+langsung\b"), "live"),
+    ("mail", re.compile(r"\be\s*-\s*mail\b"), "email"),
+    ("no", re.compile(r"\bno\s*\.?\s*rek(ening)?\b"), "rekening"),
+    ("no", re.compile(r"\bno\s*\.?\s*(?=(hp|telp|telepon|wa|whatsapp|handphone)\b)"),
+     "nomor "),
+)
+_DIGIT = re.compile(r"\d")
+
+# Numbers mostly carry no meaning for retrieval, but a few shapes do: a twin date
+# (9.9, 10.10, 12/12) is a sale day, "12%" a percentage, "50rb" / "rp 25.000" an amount.
+_NUMBERS = (
+    (re.compile(r"\b(1[0-2]|0?[1-9])\s*[./-]\s*\1\b(?!\s*[./-]?\s*\d)"), " tanggal kembar "),
+    (re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|persen\b|percent\b|pct\b)"), " persen "),
+    (re.compile(r"\brp\.?\s*\d+(?:[.,]\d+)*(?:\s*(?:rb|ribu|k|jt|juta)\b)?"), " uang "),
+    (re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:rb|ribu|rbu|k|jt|juta|jeti)\b"), " uang "),
 )
 
-_EN_KEEP = ("ss", "us", "is", "os", "as")
-
-
-def _english_stem(word: str) -> str:
-    """A light English suffix stripper: enough for plurals and -ing/-ed forms."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if len(word) > 5 and word.endswith("ing"):
-        base = word[:-3]
-        return base[:-1] if len(base) > 2 and base[-1] == base[-2] else base
-    if len(word) > 4 and word.endswith("ed"):
-        base = word[:-2]
-        return base[:-1] if len(base) > 2 and base[-1] == base[-2] else base
-    if len(word) > 3 and word.endswith("s") and not word.endswith(_EN_KEEP):
-        return word[:-1]
-    return word
-
-
 class _Stemmer:
-    """PySastrawi, built once (it is slow to construct) and behind a per-word cache."""
+    """PySastrawi, built once (it is slow to construct) and behind a per-word cache, with
+    its dictionary of Indonesian root words; and the Snowball English stemmer."""
 
     _instance: Any = None
+    _roots: Any = None
+    _english: Any = None
 
     @classmethod
     def get(cls) -> Any:
@@ -158,12 +255,38 @@ class _Stemmer:
             from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
             cls._instance = StemmerFactory().create_stemmer()
+            cls._roots = cls._instance.delegatedStemmer.dictionary
         return cls._instance
+
+    @classmethod
+    def english(cls) -> Any:
+        if cls._english is None:
+            import snowballstemmer
+
+            cls._english = snowballstemmer.stemmer("english")
+        return cls._english
+
+    @classmethod
+    def is_root(cls, word: str) -> bool:
+        cls.get()
+        return bool(cls._roots.contains(word))
+
+
+def english_stem(word: str) -> str:
+    """The Snowball English stem of a word, without any folding."""
+    return str(_Stemmer.english().stemWord(word))
+
+
+def is_indonesian_root(word: str) -> bool:
+    """True for a correctly spelt Indonesian root word (Sastrawi's dictionary): such a word
+    is never "corrected" as a typo into a different word."""
+    return _Stemmer.is_root(word)
 
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """Indonesian stem by Sastrawi; for loanwords (-nya on 'upload') and English, lighter."""
+    """Indonesian stem by Sastrawi; for loanwords (-nya on 'upload') lighter; a word that is
+    not Indonesian gets the Snowball English stem (verified / verify, joining / join)."""
     if word.isdigit() or len(word) <= 3:
         return word
     stemmer = _Stemmer.get()
@@ -174,20 +297,29 @@ def stem(word: str) -> str:
         formal = str(stemmer.stem(word[:-2] + "kan"))
         if formal != word[:-2] + "kan":
             return CANON.get(formal, formal)
+    if _Stemmer.is_root(word):
+        return CANON.get(word, word)
     for suffix in ("nya", "lah", "kah"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
-            break
-    return CANON.get(word, _english_stem(word))
+            return CANON.get(word, word)
+    if word in CANON:
+        return CANON[word]
+    english = str(_Stemmer.english().stemWord(word))
+    return CANON.get(english, english)
 
 
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("'", "").replace("’", "")
-    text = _REDUP.sub(r"\1", text)
+    if _DIGIT.search(text):
+        text = _REDUP.sub(r"\1", text)
+        for pattern, repl in _NUMBERS:
+            text = pattern.sub(repl, text)
     text = _REPEAT.sub(r"\1", text)
-    for pattern, repl in _PHRASES:
-        text = pattern.sub(repl, text)
+    for needle, pattern, repl in _PHRASES:
+        if needle in text:
+            text = pattern.sub(repl, text)
     return text
 
 

@@ -1,0 +1,85 @@
+"""What makes the engine hold up on wording it has never seen: numbers that mean something,
+English word forms and synonyms, short typos, and honesty when one shared word is all a
+question has in common with an entry."""
+
+from __future__ import annotations
+
+from bot.faq import Band, FaqIndex
+from bot.faq.index import FEATURES
+from bot.faq.text import tokens
+from content.schema import FaqEntry, Text
+
+
+def test_twin_dates_percentages_and_amounts_become_words() -> None:
+    assert tokens("promo 10.10 nanti") == ["promo", "tanggal", "kembar", "nanti"]
+    assert tokens("what about 9.9") == ["apa", "tanggal", "kembar"]
+    assert tokens("sale 12/12") == ["jual", "tanggal", "kembar"]
+    assert "kembar" not in tokens("jam 10.30")  # not a twin date
+    assert tokens("komisi 3% vs 12 persen") == ["komisi", "persen", "vs", "persen"]
+    assert tokens("saldo 50rb") == tokens("saldo rp 50.000") == ["saldo", "uang"]
+
+
+def test_english_word_forms_meet_their_stems() -> None:
+    assert tokens("joining requirements") == tokens("join requirement")
+    assert tokens("verified") == tokens("verifying")
+    assert tokens("approved") == tokens("approval")
+
+
+def test_a_correct_indonesian_word_is_not_stemmed_as_english() -> None:
+    assert tokens("kering") == ["kering"]
+
+
+def test_the_lexicon_folds_everyday_english_onto_the_faq_words() -> None:
+    assert tokens("reservation") == tokens("booking")
+    assert tokens("my clips") == tokens("video")
+    assert tokens("the viewers") == tokens("penonton")
+    assert tokens("request got declined") == tokens("request rejected") == tokens(
+        "request ditolak")
+    assert tokens("is there a fee") == tokens("biayanya")
+
+
+def test_wider_chat_slang() -> None:
+    assert tokens("sy lupa pasword") == ["lupa", "password"]
+    assert tokens("klu hpku ganti") == ["kalau", "handphone", "ganti"]
+
+
+def _index(*entries: tuple[str, list[str], list[str]]) -> FaqIndex:
+    return FaqIndex([FaqEntry(id=i, questions={"id": qid, "en": qen},
+                              answer=Text(id=f"jawaban {i}", en=f"answer {i}"))
+                     for i, qid, qen in entries])
+
+
+FAQ = _index(
+    ("commission-rate", ["berapa komisi per booking", "besaran komisi"],
+     ["how much commission per booking", "commission rate"]),
+    ("forgot-password", ["lupa password akun", "harus reset kata sandi"],
+     ["forgot my password", "reset password"]),
+    ("delete-nothing", ["cara promosi villa", "tips promosi"],
+     ["how to promote a villa", "promotion tips"]),
+)
+
+
+def test_a_short_domain_word_with_one_typo_is_still_found() -> None:
+    assert FAQ._resolve("komsi") == (("komisi", FAQ._resolve("komsi")[0][1]),)
+    assert FAQ.search("brp komsi per booking").top == "commission-rate"
+
+
+def test_a_correct_dictionary_word_is_not_taken_for_a_typo() -> None:
+    # "hapus" (delete) is one letter from "harus" (must), but it is a word of its own
+    assert FAQ._resolve("hapus") == ()
+
+
+def test_match_features_include_coverage_and_unknown_words() -> None:
+    m = FAQ.search("lupa password")
+    assert len(m.features) == len(FEATURES)
+    f = dict(zip(FEATURES, m.features, strict=True))
+    assert f["query_coverage"] == 1.0 and f["unknown"] == 0.0 and f["uncovered"] == 0.0
+
+
+def test_one_shared_word_does_not_make_a_confident_answer() -> None:
+    clear = FAQ.search("lupa password akun")
+    near_miss = FAQ.search("lupa pin atm bca di mesin")
+    f = dict(zip(FEATURES, near_miss.features, strict=True))
+    assert f["unknown"] > 0.3 and f["uncovered"] == 1.0
+    assert near_miss.confidence < clear.confidence
+    assert near_miss.band is not Band.ANSWER
