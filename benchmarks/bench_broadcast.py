@@ -7,7 +7,7 @@ COACHBOT_TELEGRAM_API_BASE; the outbox; the dispatcher with its aiolimiter bucke
 
 Measured in the same run:
   baseline  the adapter alone: sends paced by the same aiolimiter bucket (30/s, at most 8
-            at once, see bot.cli.coach.smooth_limiter) in a loop, no
+            at once, see scheduler.dispatcher.smooth_limiter) in a loop, no
             database, no outbox (what the platform lets us do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
   crash     the same broadcast with `kill -9` of the sending process halfway, then
@@ -39,10 +39,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from benchmarks.common import fresh_database, postgres_available
-from bot.cli.coach import smooth_limiter
 from bot.core import Reply
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
+from scheduler.dispatcher import smooth_limiter
 from tests.fakes import FakeBotAPI
 
 RATE = 30.0

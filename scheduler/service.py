@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.coach import broadcasts
 from bot.core import OutboundChannel
 from scheduler import digest
 from scheduler.dispatcher import Dispatcher
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from bot.app import CoachBot
 
 log = logging.getLogger(__name__)
+
+REPORT_INTERVAL = 30.0  # seconds: how soon a coach hears that a broadcast finished
 
 
 class SchedulerService:
@@ -56,10 +59,18 @@ class SchedulerService:
             if self.plan:
                 await self.planner.run_pass()
             async with self.app.db.transaction() as s:
-                await digest.enqueue_if_due(s, self.app.library, self.app.settings,
-                                            self.app.clock.now())
+                now = self.app.clock.now()
+                await digest.enqueue_if_due(s, self.app.library, self.app.settings, now)
         except Exception:
             log.exception("nudge planning pass failed; the next one will try again")
+
+    async def report_job(self) -> None:
+        """Sends each finished broadcast's summary to the coach who started it, once."""
+        try:
+            async with self.app.db.transaction() as s:
+                await broadcasts.report_finished(s, self.app.library, self.app.clock.now())
+        except Exception:
+            log.exception("broadcast report check failed; the next one will try again")
 
     async def dispatch_job(self) -> None:
         try:
@@ -77,6 +88,8 @@ class SchedulerService:
         sched.add_job(self.dispatch_job,
                       IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
                       id="outbox-dispatcher", next_run_time=now, **common)
+        sched.add_job(self.report_job, IntervalTrigger(seconds=REPORT_INTERVAL),
+                      id="broadcast-reports", next_run_time=now, **common)
         sched.start()
         self.scheduler = sched
         log.info("scheduler started: planner every %ss, dispatcher every %ss",

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from aiolimiter import AsyncLimiter
 
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
@@ -321,17 +320,6 @@ def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[
     return {channel.name: channel}, driver.close
 
 
-def smooth_limiter(rate: float, burst: int = 8) -> AsyncLimiter | None:
-    """The configured rate with a shallow bucket: at most `burst` sends at once.
-
-    A bucket as deep as the platform's (30 at once, then 30/s) keeps the platform's bucket
-    empty, so the slightest network jitter bunches two sends into one slot and earns a 429;
-    measured against the fake Bot API: up to 22 429s after the first second in a 3,000
-    broadcast. A bucket of one (evenly spaced sends) had no 429 but lost ~3% of the rate to
-    timer slack, a bucket of 3 lost ~5% to the pause between dispatcher ticks (record, claim);
-    a bucket of 8 (~0.27 s of sending) bridges that pause and still leaves most of the
-    platform's burst allowance to absorb jitter."""
-    return AsyncLimiter(burst, burst / rate) if rate and rate > 0 else None
 
 
 async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
@@ -355,7 +343,6 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
             # a claim is at most ~1 s of sending: what a crash can leave in flight
             dispatcher = Dispatcher.from_settings(
                 db, channels, settings, clock, batch_size=max(int(settings.send_rate), 1))
-            dispatcher.limiter = smooth_limiter(settings.send_rate)
 
             async def pump() -> None:
                 while not stop.is_set():

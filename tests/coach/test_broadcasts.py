@@ -176,3 +176,27 @@ async def test_an_empty_segment_or_message_is_refused_kindly(
     await coach.send("/broadcast")
     await coach.press("One cohort")
     assert "no cohorts yet" in coach.text
+
+
+async def test_the_running_scheduler_tells_the_coach_when_a_broadcast_is_finished(
+        coach: Chat, cohort_of_four: dict[str, Chat], database: Database, bot: CoachBot,
+        clock: FixedClock) -> None:
+    from scheduler.service import SchedulerService
+
+    await coach.send("/broadcast")
+    await coach.press("Everyone")
+    await coach.send("Webinar besok jam 19.00, jangan lupa ya!")
+    await coach.press("Send now to 3")
+    channel = RecordingChannel()
+    for who in ("sari", "budi", "ani"):
+        channel.answer(who, SendResult.ok(f"m-{who}"))
+    service = SchedulerService.for_app(bot, {"console": channel})
+    service.dispatcher.chat_interval = service.dispatcher.chat_interval * 0
+    await service.report_job()
+    assert await outbox(database, "bcr:") == []  # not finished yet: nothing to report
+    await service.dispatcher.run_until_idle()
+    await service.report_job()
+    await service.report_job()  # a second check reports nothing twice
+    report = await outbox(database, "bcr:")
+    assert [r.chat_id for r in report] == ["coach-1"]
+    assert "sent=3 blocked=0 failed=0 pending=0" in report[0].payload["text"]  # type: ignore[operator]
