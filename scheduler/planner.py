@@ -15,6 +15,8 @@ are cancelled in one statement. Memory stays bounded by the batch, not by the pa
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +24,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+    update,
+)
+from sqlalchemy import (
+    cast as sql_cast,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +62,9 @@ from content.loader import Pack, PackLibrary
 from scheduler import outbox
 from scheduler.messages import nudge_payload, render_nudge, topics_for
 from scheduler.rules import (
+    ONBOARDING_STATES,
     PAYDAY,
+    SAME_EPISODE,
     PartnerFacts,
     Placed,
     QuietHours,
@@ -125,6 +148,70 @@ def calendar_near(now: datetime) -> bool:
     return False
 
 
+def _dialect(s: AsyncSession) -> str:
+    return s.bind.dialect.name if s.bind else "sqlite"
+
+
+def among(col: ColumnElement[int], ids: Sequence[int], dialect: str) -> ColumnElement[bool]:
+    """`col IN ids`; on PostgreSQL one array parameter instead of one parameter per id."""
+    if dialect == "postgresql":
+        return col == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Integer)))
+    return col.in_(list(ids))
+
+
+def _stamp_sql(col: Any, dialect: str) -> ColumnElement[str]:
+    """rules.stamp() in SQL: whole seconds since the epoch, as text."""
+    if dialect == "postgresql":
+        return sql_cast(sql_cast(func.floor(func.extract("epoch", col)), postgresql.BIGINT),
+                        String)
+    return func.strftime("%s", col)
+
+
+def _key(partner_id: Any, *parts: Any) -> ColumnElement[str]:
+    """A nudge's dedupe key built in SQL (rules.py): 'n:' || partner id || parts..."""
+    out: Any = literal("n:", String) + sql_cast(partner_id, String)
+    for p in parts:
+        out = out + (literal(p, String) if isinstance(p, str) else p)
+    return cast(ColumnElement[str], out)
+
+
+def _unknown(key: ColumnElement[str]) -> ColumnElement[bool]:
+    """No outbox row has this key yet (read through the unique dedupe-key index)."""
+    return ~exists().where(OB.dedupe_key == key)
+
+
+# one statement per batch on PostgreSQL: the rows travel as one array per column
+_PG_INSERT = text(
+    "INSERT INTO outbox (partner_id, channel, chat_id, kind, payload, due_at, status, attempts,"
+    " dedupe_key, created_at)"
+    " SELECT t.partner_id, t.channel, t.chat_id, :kind, CAST(t.payload AS JSON), t.due_at,"
+    " :status, 0, t.dedupe_key, :created_at"
+    " FROM unnest(CAST(:partner_id AS INTEGER[]), CAST(:channel AS VARCHAR[]),"
+    " CAST(:chat_id AS VARCHAR[]), CAST(:payload AS TEXT[]),"
+    " CAST(:due_at AS TIMESTAMPTZ[]), CAST(:dedupe_key AS VARCHAR[]))"
+    " AS t(partner_id, channel, chat_id, payload, due_at, dedupe_key)"
+    " ON CONFLICT (dedupe_key) DO NOTHING")
+
+
+async def insert_nudges(s: AsyncSession, values: Sequence[dict[str, Any]],
+                        now: datetime) -> None:
+    """Adds pending nudge rows (dict(partner_id, channel, chat_id, payload, due_at,
+    dedupe_key)); a row whose dedupe key exists already is skipped."""
+    if not values:
+        return
+    if _dialect(s) == "postgresql":
+        await s.execute(_PG_INSERT, {
+            "kind": outbox.NUDGE, "status": OutboxStatus.PENDING.value, "created_at": now,
+            **{c: [v[c] for v in values] for c in ("partner_id", "channel", "chat_id",
+                                                   "due_at", "dedupe_key")},
+            "payload": [json.dumps(v["payload"]) for v in values]})
+        return
+    rows = [dict(v, kind=outbox.NUDGE, status=OutboxStatus.PENDING.value, attempts=0,
+                 created_at=now) for v in values]
+    await s.execute(sqlite.insert(OUTBOX).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]), rows)
+
+
 class Planner:
     def __init__(self, db: Database, library: PackLibrary, settings: Settings,
                  clock: Clock | None = None, *, batch_size: int = 2000):
@@ -154,6 +241,15 @@ class Planner:
                                               t.module_finished_hours) for t in th))
         self._idle = (timedelta(days=min(t.inactive_days for t in th)), timedelta(days=days))
         self._lookahead = lookahead
+        # per rule kind, the earliest any pack's reason comes due (the pre-filters' bounds)
+        self._soonest = {
+            "onb": timedelta(hours=min(t.onboarding_unfinished_hours for t in th)),
+            "stall": timedelta(hours=min(t.stalled_hours for t in th)),
+            "mfin": timedelta(hours=min(t.module_finished_hours for t in th)),
+            "quiz": timedelta(hours=min(t.quiz_failed_hours for t in th)),
+        }
+        self._promo_ids = sorted({c.promotion_module for c in self._configs.values()
+                                  if c.promotion_module})
 
     def pack(self, pack_id: str) -> Pack:
         return self.library.packs.get(pack_id) or self.library.packs.get(
@@ -185,18 +281,19 @@ class Planner:
         if not batch.facts:
             return batch
         ids = list(batch.facts)
+        dialect = _dialect(s)
 
         progress: dict[int, list[tuple[str, datetime | None]]] = defaultdict(list)
         attempts: dict[int, list[tuple[int, str, datetime | None, bool | None]]] = (
             defaultdict(list))
         if recent_ids:
             rows = await s.execute(select(MP.partner_id, MP.module_id, MP.completed_at)
-                                   .where(MP.partner_id.in_(recent_ids)))
+                                   .where(among(MP.partner_id, recent_ids, dialect)))
             for pid, mid, completed_at in rows.all():
                 progress[pid].append((mid, completed_at))
             tries_q = await s.execute(
                 select(QA.partner_id, QA.id, QA.quiz_id, QA.finished_at, QA.passed)
-                .where(QA.partner_id.in_(recent_ids)))
+                .where(among(QA.partner_id, recent_ids, dialect)))
             for pid, aid, quiz_id, finished_at, passed in tries_q.all():
                 attempts[pid].append((aid, quiz_id, finished_at, passed))
         promo_done: set[int] = set()
@@ -204,7 +301,7 @@ class Planner:
         if calendar and promo_ids:
             promo_q = await s.execute(
                 select(MP.partner_id, MP.module_id)
-                .where(MP.partner_id.in_(ids), MP.module_id.in_(sorted(promo_ids)),
+                .where(among(MP.partner_id, ids, dialect), MP.module_id.in_(sorted(promo_ids)),
                        MP.completed_at.is_not(None)))
             for pid, mid in promo_q.all():
                 target = batch.targets.get(pid)
@@ -214,7 +311,7 @@ class Planner:
             select(OB.partner_id, OB.id, OB.dedupe_key,
                    OB.status, OB.due_at, OB.sent_at)
             .join(PARTNERS, PT.id == OB.partner_id)
-            .where(OB.partner_id.in_(ids), OB.kind == outbox.NUDGE,
+            .where(among(OB.partner_id, ids, dialect), OB.kind == outbox.NUDGE,
                    or_(OB.status.in_(outbox.OPEN),
                        OB.due_at >= now - timedelta(days=2),
                        OB.created_at >= PT.last_active_at)))
@@ -266,27 +363,112 @@ class Planner:
                 MP.module_id.in_(promo_ids), MP.completed_at.is_not(None))))
         return or_(*conds)
 
+    def _candidates_sql(self, now: datetime, calendar: bool,
+                        dialect: str) -> list[Any]:
+        """One query per rule kind: the partners for whom that rule may plan something now.
+
+        A pre-filter only: every partner it returns is then judged by the pure rules with all
+        their facts, exactly as the `_relevant` window would have them judged. Each branch is
+        a superset of the partners in that window for whom its rule yields a nudge that is
+        due (within the lookahead), not expired and whose dedupe key is not in the outbox
+        yet, so the partners it leaves out are those for whom `choose()` returns nothing.
+        Partners with a pending or in-flight nudge are left out here (`choose()` plans
+        nothing for them) and judged separately, for the cancellation of stale rows.
+        """
+        soonest, latest = self._idle
+        ahead = self._lookahead
+        la = PT.last_active_at
+        stamp = _stamp_sql(la, dialect)
+        in_window = or_(la >= now - self._short - CATCH_UP,
+                        and_(la >= now - latest - CATCH_UP, la <= now - soonest + ahead))
+        not_expired = la >= now - latest  # every reason but inactivity expires after it
+        open_nudge = exists().where(OB.partner_id == PT.id, OB.kind == outbox.NUDGE,
+                                    OB.status.in_(outbox.OPEN))
+        base = (PT.role == "partner", PT.opted_out.is_(False), PT.blocked.is_(False),
+                ~open_nudge)
+        episode = now - latest - SAME_EPISODE
+        mfin_due = now - self._soonest["mfin"] + ahead
+        quiz_due = now - self._soonest["quiz"] + ahead
+        kinds: list[Any] = [
+            select(PT.id).where(  # onboarding unfinished
+                *base, in_window, not_expired, PT.onboarded_at.is_(None),
+                PT.state.in_(sorted(ONBOARDING_STATES)),
+                la <= now - self._soonest["onb"] + ahead, _unknown(_key(PT.id, ":onb:", stamp))),
+            select(PT.id).where(  # stalled mid-module
+                *base, in_window, not_expired, PT.state == "module",
+                PT.module_id.is_not(None), la <= now - self._soonest["stall"] + ahead,
+                _unknown(_key(PT.id, ":stall:", PT.module_id, ":",
+                              func.coalesce(PT.step_id, "None"), ":", stamp))),
+            select(PT.id).where(  # module finished
+                *base, in_window, not_expired, PT.state == "menu",
+                exists().where(MP.partner_id == PT.id, MP.completed_at.is_not(None),
+                               MP.completed_at <= mfin_due, MP.completed_at >= episode,
+                               _unknown(_key(MP.partner_id, ":mfin:", MP.module_id)))),
+            select(PT.id).where(  # quiz failed
+                *base, in_window, not_expired, PT.state != "quiz",
+                exists().where(QA.partner_id == PT.id, QA.passed.is_(False),
+                               QA.finished_at.is_not(None), QA.finished_at <= quiz_due,
+                               QA.finished_at >= episode,
+                               _unknown(_key(QA.partner_id, ":quiz:", sql_cast(QA.id, String))))),
+            select(PT.id).where(  # inactive for a while (never expires)
+                *base, in_window, PT.onboarded_at.is_not(None), la <= now - soonest + ahead,
+                _unknown(_key(PT.id, ":idle:", stamp))),
+        ]
+        if calendar and self._promo_ids:
+            kinds.append(select(PT.id).where(  # twin date / payday eve: promotion done
+                *base[:3], exists().where(MP.partner_id == PT.id,
+                                          MP.module_id.in_(self._promo_ids),
+                                          MP.completed_at.is_not(None))))
+        # pending nudges: judged for cancellation (and, once cancelled, for a new one)
+        kinds.append(select(OB.partner_id).where(
+            OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
+            OB.partner_id.is_not(None)))
+        return kinds
+
+    async def candidate_ids(self, s: AsyncSession, now: datetime,
+                            calendar: bool | None = None) -> list[int]:
+        """The ids of the partners a pass judges, ascending (see `_candidates_sql`)."""
+        cal = calendar_near(now) if calendar is None else calendar
+        ids = union(*self._candidates_sql(now, cal, _dialect(s))).subquery()
+        rows = await s.execute(select(ids.c[0]).order_by(ids.c[0]))
+        return [pid for (pid,) in rows.all()]
+
     async def run_pass(self) -> PassStats:
-        """Plans nudges for every partner; each batch commits on its own."""
+        """Plans nudges for every partner, in batches.
+
+        Each batch is read and decided in one transaction and written in a second one, which
+        runs while the next batch is read and decided (the database inserts while Python
+        renders), so a pass costs about the larger of the two, not their sum.
+        """
         now = self.clock.now()
         stats = PassStats()
         calendar = calendar_near(now)
-        relevant = self._relevant(now, calendar)
-        after = 0
-        while True:
-            async with self.db.transaction() as s:
-                batch = await self._load(s, and_(PT.id > after, relevant), now,
-                                         limit=self.batch_size, calendar=calendar)
-                if not batch.facts:
-                    break
-                planned, cancelled = await self._plan_batch(s, batch, now)
-            stats.partners += len(batch.facts)
-            stats.planned += planned
-            stats.cancelled += cancelled
-            stats.batches += 1
-            after = max(batch.facts)
-            if len(batch.facts) < self.batch_size:
-                break
+        async with self.db.transaction() as s:
+            ids = await self.candidate_ids(s, now, calendar)
+            dialect = _dialect(s)
+        writing: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start:start + self.batch_size]
+                async with self.db.transaction() as s:
+                    batch = await self._load(s, among(PT.id, chunk, dialect), now,
+                                             calendar=calendar)
+                    if not batch.facts:
+                        continue
+                    chosen, stale = self.decide(batch, now)
+                    values = await self._render(s, batch, chosen)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self._write(stale, values, now))
+                stats.partners += len(batch.facts)
+                stats.planned += len(values)
+                stats.cancelled += len(stale)
+                stats.batches += 1
+            if writing is not None:
+                await writing
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
         log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
                  stats.planned, stats.cancelled)
         return stats
@@ -299,8 +481,13 @@ class Planner:
                 days[(r.sent_at or r.due_at).astimezone(tz).date()] += 1
         return days
 
-    async def _plan_batch(self, s: AsyncSession, batch: _Batch,
-                          now: datetime) -> tuple[int, int]:
+    def decide(self, batch: _Batch,
+               now: datetime) -> tuple[list[tuple[int, Placed]], list[int]]:
+        """The pure part of a batch: the nudge to plan per partner, and the stale rows.
+
+        Returns (partner id, placed nudge) pairs and the ids of pending rows whose reason is
+        gone (those rows count as cancelled for the partner's choice).
+        """
         chosen: list[tuple[int, Placed]] = []
         stale: list[int] = []
         for pid, f in batch.facts.items():
@@ -317,15 +504,13 @@ class Planner:
                             has_pending=any(r.status in outbox.OPEN for r in rows), found=found)
             if placed is not None:
                 chosen.append((pid, placed))
-        if stale:
-            await s.execute(
-                update(OUTBOX)
-                .where(OB.id.in_(stale),
-                       OB.status == OutboxStatus.PENDING.value)
-                .values(status=OutboxStatus.CANCELLED.value, last_error="reason gone")
-                .execution_options(synchronize_session=False))
+        return chosen, stale
+
+    async def _render(self, s: AsyncSession, batch: _Batch,
+                      chosen: list[tuple[int, Placed]]) -> list[dict[str, Any]]:
+        """The outbox rows for the chosen nudges, each rendered in the partner's language."""
         if not chosen:
-            return 0, len(stale)
+            return []
         missed = await self._missed_questions(
             s, [p.nudge.attempt_id for _, p in chosen if p.nudge.attempt_id is not None])
         values = []
@@ -337,13 +522,23 @@ class Planner:
             reply = render_nudge(p.nudge, pack, self.library, lang=target.language,
                                  name=target.name, topics=topics)
             values.append(dict(partner_id=pid, channel=target.channel, chat_id=target.chat_id,
-                               kind=outbox.NUDGE, payload=nudge_payload(reply, p.nudge),
-                               due_at=p.due_at, status=OutboxStatus.PENDING.value, attempts=0,
-                               dedupe_key=p.nudge.key, created_at=now))
-        dialect = s.bind.dialect.name if s.bind else "sqlite"
-        ins = postgresql.insert(OUTBOX) if dialect == "postgresql" else sqlite.insert(OUTBOX)
-        await s.execute(ins.on_conflict_do_nothing(index_elements=["dedupe_key"]), values)
-        return len(values), len(stale)
+                               payload=nudge_payload(reply, p.nudge), due_at=p.due_at,
+                               dedupe_key=p.nudge.key))
+        return values
+
+    async def _write(self, stale: list[int], values: list[dict[str, Any]],
+                     now: datetime) -> None:
+        """Cancels the stale rows and inserts the new ones, in one transaction."""
+        if not stale and not values:
+            return
+        async with self.db.transaction() as s:
+            if stale:
+                await s.execute(
+                    update(OUTBOX)
+                    .where(OB.id.in_(stale), OB.status == OutboxStatus.PENDING.value)
+                    .values(status=OutboxStatus.CANCELLED.value, last_error="reason gone")
+                    .execution_options(synchronize_session=False))
+            await insert_nudges(s, values, now)
 
     async def _missed_questions(self, s: AsyncSession,
                                 attempt_ids: list[int]) -> dict[int, list[str]]:
@@ -413,9 +608,9 @@ class NudgeValidator:
 
 
 def _replace(f: PartnerFacts, changes: dict[str, Any]) -> PartnerFacts:
-    from dataclasses import replace
-
-    return replace(f, **changes)
+    """`f` with the loaded extras (a plain constructor call: cheaper than replace())."""
+    return PartnerFacts(f.id, f.state, f.last_active_at, f.timezone, f.module_id, f.step_id,
+                        f.onboarded_at, **changes)
 
 
 def local_time(moment: datetime, tz_name: str) -> str:

@@ -53,7 +53,9 @@ class Cohort(Base):
 
 class Partner(Base):
     __tablename__ = "partners"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (UniqueConstraint("channel", "external_id"),
+                      # the nudge planner's per-rule candidate queries (scheduler/planner.py)
+                      Index("ix_partners_state_active", "state", "last_active_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
