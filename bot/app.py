@@ -86,7 +86,8 @@ class CoachBot:
                 log.info("duplicate update %s ignored", msg.update_id,
                          extra={"update_id": msg.update_id})
                 return []
-            partner = await repos.partners.get(msg.channel, msg.user_id)
+            # loads the partner and stamps last_active_at in one statement
+            partner = await repos.partners.touch(msg.channel, msg.user_id, now)
             if partner is None:
                 partner = await repos.partners.create(
                     channel=msg.channel, external_id=msg.user_id, chat_id=msg.chat_id,

@@ -29,8 +29,9 @@ async def progress(msg: Inbound, ctx: Context) -> list[Reply]:
     """Shows modules finished, quiz results and readiness before and after."""
     from handlers import menu
 
-    marks, _ = await menu.status(ctx)
-    history = await ctx.repos.quizzes.history(ctx.partner.id)
+    seen = await ctx.repos.progress.overview(ctx.partner.id)  # one query for all of it
+    marks, _ = menu.marks_of(ctx, seen.progress)
+    history = seen.attempts
     best: dict[str, tuple[int, int, bool]] = {}
     for a in history:
         prev = best.get(a.quiz_id)
@@ -50,8 +51,8 @@ async def progress(msg: Inbound, ctx: Context) -> list[Reply]:
     attempts = len(history)
     if attempts:
         lines.append(ctx.t("progress_attempts", n=attempts))
-    before = await ctx.repos.assessments.ratings(ctx.partner.id, "before")
-    after = await ctx.repos.assessments.ratings(ctx.partner.id, "after")
+    before = seen.ratings.get("before", {})
+    after = seen.ratings.get("after", {})
     if before:
         avg = sum(before.values()) / len(before)
         lines.append(ctx.t("progress_ready_before", avg=f"{avg:.1f}"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.core import Button, Inbound, Reply, rows
 from bot.storage.models import ConvState
+from bot.storage.repos import ProgressRecord
 from handlers import position
 from handlers.context import Context
 from handlers.payloads import Payload, make
@@ -12,7 +15,11 @@ from handlers.router import Router
 
 async def status(ctx: Context) -> tuple[dict[str, str], bool]:
     """Each module's mark (done / started / new) and whether every module is done."""
-    progress = await ctx.repos.progress.all(ctx.partner.id)
+    return marks_of(ctx, await ctx.repos.progress.all(ctx.partner.id))
+
+
+def marks_of(ctx: Context, progress: Mapping[str, ProgressRecord]) -> tuple[dict[str, str], bool]:
+    """status() for progress already read."""
     marks: dict[str, str] = {}
     for mid in ctx.pack.modules:
         pr = progress.get(mid)

@@ -8,7 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +40,17 @@ from bot.storage.models import (
     StepResponse,
 )
 
+# Statements on the per-message path are built once (module level or first use) and run with
+# bound parameters: building a select / insert costs about as much as the round trip itself,
+# and running it on the Table (not the ORM entity) skips the ORM's per-statement work.
+_INSERT_ONCE: dict[tuple[str, Any], Any] = {}
+
+
+def _table(entity: Any) -> Table:
+    table = entity.__table__
+    assert isinstance(table, Table)
+    return table
+
 
 async def insert_once(session: AsyncSession, table: Any, **values: Any) -> bool:
     """Inserts a row unless a unique key already has it; True when inserted.
@@ -34,8 +59,12 @@ async def insert_once(session: AsyncSession, table: Any, **values: Any) -> bool:
     stays usable on PostgreSQL.
     """
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    result = await session.execute(ins.values(**values).on_conflict_do_nothing())
+    stmt = _INSERT_ONCE.get((dialect, table))
+    if stmt is None:
+        target = getattr(table, "__table__", table)
+        ins = (postgresql.insert(target) if dialect == "postgresql" else sqlite.insert(target))
+        stmt = _INSERT_ONCE[(dialect, table)] = ins.on_conflict_do_nothing()
+    result = await session.execute(stmt, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -92,15 +121,39 @@ def _record(row: Partner) -> PartnerRecord:
     return rec
 
 
+def _record_from_row(row: Any) -> PartnerRecord:
+    values = dict(zip(_PARTNER_FIELDS, row, strict=True))
+    values["state"] = ConvState(values["state"])
+    rec = PartnerRecord(**values)
+    rec._loaded = dict(values)
+    return rec
+
+
+_PARTNERS = _table(Partner)
+_PARTNER_COLUMNS = [_PARTNERS.c[f] for f in _PARTNER_FIELDS]
+_BY_KEY = (_PARTNERS.c.channel == bindparam("p_channel"),
+           _PARTNERS.c.external_id == bindparam("p_external_id"))
+_GET_PARTNER = select(*_PARTNER_COLUMNS).where(*_BY_KEY)
+_TOUCH_PARTNER = (update(_PARTNERS).where(*_BY_KEY)
+                  .values(last_active_at=bindparam("p_now", _PARTNERS.c.last_active_at.type))
+                  .returning(*_PARTNER_COLUMNS))
+
+
 class PartnerRepo:
     def __init__(self, session: AsyncSession):
         self.s = session
 
     async def get(self, channel: str, external_id: str) -> PartnerRecord | None:
         row = (await self.s.execute(
-            select(Partner).where(Partner.channel == channel, Partner.external_id == external_id)
-        )).scalar_one_or_none()
-        return _record(row) if row else None
+            _GET_PARTNER, {"p_channel": channel, "p_external_id": external_id})).first()
+        return _record_from_row(row) if row else None
+
+    async def touch(self, channel: str, external_id: str,
+                    now: datetime) -> PartnerRecord | None:
+        """Loads a partner and stamps last_active_at = now, in one round trip (None: unknown)."""
+        params = {"p_channel": channel, "p_external_id": external_id, "p_now": now}
+        row = (await self.s.execute(_TOUCH_PARTNER, params)).first()
+        return _record_from_row(row) if row else None
 
     async def by_id(self, partner_id: int) -> PartnerRecord | None:
         row = await self.s.get(Partner, partner_id)
@@ -122,7 +175,7 @@ class PartnerRepo:
         if not changed:
             return
         values = {k: (v.value if isinstance(v, ConvState) else v) for k, v in changed.items()}
-        await self.s.execute(update(Partner).where(Partner.id == rec.id).values(**values))
+        await self.s.execute(update(_PARTNERS).where(_PARTNERS.c.id == rec.id).values(**values))
         rec._loaded.update(changed)
 
     async def delete(self, partner_id: int) -> None:
@@ -164,15 +217,22 @@ class ProgressRecord:
     updated_at: datetime
 
 
+_MP = _table(ModuleProgress)
+_PROGRESS = select(_MP.c.module_id, _MP.c.step_id, _MP.c.completed_at.is_not(None),
+                   _MP.c.updated_at).where(_MP.c.partner_id == bindparam("pid"))
+
+
 class ProgressRepo:
     def __init__(self, session: AsyncSession):
         self.s = session
 
     async def all(self, partner_id: int) -> dict[str, ProgressRecord]:
-        rows = (await self.s.execute(
-            select(ModuleProgress).where(ModuleProgress.partner_id == partner_id))).scalars()
-        return {r.module_id: ProgressRecord(r.module_id, r.step_id, r.completed_at is not None,
-                                            r.updated_at) for r in rows}
+        rows = await self.s.execute(_PROGRESS, {"pid": partner_id})
+        return {mid: ProgressRecord(mid, sid, bool(done), at) for mid, sid, done, at in rows}
+
+    async def overview(self, partner_id: int) -> Overview:
+        """Module progress, finished quiz attempts and ratings by phase, in one round trip."""
+        return await overview(self.s, partner_id)
 
     async def at_step(self, partner_id: int, module_id: str, step_id: str, now: datetime) -> None:
         """Saves where the partner is in a module (the resume point)."""
@@ -260,12 +320,16 @@ class QuizRepo:
             score=score, total=total, passed=passed, finished_at=now))
 
     async def history(self, partner_id: int) -> list[AttemptRecord]:
-        rows = (await self.s.execute(
-            select(QuizAttempt).where(QuizAttempt.partner_id == partner_id,
-                                      QuizAttempt.finished_at.is_not(None))
-            .order_by(QuizAttempt.id))).scalars()
-        return [AttemptRecord(r.id, r.quiz_id, r.score, r.total, r.passed, r.finished_at, {})
-                for r in rows]
+        rows = await self.s.execute(_HISTORY, {"pid": partner_id})
+        return [AttemptRecord(aid, qid, score, total, passed, at, {})
+                for aid, qid, score, total, passed, at in rows]
+
+
+_QA = _table(QuizAttempt)
+_HISTORY = (select(_QA.c.id, _QA.c.quiz_id, _QA.c.score, _QA.c.total, _QA.c.passed,
+                   _QA.c.finished_at)
+            .where(_QA.c.partner_id == bindparam("pid"), _QA.c.finished_at.is_not(None))
+            .order_by(_QA.c.id))
 
 
 class AssessmentRepo:
@@ -286,10 +350,61 @@ class AssessmentRepo:
             await self.s.flush()
 
     async def ratings(self, partner_id: int, phase: str) -> dict[str, int]:
-        rows = await self.s.execute(
-            select(AssessmentAnswer.statement_id, AssessmentAnswer.rating)
-            .where(AssessmentAnswer.partner_id == partner_id, AssessmentAnswer.phase == phase))
+        rows = await self.s.execute(_RATINGS, {"pid": partner_id, "phase": phase})
         return {sid: rating for sid, rating in rows.all()}
+
+
+_AA = _table(AssessmentAnswer)
+_RATINGS = select(_AA.c.statement_id, _AA.c.rating).where(
+    _AA.c.partner_id == bindparam("pid"), _AA.c.phase == bindparam("phase"))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything /progress shows: module progress, finished quiz attempts, ratings by phase."""
+
+    progress: dict[str, ProgressRecord]
+    attempts: list[AttemptRecord]
+    ratings: dict[str, dict[str, int]]
+
+
+def _overview_query() -> Any:
+    """One UNION ALL over the three tables, so /progress costs one round trip, not four."""
+    text, num, flag = String(), Integer(), Boolean()
+    ts = _MP.c.updated_at.type
+    pid: Any = bindparam("pid")
+    progress = select(literal_column("'p'", text).label("kind"), _MP.c.id.label("id"),
+                      _MP.c.module_id.label("k1"), _MP.c.step_id.label("k2"),
+                      cast(null(), num).label("n1"), cast(null(), num).label("n2"),
+                      _MP.c.completed_at.is_not(None).label("b"), _MP.c.updated_at.label("ts")
+                      ).where(_MP.c.partner_id == pid)
+    quizzes = select(literal_column("'q'", text), _QA.c.id, _QA.c.quiz_id, cast(null(), text),
+                     _QA.c.score, _QA.c.total, _QA.c.passed, _QA.c.finished_at
+                     ).where(_QA.c.partner_id == pid, _QA.c.finished_at.is_not(None))
+    ratings = select(literal_column("'a'", text), _AA.c.id, _AA.c.phase, _AA.c.statement_id,
+                     _AA.c.rating, cast(null(), num), cast(null(), flag), cast(null(), ts)
+                     ).where(_AA.c.partner_id == pid)
+    return union_all(progress, quizzes, ratings)
+
+
+_OVERVIEW = _overview_query()
+
+
+async def overview(session: AsyncSession, partner_id: int) -> Overview:
+    """What ProgressRepo.all, QuizRepo.history and AssessmentRepo.ratings read, at once."""
+    progress: dict[str, ProgressRecord] = {}
+    attempts: list[AttemptRecord] = []
+    ratings: dict[str, dict[str, int]] = {}
+    rows = await session.execute(_OVERVIEW, {"pid": partner_id})
+    for kind, id_, k1, k2, n1, n2, b, ts in rows:
+        if kind == "p":
+            progress[k1] = ProgressRecord(k1, k2, bool(b), ts)
+        elif kind == "q":
+            attempts.append(AttemptRecord(id_, k1, n1, n2, b, ts, {}))
+        else:
+            ratings.setdefault(k1, {})[k2] = n1
+    attempts.sort(key=lambda a: a.id)
+    return Overview(progress, attempts, ratings)
 
 
 class UpdateRepo:
