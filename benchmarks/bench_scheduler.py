@@ -204,7 +204,8 @@ def report(r: dict[str, object]) -> None:
     d = r["dispatcher"]
     assert isinstance(p, dict) and isinstance(d, dict)
     print(f"[{r['backend']}] planner over {p['scanned']:,} partners "
-          f"(seeded in {r['seed_s']} s; {p['partners']:,} had a reason due in the window):")
+          f"(seeded in {r['seed_s']} s; {p['partners']:,} read by the first pass after the SQL "
+          f"pre-filter):")
     print(f"  baseline scan of every partner: {p['scan_s']:.2f} s")
     print(f"  first pass : {p['first_s']:.2f} s ({p['first_s'] / p['scan_s']:.1f}x scan), "
           f"{p['planned']:,} nudges enqueued")

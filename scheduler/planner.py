@@ -1,11 +1,15 @@
 """The nudge planner: one pass over every partner, in batches, with set-based SQL.
 
-A pass walks partners by id (keyset pagination, `batch_size` at a time). Each batch is one
-transaction of a handful of queries that return plain tuples (no ORM object per partner):
-the partners, their recent progress and quiz attempts, and their recent nudge rows. The pure
-rules (scheduler/rules.py) pick at most one nudge per partner; new rows are inserted in one
-statement (ON CONFLICT DO NOTHING on the dedupe key), and pending nudges whose reason is gone
-are cancelled in one statement. Memory stays bounded by the batch, not by the partner count.
+A pass first asks the database which partners can get a nudge now: one indexed query per
+rule kind (the reason is due within the lookahead, has not expired, and its dedupe key is
+not in the outbox yet), plus the partners with a pending nudge (checked for cancellation).
+That is a pre-filter only: those partners are then read in batches of `batch_size` (plain
+tuples, no ORM object per partner: the partners, their recent progress and quiz attempts,
+their recent nudge rows) and the pure rules (scheduler/rules.py) decide, with all their facts,
+at most one nudge per partner. New rows go in with one statement per batch (ON CONFLICT DO
+NOTHING on the dedupe key), pending nudges whose reason is gone are cancelled in one
+statement, and a batch's writes run while the next batch is read. Memory stays bounded by
+the batch (plus the list of candidate ids), not by the partner count.
 
     planner = Planner(db, library, settings, clock)
     stats = await planner.run_pass()
