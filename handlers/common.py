@@ -17,11 +17,15 @@ def _router(ctx: Context) -> Router:
 
 
 async def help_(msg: Inbound, ctx: Context) -> list[Reply]:
-    """Lists the commands a partner can use."""
+    """Lists the commands a partner can use, and a coach's own commands to coaches."""
+    commands = _router(ctx).commands.items()
     lines = [ctx.t("help_title")]
-    for name, cmd in _router(ctx).commands.items():
-        if cmd.help_key and not cmd.coach_only:
-            lines.append(f"/{name} — {ctx.t(cmd.help_key)}")
+    lines += [f"/{name} — {ctx.t(cmd.help_key)}" for name, cmd in commands
+              if cmd.help_key and not cmd.for_coaches]
+    if ctx.partner.role in ("coach", "admin"):
+        lines += ["", ctx.t("help_coach_title")]
+        lines += [f"/{name} — {ctx.t(cmd.help_key)}" for name, cmd in commands
+                  if cmd.help_key and cmd.for_coaches]
     return [Reply("\n".join(lines))]
 
 

@@ -24,6 +24,8 @@ class Command:
     handler: Handler
     help_key: str | None = None
     coach_only: bool = False
+    # listed in /help under the coaches' commands (coach_only commands always are)
+    for_coaches: bool = False
 
 
 @dataclass
@@ -39,12 +41,12 @@ class Router:
     unknown_command: Handler | None = None
     stale_button: Handler | None = None
 
-    def command(self, *names: str, help_key: str | None = None,
-                coach_only: bool = False) -> Callable[[Handler], Handler]:
+    def command(self, *names: str, help_key: str | None = None, coach_only: bool = False,
+                for_coaches: bool = False) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
             for name in names:
                 self.commands[name] = Command(fn, help_key if name == names[0] else None,
-                                              coach_only)
+                                              coach_only, for_coaches or coach_only)
             return fn
         return deco
 

@@ -329,9 +329,12 @@ def _ending_thread(handler: Handler) -> Handler:
 
 def register(router: Router) -> None:
     router.command("coach", help_key="help_coach")(coach_command)
-    router.command("reply", "balas")(reply_command)
-    router.command("close", "tutup")(close_command)
-    router.command("tickets", "tiket")(list_command)
+    router.command("reply", "balas", help_key="coach_help_reply", for_coaches=True)(
+        reply_command)
+    router.command("close", "tutup", help_key="coach_help_close", for_coaches=True)(
+        close_command)
+    router.command("tickets", "tiket", help_key="coach_help_tickets", for_coaches=True)(
+        list_command)
     router.button("tk")(on_button)
     router.interceptors.append(intercept)
     menu_cmd = router.commands.get("menu")

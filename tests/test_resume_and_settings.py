@@ -121,3 +121,18 @@ async def test_admins_from_configuration_get_the_admin_role(
 
         boss = await PartnerRepo(s).get("console", "boss")
     assert boss is not None and boss.role == "admin"
+
+
+async def test_help_shows_coach_commands_to_coaches_only(
+        database: Database, library: PackLibrary) -> None:
+    settings = Settings(_env_file=None, default_pack="example",  # type: ignore[call-arg]
+                        admin_ids=["console:boss"])
+    bot = CoachBot(database, library, settings, clock=FixedClock())
+    boss, partner = Chat(bot, user="boss"), Chat(bot, user="sari")
+    await boss.send("/bahasa en")
+    await boss.send("/help")
+    assert "For coaches:" in boss.text and "/broadcast" in boss.text and "/reply" in boss.text
+    await partner.onboard()
+    await partner.send("/help")
+    assert "/menu" in partner.text
+    assert "For coaches" not in partner.text and "/broadcast" not in partner.text
