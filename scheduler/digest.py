@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import Reply
+from bot.storage.faq_models import CoachTicket, FaqQuestion
 from bot.storage.models import Partner, QuizAttempt
 from content.loader import PackLibrary
 from scheduler import outbox
@@ -64,9 +65,31 @@ async def build(s: AsyncSession, library: PackLibrary, now: datetime, lang: str)
             .where(Partner.role == "partner", *stalled_where)
             .order_by(Partner.last_active_at).limit(MAX_NAMES))).all()
         lines.append(t("digest_names", names=", ".join(n or f"#{e}" for n, e in names)))
+    lines += await _questions(s, day, t)
     for section in SECTIONS:
         lines += await section(s, now, lang)
     return "\n".join(lines)
+
+
+async def _questions(s: AsyncSession, since: datetime, t: Callable[..., str]) -> list[str]:
+    """What partners asked in the last day, and what the FAQ could not settle."""
+    asked = select(func.count()).select_from(FaqQuestion).where(FaqQuestion.created_at >= since)
+    total = int((await s.execute(asked)).scalar_one())
+    unanswered = int((await s.execute(asked.where(FaqQuestion.band == "none"))).scalar_one())
+    unhelpful = int((await s.execute(asked.where(FaqQuestion.helped.is_(False)))).scalar_one())
+    open_tickets = int((await s.execute(
+        select(func.count()).select_from(CoachTicket)
+        .where(CoachTicket.status == "open"))).scalar_one())
+    lines = [t("digest_questions", n=total, unanswered=unanswered, unhelpful=unhelpful),
+             t("digest_open_tickets", n=open_tickets)]
+    if unanswered or unhelpful:
+        recent = (await s.execute(
+            select(FaqQuestion.text).where(
+                FaqQuestion.created_at >= since,
+                (FaqQuestion.band == "none") | FaqQuestion.helped.is_(False))
+            .order_by(FaqQuestion.id.desc()).limit(3))).scalars().all()
+        lines += [f"  “{q[:120]}”" for q in recent]
+    return lines
 
 
 async def enqueue_if_due(s: AsyncSession, library: PackLibrary, settings: Settings,
