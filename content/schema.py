@@ -52,6 +52,12 @@ def _exactly_one_correct(options: list[Option]) -> list[Option]:
     return options
 
 
+def _no_duplicate_ids(ids: list[str], what: str) -> None:
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"duplicate {what} id {', '.join(dupes)}")
+
+
 class Step(Strict):
     id: Ident
     kind: StepKind
@@ -91,10 +97,7 @@ class Quiz(Strict):
     @field_validator("questions")
     @classmethod
     def _unique_questions(cls, v: list[Question]) -> list[Question]:
-        ids = [q.id for q in v]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate question id {', '.join(dupes)}")
+        _no_duplicate_ids([q.id for q in v], "question")
         return v
 
 
@@ -109,10 +112,7 @@ class Module(Strict):
     @field_validator("steps")
     @classmethod
     def _unique_steps(cls, v: list[Step]) -> list[Step]:
-        ids = [s.id for s in v]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate step id {', '.join(dupes)}")
+        _no_duplicate_ids([s.id for s in v], "step")
         return v
 
 
