@@ -13,7 +13,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.faq import calibration
-from bot.faq.text import CANON, SLANG, english_stem, is_indonesian_root, stem, tokens
+from bot.faq.text import (
+    CANON,
+    SLANG,
+    english_stem,
+    is_chitchat,
+    is_indonesian_root,
+    stem,
+    tokens,
+)
 from content.schema import FaqEntry
 
 K1 = 1.2
@@ -240,7 +248,8 @@ class FaqIndex:
     def search(self, text: str, k: int = 3) -> Match:
         """Ranks entries for a question and says how sure it is."""
         toks = tokens(text)
-        if not toks or not self.entries:
+        # small talk ("good morning!", "makasih min") asks nothing: out of scope
+        if not toks or not self.entries or is_chitchat(text):
             return Match(Band.NONE, 0.0, (), tuple(toks))
         query: dict[str, float] = {}
         # every query word counts in the coverage, known or not: an unknown word is news

@@ -213,6 +213,19 @@ SMALLTALK_THANKS = frozenset("makasih terima kasih thanks thank you thx ty tq tk
 SMALLTALK_HELLO = frozenset("halo hallo hai hi hello hey pagi siang sore malam selamat "
                             "assalamualaikum permisi".split())
 
+# Small talk the engine itself rejects: a message made only of these words (greetings,
+# thanks, farewells, acknowledgements, laughter, forms of address) asks nothing.
+CHITCHAT = SMALLTALK_THANKS | SMALLTALK_HELLO | frozenset("""
+good morning afternoon evening night day nice great cool awesome wow bye goodbye dadah
+dah daah see later soon take care welcome sama sama2 kembali oke ok okay okey okk sip siap
+mantap mantul noted baik kabar apa how are doing fine well hehe haha wkwk wk hihi lol
+kak kakak min admin mimin bang gan sis bro coach bot semua all everyone guys ya yaa iya
+banyak bnyk so much very lot alot a the you u too juga ok2 oke2 salam kenal senang ketemu
+met mlm pgi slmt shalom assalamualaikum waalaikumsalam hallo helo hy hii hey yo
+luck semangat cheers thx ty tq tks makasi makasih mksh trims trimakasih tengkyu
+""".split())
+MAX_CHITCHAT_WORDS = 8
+
 MAX_TOKENS = 64
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -358,3 +371,12 @@ def is_smalltalk(text: str) -> str | None:
     if any(w in SMALLTALK_THANKS for w in ws):
         return "thanks"
     return "hello" if any(w in SMALLTALK_HELLO for w in ws) else None
+
+
+def is_chitchat(text: str) -> bool:
+    """True when the text is only small talk (greeting, thanks, farewell, acknowledgement,
+    laughter) in either language: an out-of-scope message, not a question for the FAQ."""
+    raw = _WORD.findall(_clean(text))
+    if not raw or len(raw) > MAX_CHITCHAT_WORDS:
+        return False
+    return all(w in CHITCHAT or SLANG.get(w, w) in CHITCHAT or w.isdigit() for w in raw)

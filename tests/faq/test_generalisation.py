@@ -83,3 +83,16 @@ def test_one_shared_word_does_not_make_a_confident_answer() -> None:
     assert f["unknown"] > 0.3 and f["uncovered"] == 1.0
     assert near_miss.confidence < clear.confidence
     assert near_miss.band is not Band.ANSWER
+
+
+def test_small_talk_is_out_of_scope_for_the_engine_itself() -> None:
+    idx = FaqIndex([FaqEntry(
+        id="good-day", questions={"id": ["hari baik untuk live kapan", "jam bagus live"],
+                                  "en": ["good day to go live", "best time of day for a live"]},
+        answer=Text(id="Malam hari.", en="In the evening."))])
+    for chat in ("good morning!", "makasih min", "thanks a lot coach", "ok sip kak",
+                 "selamat malam kak 🙏", "bye, see you"):
+        match = idx.search(chat)
+        assert match.band is Band.NONE and match.best is None, chat
+    assert idx.search("good day to go live?").best == "good-day"
+    assert idx.search("halo kak, jam bagus buat live?").best == "good-day"
