@@ -28,7 +28,7 @@ K1 = 1.2
 B = 0.75
 # the entry as a whole (all phrasings) and its answer text add to the best phrasing's score
 ENTRY_WEIGHT = 1.0
-ANSWER_WEIGHT = 0.3
+ANSWER_WEIGHT = 0.6
 FUZZ_CUTOFF = 80.0
 MIN_FUZZ_LEN = 4
 PREFIXES = ("di", "ke", "nge", "ng", "me", "ter", "ber", "se")
