@@ -96,3 +96,13 @@ def bot(database: Database, library: PackLibrary, settings: Settings,
 @pytest.fixture
 def chat(bot: CoachBot) -> Chat:
     return Chat(bot, user="sari")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The environment the `coachbot` CLI sees: the example pack on a fresh SQLite file."""
+    monkeypatch.setenv("COACHBOT_PACKS_DIR", str(EXAMPLE_PACKS))
+    monkeypatch.setenv("COACHBOT_DEFAULT_PACK", "example")
+    monkeypatch.setenv("COACHBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
+    monkeypatch.delenv("COACHBOT_TELEGRAM_TOKEN", raising=False)
+    return tmp_path

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import EXAMPLE_PACKS
 
 runner = CliRunner()
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COACHBOT_PACKS_DIR", str(EXAMPLE_PACKS))
-    monkeypatch.setenv("COACHBOT_DEFAULT_PACK", "example")
-    monkeypatch.setenv("COACHBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
-    monkeypatch.delenv("COACHBOT_TELEGRAM_TOKEN", raising=False)
-    return tmp_path
 
 
 def ok(*args: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -16,13 +15,6 @@ runner = CliRunner()
 SUMMARY = re.compile(r"^top1=\d\.\d{3} oos_reject=\d\.\d{3} p50_ms=\d+\.\d{2} "
                      r"p99_ms=\d+\.\d{2} cases=\d+$")
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COACHBOT_PACKS_DIR", str(EXAMPLE_PACKS))
-    monkeypatch.setenv("COACHBOT_DEFAULT_PACK", "example")
-    monkeypatch.setenv("COACHBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
-    return tmp_path
 
 
 def test_ask_prints_entry_confidence_and_answer(env: Path) -> None:

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import EXAMPLE_PACKS
 
 runner = CliRunner()
 
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("COACHBOT_PACKS_DIR", str(EXAMPLE_PACKS))
-    monkeypatch.setenv("COACHBOT_DEFAULT_PACK", "example")
-    monkeypatch.setenv("COACHBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3")
-    return tmp_path
 
 
 def test_preview_shows_the_next_nudges_in_the_partners_zone_with_reasons(env: Path) -> None:
