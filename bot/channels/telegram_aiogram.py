@@ -47,6 +47,7 @@ from aiogram.utils.token import TokenValidationError
 
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
+    BotApiCalls,
     BotInfo,
     Keyboard,
     PollingConflict,
@@ -113,10 +114,11 @@ def to_update(u: Update) -> TgUpdate:
     return TgUpdate(update_id=u.update_id)
 
 
-class AiogramDriver:
+class AiogramDriver(BotApiCalls):
     """Holds an aiogram Bot (never subclasses it) and maps its errors to send results."""
 
     name = "aiogram"
+    _markup = staticmethod(_markup)
 
     def __init__(self, token: str, api_base: str | None = None):
         server = TelegramAPIServer.from_base(api_base) if api_base else PRODUCTION
@@ -168,38 +170,6 @@ class AiogramDriver:
             return SendResult.failed("timeout")
         ref = str(res.message_id) if isinstance(res, Message) else None
         return SendResult.ok(ref)
-
-    async def send_message(self, chat_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.send_message(
-            chat_id=chat_id, text=html_text, parse_mode="HTML", reply_markup=_markup(markup)))
-
-    async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
-                         markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.send_photo(
-            chat_id=chat_id, photo=photo, caption=caption_html,
-            parse_mode="HTML" if caption_html else None, reply_markup=_markup(markup)))
-
-    async def edit_message(self, chat_id: str, message_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.edit_message_text(
-            chat_id=chat_id, message_id=int(message_id), text=html_text, parse_mode="HTML",
-            reply_markup=_markup(markup)))
-
-    async def edit_markup(self, chat_id: str, message_id: str,
-                          markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=int(message_id), reply_markup=_markup(markup)))
-
-    async def answer_callback(self, callback_id: str) -> SendResult:
-        return await self._send(self.bot.answer_callback_query(callback_id))
-
-    async def set_webhook(self, url: str, secret: str) -> None:
-        await self._call(self.bot.set_webhook(url=url, secret_token=secret,
-                                              allowed_updates=list(ALLOWED_UPDATES)))
-
-    async def delete_webhook(self) -> None:
-        await self._call(self.bot.delete_webhook(drop_pending_updates=False))
 
     async def close(self) -> None:
         await self.bot.session.close()

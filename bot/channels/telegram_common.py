@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core import Inbound, Reply, SendResult, SendStatus
 
@@ -259,6 +259,56 @@ class Driver(Protocol):
     async def delete_webhook(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+class BotApiCalls:
+    """The Bot API calls both drivers make the same way: aiogram and PTB name methods and
+    arguments after the Bot API, so only the client, its keyboard type and its error mapping
+    (`_send`, `_call`, `_markup`) differ per driver."""
+
+    bot: Any
+
+    async def _send(self, call: Awaitable[object]) -> SendResult:
+        raise NotImplementedError
+
+    async def _call(self, coro: Awaitable[Any]) -> Any:
+        raise NotImplementedError
+
+    def _markup(self, rows: Keyboard | None) -> Any:
+        raise NotImplementedError
+
+    async def send_message(self, chat_id: str, html_text: str,
+                           markup: Keyboard | None) -> SendResult:
+        return await self._send(self.bot.send_message(
+            chat_id=chat_id, text=html_text, parse_mode="HTML",
+            reply_markup=self._markup(markup)))
+
+    async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
+                         markup: Keyboard | None) -> SendResult:
+        return await self._send(self.bot.send_photo(
+            chat_id=chat_id, photo=photo, caption=caption_html,
+            parse_mode="HTML" if caption_html else None, reply_markup=self._markup(markup)))
+
+    async def edit_message(self, chat_id: str, message_id: str, html_text: str,
+                           markup: Keyboard | None) -> SendResult:
+        return await self._send(self.bot.edit_message_text(
+            chat_id=chat_id, message_id=int(message_id), text=html_text, parse_mode="HTML",
+            reply_markup=self._markup(markup)))
+
+    async def edit_markup(self, chat_id: str, message_id: str,
+                          markup: Keyboard | None) -> SendResult:
+        return await self._send(self.bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=int(message_id), reply_markup=self._markup(markup)))
+
+    async def answer_callback(self, callback_id: str) -> SendResult:
+        return await self._send(self.bot.answer_callback_query(callback_id))
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        await self._call(self.bot.set_webhook(url=url, secret_token=secret,
+                                              allowed_updates=list(ALLOWED_UPDATES)))
+
+    async def delete_webhook(self) -> None:
+        await self._call(self.bot.delete_webhook(drop_pending_updates=False))
 
 
 def blocked_or_failed(status: int | None, description: str) -> SendResult:

@@ -37,6 +37,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
+    BotApiCalls,
     BotInfo,
     Keyboard,
     PollingConflict,
@@ -107,10 +108,11 @@ def make_bot(token: str, api_base: str | None, pool: int = 64) -> Bot:
                get_updates_request=HTTPXRequest(connection_pool_size=1))
 
 
-class PtbDriver:
+class PtbDriver(BotApiCalls):
     """Holds a PTB Bot (never subclasses it) and maps its errors to send results."""
 
     name = "ptb"
+    _markup = staticmethod(_markup)
 
     def __init__(self, token: str, api_base: str | None = None):
         self.api_base = api_base or "https://api.telegram.org"
@@ -166,38 +168,6 @@ class PtbDriver:
             return SendResult.failed(exc.message)
         ref = str(res.message_id) if isinstance(res, Message) else None
         return SendResult.ok(ref)
-
-    async def send_message(self, chat_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.send_message(
-            chat_id=chat_id, text=html_text, parse_mode="HTML", reply_markup=_markup(markup)))
-
-    async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
-                         markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.send_photo(
-            chat_id=chat_id, photo=photo, caption=caption_html,
-            parse_mode="HTML" if caption_html else None, reply_markup=_markup(markup)))
-
-    async def edit_message(self, chat_id: str, message_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.edit_message_text(
-            chat_id=chat_id, message_id=int(message_id), text=html_text, parse_mode="HTML",
-            reply_markup=_markup(markup)))
-
-    async def edit_markup(self, chat_id: str, message_id: str,
-                          markup: Keyboard | None) -> SendResult:
-        return await self._send(self.bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=int(message_id), reply_markup=_markup(markup)))
-
-    async def answer_callback(self, callback_id: str) -> SendResult:
-        return await self._send(self.bot.answer_callback_query(callback_id))
-
-    async def set_webhook(self, url: str, secret: str) -> None:
-        await self._call(self.bot.set_webhook(url=url, secret_token=secret,
-                                              allowed_updates=list(ALLOWED_UPDATES)))
-
-    async def delete_webhook(self) -> None:
-        await self._call(self.bot.delete_webhook(drop_pending_updates=False))
 
     async def close(self) -> None:
         await self.bot.shutdown()
