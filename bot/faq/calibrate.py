@@ -1,124 +1,284 @@
-"""Fits the confidence model and the band thresholds on the development set.
+"""Fits the confidence model and the band thresholds on the development data.
 
-    python -m bot.faq.calibrate [--cases tests/fixtures/faq_dev.yaml] [--write]
+    python -m bot.faq.calibrate [--cv] [--write]
 
-A logistic regression over the match features (bot.faq.index.FEATURES) predicts "the top
-entry is the right one"; its output is the confidence. The offer threshold is the lowest that
-still rejects OOS_TARGET of the development set's out-of-scope questions (so top-1 is as
-high as that allows), the answer threshold the
-lowest one at which answered questions are right at least ANSWER_PRECISION of the time.
-One global setting: nothing here looks at single questions. The held-out set is not used.
+The development data are every cases file in tests/fixtures (CASE_FILES): the dev set and
+the sets that were once held out and have since been seen. A logistic regression over the
+match features (bot.faq.index.FEATURES) predicts "the top entry is the right one"; its
+output is the confidence. The offer threshold is the lowest that still rejects OOS_TARGET
+of the out-of-scope questions (so top-1 is as high as that allows), the answer threshold
+the lowest one at which answered questions are right at least ANSWER_PRECISION of the time.
+One global setting: nothing here looks at single questions.
+
+The out-of-scope questions of the development data are also kept as the engine's list of
+known out-of-scope questions (bot/faq/out_of_scope.yaml, a feature of the model). So that
+the model learns how much that list helps with questions it does not contain, every case's
+features are computed with the list built from the other files only (out of fold).
+
+`--cv` holds each file out in turn: the list and the model are built from the other files
+only, then the file is scored. These are the figures to trust for unseen questions.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from bot.faq import calibration, index
 from bot.faq.evaluate import Case, load_cases
 from bot.faq.index import FaqIndex
 from content.loader import discover_packs, load_pack, load_ui_defaults
+from content.schema import FaqEntry
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV = ROOT / "tests" / "fixtures" / "faq_dev.yaml"
+FIXTURES = ROOT / "tests" / "fixtures"
+DEV = FIXTURES / "faq_dev.yaml"
+CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
+                   for name in ("dev", "test", "blind", "blind2", "blind3"))
 ANSWER_PRECISION = 0.97
 OOS_TARGET = 0.85
 L2 = 0.05
 
 
-def shipped_indexes() -> dict[str, FaqIndex]:
-    """Every shipped pack's FAQ (a pack still being written: its faq.yaml alone)."""
+def shipped_faqs() -> dict[str, list[FaqEntry]]:
+    """Every shipped pack's FAQ entries (a pack still being written: its faq.yaml alone)."""
     from bot.faq import load_faq_file
 
     ui = load_ui_defaults()
-    out: dict[str, FaqIndex] = {}
+    out: dict[str, list[FaqEntry]] = {}
     for d in sorted((ROOT / "content" / "packs").iterdir()):
         if (d / "pack.yaml").exists() and d in discover_packs(d.parent):
             try:
                 pack = load_pack(d, ui)
-                out[pack.id] = FaqIndex(pack.faq)
+                out[pack.id] = list(pack.faq)
                 continue
             except Exception:  # a pack mid-edit: its FAQ file is enough to calibrate
                 pass
         if (d / "faq.yaml").exists():
-            out[d.name] = FaqIndex(load_faq_file(d / "faq.yaml"))
+            out[d.name] = load_faq_file(d / "faq.yaml")
     return out
+
+
+def shipped_indexes() -> dict[str, FaqIndex]:
+    """Every shipped pack's FAQ index, as the bot builds it."""
+    return {pack: FaqIndex(entries) for pack, entries in shipped_faqs().items()}
 
 
 def _fit(xs: list[list[float]], ys: list[int]) -> tuple[list[float], list[float], list[float],
                                                        float]:
+    """L2-regularised logistic regression on standardised features (Newton's method)."""
     n, k = len(xs), len(xs[0])
     mean = [sum(x[j] for x in xs) / n for j in range(k)]
     std = [math.sqrt(sum((x[j] - mean[j]) ** 2 for x in xs) / n) or 1.0 for j in range(k)]
-    zs = [[(x[j] - mean[j]) / std[j] for j in range(k)] for x in xs]
-    w = [0.0] * k
-    b = 0.0
-    lr = 0.5
-    for _ in range(4000):
-        gw = [0.0] * k
-        gb = 0.0
+    zs = [[(x[j] - mean[j]) / std[j] for j in range(k)] + [1.0] for x in xs]
+    w = [0.0] * (k + 1)  # the last one is the bias, not regularised
+    for _ in range(100):
+        grad = [0.0] * (k + 1)
+        hess = [[0.0] * (k + 1) for _ in range(k + 1)]
         for z, y in zip(zs, ys, strict=True):
-            logit = b + sum(a * c for a, c in zip(w, z, strict=True))
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, logit))))
-            for j in range(k):
-                gw[j] += (p - y) * z[j]
-            gb += p - y
-        w = [w[j] - lr * (gw[j] / n + L2 * w[j]) for j in range(k)]
-        b -= lr * gb / n
-    return mean, std, w, b
+            p = _sigmoid(sum(a * c for a, c in zip(w, z, strict=True)))
+            q = p * (1 - p)
+            for i in range(k + 1):
+                grad[i] += (p - y) * z[i] / n
+                for j in range(i + 1):
+                    hess[i][j] += q * z[i] * z[j] / n
+        for i in range(k + 1):
+            for j in range(i):
+                hess[j][i] = hess[i][j]
+        for i in range(k):
+            grad[i] += L2 * w[i]
+            hess[i][i] += L2
+        step = _solve(hess, grad)
+        w = [a - b for a, b in zip(w, step, strict=True)]
+        if max(abs(v) for v in step) < 1e-9:
+            break
+    return mean, std, w[:k], w[k]
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the Hessian is small and positive)."""
+    n = len(b)
+    m = [[*row, b[i]] for i, row in enumerate(a)]
+    for c in range(n):
+        pivot = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[pivot] = m[pivot], m[c]
+        for r in range(n):
+            if r != c and m[r][c]:
+                f = m[r][c] / m[c][c]
+                m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One case's match features (None: nothing matched) and whether the top entry is right."""
+
+    case: Case
+    source: Path
+    features: tuple[float, ...] | None
+    top_right: bool
+
+
+@dataclass(frozen=True)
+class Model:
+    mean: list[float]
+    std: list[float]
+    weights: list[float]
+    bias: float
+    answer: float
+    offer: float
+
+    def confidence(self, s: Scored) -> float:
+        if not s.features:
+            return 0.0
+        z = self.bias + sum(w * (x - m) / (d or 1.0) for x, m, d, w in zip(
+            s.features, self.mean, self.std, self.weights, strict=True))
+        return _sigmoid(z)
+
+
+def load_all(files: Sequence[Path]) -> dict[Path, list[Case]]:
+    return {f: load_cases(f) for f in files}
+
+
+def out_of_scope_questions(cases: dict[Path, list[Case]], exclude: Sequence[Path] = ()
+                           ) -> list[str]:
+    """The out-of-scope questions of every file but the excluded ones, without repeats."""
+    return list(dict.fromkeys(c.q for f, cs in cases.items() if f not in exclude
+                              for c in cs if c.expect is None))
+
+
+def score(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]],
+          files: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Scored]:
+    """Features of every case in `files`, each with the out-of-scope list built from the
+    other files (and never from `exclude`)."""
+    out: list[Scored] = []
+    for f in files:
+        oos = out_of_scope_questions(cases, (f, *exclude))
+        indexes = {pack: FaqIndex(entries, out_of_scope=oos) for pack, entries in faqs.items()}
+        for c in cases[f]:
+            ix = indexes.get(c.pack or "")
+            if ix is None:
+                continue
+            m = ix.search(c.q)
+            out.append(Scored(c, f, m.features or None,
+                              c.expect is not None and m.top == c.expect))
+    return out
+
+
+def fit_model(scored: list[Scored]) -> Model:
+    """The confidence model and both thresholds, from out-of-fold features."""
+    usable = [s for s in scored if s.features]
+    mean, std, w, b = _fit([list(s.features or ()) for s in usable],
+                           [int(s.top_right) for s in usable])
+    model = Model(mean, std, w, b, 0.99, 0.99)
+    confs = [model.confidence(s) for s in scored]
+    oos = [c for c, s in zip(confs, scored, strict=True) if s.case.expect is None]
+    # the highest top-1 that still rejects OOS_TARGET of the out-of-scope questions
+    offer = 0.99
+    for step in range(99, 0, -1):
+        t = step / 100
+        if sum(c < t for c in oos) / max(len(oos), 1) >= OOS_TARGET:
+            offer = t
+        else:
+            break
+    answer = 0.99
+    for step in range(99, int(offer * 100) - 1, -1):
+        t = step / 100
+        answered = [s.top_right for c, s in zip(confs, scored, strict=True) if c >= t]
+        if answered and sum(answered) / len(answered) >= ANSWER_PRECISION:
+            answer = t
+        else:
+            break
+    return Model(mean, std, w, b, answer, offer)
+
+
+def rates(model: Model, scored: list[Scored]) -> tuple[float, float, int]:
+    """top1 and oos_reject as `coachbot faq eval` counts them, and the number of cases."""
+    inscope = [s for s in scored if s.case.expect is not None]
+    oos = [s for s in scored if s.case.expect is None]
+    top1 = sum(s.top_right and model.confidence(s) >= model.offer
+               for s in inscope) / max(len(inscope), 1)
+    reject = sum(model.confidence(s) < model.offer for s in oos) / max(len(oos), 1)
+    return top1, reject, len(scored)
+
+
+def cross_validate(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]]
+                   ) -> list[tuple[Path, float, float, int]]:
+    """Each file held out in turn: list, model and thresholds from the other files only."""
+    out = []
+    for held in cases:
+        rest = [f for f in cases if f != held]
+        model = fit_model(score(cases, faqs, rest, exclude=(held,)))
+        out.append((held, *rates(model, score(cases, faqs, [held]))))
+    return out
+
+
+def _tuple(name: str, values: Sequence[float]) -> str:
+    """`NAME: tuple[float, ...] = (...)`, wrapped to the line length."""
+    lines, line = [], f"{name}: tuple[float, ...] = ("
+    for i, v in enumerate(values):
+        item = f"{round(v, 4)}" + (", " if i < len(values) - 1 else ")")
+        if len(line) + len(item.rstrip()) > 99:
+            lines.append(line.rstrip())
+            line = "    "
+        line += item
+    return "\n".join([*lines, line]) + "\n"
+
+
+def write(model: Model, oos: list[str], files: Sequence[Path]) -> None:
+    block = (_tuple("FEATURE_MEAN", model.mean) + _tuple("FEATURE_STD", model.std)
+             + _tuple("WEIGHTS", model.weights) + f"BIAS = {round(model.bias, 4)}\n")
+    path = Path(calibration.__file__)
+    head = path.read_text(encoding="utf-8").split("# logistic regression", 1)[0]
+    path.write_text(head + "# logistic regression over the features in "
+                    "bot.faq.index.FEATURES, on standardised values\n" + block
+                    + "\n# answer directly at or above ANSWER; offer the top 3 at or above "
+                    f"OFFER; below: don't know\nANSWER = {model.answer}\n"
+                    f"OFFER = {model.offer}\n", encoding="utf-8")
+    names = ", ".join(f.name for f in files)
+    header = ("# Questions partners asked that no FAQ entry answers: the out-of-scope cases of\n"
+              f"# the development data in tests/fixtures/\n# ({names}).\n"
+              "# Written by `python -m bot.faq.calibrate --write`; a question close to one of\n"
+              "# these is less likely to be answered (feature `out_of_scope`). Coaches may add\n"
+              "# more (e.g. from `coachbot faq gaps`), then recalibrate.\n")
+    index.OUT_OF_SCOPE_FILE.write_text(
+        header + yaml.safe_dump({"questions": oos}, allow_unicode=True, width=100),
+        encoding="utf-8")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=Path, default=DEV)
-    parser.add_argument("--write", action="store_true", help="rewrite calibration.py")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, nargs="*", default=list(CASE_FILES))
+    parser.add_argument("--cv", action="store_true", help="hold each file out in turn")
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite calibration.py and out_of_scope.yaml")
     args = parser.parse_args()
-    indexes = shipped_indexes()
-    cases: list[Case] = [c for c in load_cases(args.cases) if (c.pack or "") in indexes]
-    matches = [indexes[c.pack or ""].search(c.q) for c in cases]
-    xs = [list(m.features) if m.features else [0.0] * len(index.FEATURES) for m in matches]
-    ys = [int(c.expect is not None and m.top == c.expect) for c, m in zip(cases, matches,
-                                                                          strict=True)]
-    mean, std, w, b = _fit(xs, ys)
-    calibration.FEATURE_MEAN, calibration.FEATURE_STD = tuple(mean), tuple(std)
-    calibration.WEIGHTS, calibration.BIAS = tuple(w), b
-    confs = [index.confidence_of(x) if m.features else 0.0 for x, m in zip(xs, matches,
-                                                                             strict=True)]
-    oos = [i for i, c in enumerate(cases) if c.expect is None]
-    # the highest top-1 that still rejects OOS_TARGET of the out-of-scope questions
-    best_offer = 0.99
-    for step in range(99, 0, -1):
-        t = step / 100
-        if sum(confs[i] < t for i in oos) / max(len(oos), 1) >= OOS_TARGET:
-            best_offer = t
-        else:
-            break
-    best_answer = 0.99
-    for step in range(99, int(best_offer * 100) - 1, -1):
-        t = step / 100
-        answered = [i for i in range(len(cases)) if confs[i] >= t]
-        if answered and sum(ys[i] for i in answered) / len(answered) >= ANSWER_PRECISION:
-            best_answer = t
-        else:
-            break
-    block = (f"FEATURE_MEAN: tuple[float, ...] = {tuple(round(v, 4) for v in mean)}\n"
-             f"FEATURE_STD: tuple[float, ...] = {tuple(round(v, 4) for v in std)}\n"
-             f"WEIGHTS: tuple[float, ...] = {tuple(round(v, 4) for v in w)}\n"
-             f"BIAS = {round(b, 4)}\n"
-             f"ANSWER = {best_answer}\nOFFER = {best_offer}\n")
-    print(f"# {len(cases)} dev cases ({len(oos)} out of scope); features {index.FEATURES}")
-    print(block)
+    faqs = shipped_faqs()
+    cases = load_all(args.cases)
+    if args.cv:
+        print("held out (list, model and thresholds from the other files):")
+        for held, top1, reject, n in cross_validate(cases, faqs):
+            print(f"  {held.name}: top1={top1:.3f} oos_reject={reject:.3f} cases={n}")
+    scored = score(cases, faqs, list(cases))
+    model = fit_model(scored)
+    top1, reject, n = rates(model, scored)
+    print(f"# {n} cases ({sum(s.case.expect is None for s in scored)} out of scope), "
+          f"out of fold: top1={top1:.3f} oos_reject={reject:.3f}")
+    print(f"# features {index.FEATURES}")
+    print(f"WEIGHTS = {tuple(round(v, 4) for v in model.weights)}\nBIAS = {model.bias:.4f}\n"
+          f"ANSWER = {model.answer}\nOFFER = {model.offer}")
     if args.write:
-        path = Path(calibration.__file__)
-        text = path.read_text(encoding="utf-8")
-        head = text.split("# logistic regression", 1)[0]
-        path.write_text(head + "# logistic regression over the features in "
-                        "bot.faq.index.FEATURES, on standardised values\n"
-                        + block.replace("ANSWER =", "\n# answer directly at or above ANSWER; "
-                                        "offer the top 3 at or above OFFER; below: don't "
-                                        "know\nANSWER ="), encoding="utf-8")
+        write(model, out_of_scope_questions(cases), list(cases))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -19,6 +21,7 @@ from bot.faq.text import (
     english_stem,
     is_chitchat,
     is_indonesian_root,
+    nasal_root,
     stem,
     tokens,
 )
@@ -33,7 +36,13 @@ FUZZ_CUTOFF = 80.0
 MIN_FUZZ_LEN = 4
 PREFIXES = ("di", "ke", "nge", "ng", "me", "ter", "ber", "se")
 FEATURES = ("query_coverage", "phrasing_coverage", "margin", "similarity", "length",
-            "uncovered", "matched_terms", "unknown")
+            "uncovered", "matched_terms", "unknown", "rare_matched", "n_unknown",
+            "uncovered_known", "out_of_scope", "out_of_scope_lead")
+# questions partners asked that no FAQ entry answers (python -m bot.faq.calibrate --write)
+OUT_OF_SCOPE_FILE = Path(__file__).with_name("out_of_scope.yaml")
+# a known out-of-scope question this close to one of the FAQ's own phrasings is answered by
+# that FAQ, so it is not held against it
+SHADOWED = 0.8
 # a typo is at most one edit away in a short word, two in a longer one
 MAX_EDITS_SHORT = 1
 SHORT_WORD = 6
@@ -51,6 +60,25 @@ def _aliases() -> tuple[dict[str, str], list[str]]:
     for k, v in _ALIAS_SURFACE.items():
         target.setdefault(english_stem(k), v)
     return target, sorted(target)
+
+
+@lru_cache(maxsize=1)
+def default_out_of_scope() -> tuple[str, ...]:
+    """The shipped list of known out-of-scope questions (empty when there is none)."""
+    try:
+        with OUT_OF_SCOPE_FILE.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError:
+        return ()
+    return tuple(str(q) for q in data.get("questions") or ())
+
+
+def overlap(a: set[str], b: set[str], idf: dict[str, float], unknown_idf: float) -> float:
+    """IDF-weighted Jaccard of two token sets: 1 when they are the same words."""
+    if not a or not b:
+        return 0.0
+    inter = sum(idf.get(t, unknown_idf) for t in a & b)
+    return inter / (sum(idf.get(t, unknown_idf) for t in a | b) or 1.0)
 
 
 class Band(enum.StrEnum):
@@ -159,7 +187,8 @@ def confidence_of(features: Sequence[float]) -> float:
 class FaqIndex:
     """One pack's FAQ, indexed once; `search` answers a question in a few milliseconds."""
 
-    def __init__(self, entries: Sequence[FaqEntry], thresholds: Thresholds | None = None):
+    def __init__(self, entries: Sequence[FaqEntry], thresholds: Thresholds | None = None,
+                 out_of_scope: Sequence[str] | None = None):
         self.entries = list(entries)
         self.by_id = {e.id: e for e in self.entries}
         self.thresholds = thresholds or Thresholds()
@@ -190,6 +219,32 @@ class FaqIndex:
         self._near_len: dict[int, list[str]] = {}
         _aliases()  # built once here, not on the first question
         self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._build_out_of_scope(default_out_of_scope() if out_of_scope is None
+                                 else out_of_scope)
+
+    def _build_out_of_scope(self, questions: Sequence[str]) -> None:
+        """Known out-of-scope questions, as token sets behind a word index; one that one of
+        this FAQ's phrasings already says is left out."""
+        idf, top = self.phrases.idf, self.phrases.max_idf
+        self.out_of_scope: list[set[str]] = []
+        self._oos_postings: dict[str, list[int]] = defaultdict(list)
+        for q in questions:
+            toks = set(tokens(q))
+            if not toks:
+                continue
+            # a phrasing this close shares the question's rarest word
+            rarest = max(toks, key=lambda t: idf.get(t, top))
+            if any(overlap(toks, set(self.phrases.docs[doc]), idf, top) >= SHADOWED
+                   for doc, _ in self.phrases.postings.get(rarest, ())):
+                continue
+            for t in toks:
+                self._oos_postings[t].append(len(self.out_of_scope))
+            self.out_of_scope.append(toks)
+
+    def _nearest_out_of_scope(self, toks: set[str]) -> float:
+        idf, top = self.phrases.idf, self.phrases.max_idf
+        near = {i for t in toks for i in self._oos_postings.get(t, ())}
+        return max((overlap(toks, self.out_of_scope[i], idf, top) for i in near), default=0.0)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -225,6 +280,10 @@ class FaqIndex:
             if token.startswith(prefix) and len(rest) >= 3 and rest in self._vocab_set:
                 found = ((rest, 1.0),)
                 break
+        if not found:
+            root = nasal_root(token)
+            if root is not None and root in self._vocab_set:
+                found = ((root, 1.0),)
         # a correctly spelt Indonesian word is a word, not a typo: "hapus" is not "harus"
         if (not found and len(token) >= MIN_FUZZ_LEN and not token.isdigit()
                 and not is_indonesian_root(token)):
@@ -275,8 +334,7 @@ class FaqIndex:
                              + ENTRY_WEIGHT * entry_scores.get(entry, 0.0)
                              + ANSWER_WEIGHT * answer_scores.get(entry, 0.0))
         if not totals:
-            return Match(Band.NONE, 0.0, (), tuple(toks), (0.0, 0.0, 0.0, 0.0,
-                                                           min(len(toks), 5) / 5, 1.0, 0.0, 1.0))
+            return Match(Band.NONE, 0.0, (), tuple(toks))
         ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max(k, 2)]
         top, s1 = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -310,5 +368,19 @@ class FaqIndex:
         matched = len({t for _, resolved in mass for t, _ in resolved if t in union})
         # the share of the question (IDF-weighted) that no entry of the whole FAQ knows
         unknown = sum(idf for idf, resolved in mass if not resolved) / total
+        eidf = self.entry_bm25.idf
+        rare = max((eidf.get(t, 0.0) for t in query_terms if t in union),
+                   default=0.0) / self.entry_bm25.max_idf
+        n_unknown = sum(1 for _, resolved in mass if not resolved)
+        uncovered_known = max((idf for idf, resolved in mass if resolved
+                               and not any(t in union for t, _ in resolved)),
+                              default=0.0) / max_idf
+        # how close the question is to a known out-of-scope one, and by how much it is
+        # closer to that than to the top entry's best phrasing
+        query_set = set(toks)
+        oos = self._nearest_out_of_scope(query_set)
+        own = (overlap(query_set, set(self.phrases.docs[phrase]), self.phrases.idf,
+                       self.phrases.max_idf) if phrase >= 0 else 0.0)
         return (covered / total, phrase_cov, margin, similarity, min(len(toks), 5) / 5,
-                uncovered, min(matched, 3) / 3, unknown)
+                uncovered, min(matched, 3) / 3, unknown, rare, min(n_unknown, 3) / 3,
+                uncovered_known, oos, oos - own)

@@ -95,6 +95,16 @@ SLANG: dict[str, str] = {
     "havent": "not", "hasnt": "not", "aint": "not", "im": "i", "ive": "i", "idk": "",
     "bc": "because", "cuz": "because", "coz": "because", "tmrw": "tomorrow", "abt": "about",
     "info": "information", "w": "with", "b4": "before", "msg": "message",
+    "thats": "that", "theres": "there", "youre": "you", "theyre": "they", "lets": "let",
+    # more chat Indonesian spellings
+    "lbh": "lebih", "lwt": "lewat", "lewt": "lewat", "pdhl": "padahal", "pdhal": "padahal",
+    "dtg": "datang", "dteng": "datang", "td": "tadi", "tdi": "tadi", "sodara": "saudara",
+    "sdr": "saudara", "ku": "", "mu": "", "sbb": "sebab", "dmn2": "dimana", "gmn2nya": "bagaimana",
+    "kalian": "", "pas": "saat", "wkt": "waktu", "waktunya": "waktu", "sbntr": "sebentar",
+    "bntr": "sebentar", "bentar": "sebentar", "kelar": "selesai", "slesai": "selesai",
+    "nemu": "temu", "nyampein": "sampaikan", "gimanaa": "bagaimana", "apaan": "apa",
+    "knp2": "kenapa", "tpi": "tapi", "tapii": "tapi", "kmrin": "kemarin", "bkn2": "bukan",
+    "kudu": "harus", "musti": "harus", "nyuruh": "suruh", "disuruh": "suruh",
 }
 
 # One word for the same thing in both languages, so a mixed or English question meets
@@ -205,6 +215,8 @@ hey pagi siang sore malam selamat permisi maaf sorry ok oke okay sama punya tuh 
 the a an is are am be been was were i my me you your to of in on for do does did it its
 this that and or please there some any so just with at by as can could get got have has
 had should would will which about until but no yes also still very really
+their theirs they them we us our ours he she his her him from than then if because since
+while these those being having whether either though
 """.split())
 
 # Greetings and thanks alone are not questions.
@@ -322,6 +334,18 @@ def stem(word: str) -> str:
     return CANON.get(english, english)
 
 
+@lru_cache(maxsize=20_000)
+def nasal_root(word: str) -> str | None:
+    """The root of a chat verb that dropped "me-" but kept its nasal (narik: tarik, nyuruh:
+    suruh, ngajak: ajak, milih: pilih), or None. Only a dictionary root counts."""
+    if len(word) < 4 or word[0] not in "mn" or _Stemmer.is_root(word):
+        return None
+    formal = str(_Stemmer.get().stem("me" + word))
+    if formal == word or len(formal) < 3 or not _Stemmer.is_root(formal):
+        return None
+    return CANON.get(formal, formal)
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("'", "").replace("’", "")
@@ -340,7 +364,11 @@ def words(text: str) -> list[str]:
     """Lower-cased words after slang and cross-language folding, stop words kept."""
     out: list[str] = []
     for raw in _WORD.findall(_clean(text)):
-        mapped = SLANG.get(raw, raw)
+        mapped = SLANG.get(raw)
+        if mapped is None:  # a passive or colloquial prefix on a chat word: dipake, kepake
+            head = raw[:2]
+            mapped = (SLANG[raw[2:]] if head in ("di", "ke") and raw[2:] in SLANG
+                      and SLANG[raw[2:]] else raw)
         for w in mapped.split():
             out.append(CANON.get(w, w))
     return out

@@ -96,3 +96,31 @@ def test_small_talk_is_out_of_scope_for_the_engine_itself() -> None:
         assert match.band is Band.NONE and match.best is None, chat
     assert idx.search("good day to go live?").best == "good-day"
     assert idx.search("halo kak, jam bagus buat live?").best == "good-day"
+
+
+def test_chat_verbs_without_me_meet_their_root() -> None:
+    idx = _index(("withdraw", ["cara tarik saldo", "tarik komisi"],
+                  ["how to withdraw", "withdraw balance"]),
+                 ("wait", ["berapa lama tunggu verifikasi", "tunggu verifikasi"],
+                  ["how long to wait for verification", "waiting for review"]))
+    assert idx._resolve("narik") == (("tarik", 1.0),)
+    assert idx.search("gmn cara narik saldo").top == "withdraw"
+    assert idx.search("udh nunggu verifikasi lama").top == "wait"
+    assert tokens("dipake buat apa") == tokens("pakai buat apa")
+
+
+def test_a_question_close_to_a_known_out_of_scope_one_is_less_sure() -> None:
+    entries = [FaqEntry(id="register", questions={
+        "id": ["cara daftar akun mitra", "gimana bikin akun mitra"],
+        "en": ["how to register a partner account", "create a partner account"]},
+        answer=Text(id="Daftar lewat aplikasi.", en="Register in the app."))]
+    without = FaqIndex(entries, out_of_scope=[])
+    known = FaqIndex(entries, out_of_scope=["cara hapus akun mitra selamanya",
+                                            "cara daftar akun mitra"])
+    # the second one is what the FAQ itself says, so it is not held against it
+    assert len(known.out_of_scope) == 1
+    question = "gmn cara hapus akun mitra"
+    f = dict(zip(FEATURES, known.search(question).features, strict=True))
+    assert f["out_of_scope"] > 0.5
+    assert known.search(question).confidence < without.search(question).confidence
+    assert known.search("cara daftar akun mitra").band is Band.ANSWER
