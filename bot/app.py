@@ -79,7 +79,7 @@ class CoachBot:
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
         now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
             if msg.update_id is not None and not await repos.updates.first_time(
                     msg.channel, msg.update_id, now):

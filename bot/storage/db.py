@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy import event
@@ -18,7 +19,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# how long a statement waits for another connection's write lock (in aiosqlite's thread)
+BUSY_WAIT_MS = 10_000
+
+# Set while an interactive transaction (one partner's message) runs: its SQLite statements
+# run on the event loop's own thread. SQLite answers them in microseconds, while a hop to
+# aiosqlite's thread costs a queue hand-off, a GIL switch and a loop wake-up each, which
+# under load cost more than the statement itself. Long work (planner, reports, imports)
+# keeps using the thread so it never stalls the loop.
+_INLINE: ContextVar[bool] = ContextVar("coachbot_sqlite_inline", default=False)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -26,8 +37,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    # an inline statement must never sleep in SQLite's busy handler on the loop's thread:
+    # it fails at once instead and waits in aiosqlite's thread (_OneHopConnection.run)
+    cur.execute("PRAGMA busy_timeout=0")
     cur.close()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 class _OneHopCursor:
@@ -73,7 +91,7 @@ class _OneHopCursor:
 
     async def _call(self, method: str, sql: str, parameters: Any) -> _OneHopCursor:
         self.description, self.rowcount, self.lastrowid, self._rows = (
-            await self._owner._execute(self._run, method, sql, parameters))
+            await self._owner.run(self._run, method, sql, parameters))
         self._pos = 0
         return self
 
@@ -106,25 +124,52 @@ class _OneHopCursor:
 
 class _OneHopConnection(aiosqlite.Connection):
     """aiosqlite's connection with one-trip cursors; COMMIT/ROLLBACK skip the trip to the
-    thread when SQLite has no transaction open (read-only work, the pool's reset on return)."""
+    thread when SQLite has no transaction open (read-only work, the pool's reset on return);
+    inside an interactive transaction statements run inline on the loop's thread."""
 
     def cursor(self) -> _OneHopCursor:  # type: ignore[override]
         return _OneHopCursor(self)
 
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs `fn` against the sqlite3 connection: inline when the transaction is
+        interactive and no other connection holds the write lock, else in the thread."""
+        if _INLINE.get():
+            if self._connection is None:
+                raise ValueError("Connection closed")
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                # another connection (a CLI command, a scheduler job) is writing: a busy
+                # statement had no effect, so it is retried where waiting blocks no one
+        return await self._execute(self._patiently, fn, *args)
+
+    def _patiently(self, fn: Callable[..., T], *args: Any) -> T:
+        """In the connection's thread: `fn` with SQLite's busy wait switched on."""
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout={BUSY_WAIT_MS}")
+        try:
+            return fn(*args)
+        finally:
+            conn.execute("PRAGMA busy_timeout=0")
+
     async def commit(self) -> None:
-        if self._connection is not None and not self._connection.in_transaction:
-            return
-        await super().commit()
+        if self._connection is None or self._connection.in_transaction:
+            await self.run(self._conn.commit)
 
     async def rollback(self) -> None:
-        if self._connection is not None and not self._connection.in_transaction:
-            return
-        await super().rollback()
+        if self._connection is None or self._connection.in_transaction:
+            await self.run(self._conn.rollback)
 
 
 def _one_hop_connect(database: str, **kwargs: Any) -> _OneHopConnection:
     """What aiosqlite.connect does, with the one-trip connection (SQLAlchemy awaits it)."""
     iter_chunk_size = kwargs.pop("iter_chunk_size", 64)
+
+    # used from the loop's thread too (inline statements), never from two at once: a
+    # pooled connection serves one session, whose statements are awaited one by one
+    kwargs["check_same_thread"] = False
 
     def connector() -> sqlite3.Connection:
         return sqlite3.connect(database, **kwargs)
@@ -160,10 +205,18 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One session, one transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, interactive: bool = False) -> AsyncIterator[AsyncSession]:
+        """One session, one transaction: committed on success, rolled back on error.
+
+        `interactive`: a few short statements someone is waiting for (a partner's message);
+        on SQLite they run on the loop's thread (see _INLINE)."""
+        token = _INLINE.set(True) if interactive and self.is_sqlite else None
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        finally:
+            if token is not None:
+                _INLINE.reset(token)
 
     async def migrate(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:
