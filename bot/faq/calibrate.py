@@ -39,9 +39,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 DEV = FIXTURES / "faq_dev.yaml"
 CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
-                   for name in ("dev", "test", "blind", "blind2", "blind3"))
+                   for name in ("dev", "test", "blind", "blind2", "blind3", "near_miss"))
 ANSWER_PRECISION = 0.97
-OOS_TARGET = 0.85
+OOS_TARGET = 0.87
 L2 = 0.05
 
 
@@ -268,7 +268,9 @@ def main() -> None:
     if args.cv:
         print("held out (list, model and thresholds from the other files):")
         for held, top1, reject, n in cross_validate(cases, faqs):
-            print(f"  {held.name}: top1={top1:.3f} oos_reject={reject:.3f} cases={n}")
+            inscope = any(c.expect is not None for c in cases[held])
+            print(f"  {held.name}: top1={f'{top1:.3f}' if inscope else 'n/a'} "
+                  f"oos_reject={reject:.3f} cases={n}")
     scored = score(cases, faqs, list(cases))
     model = fit_model(scored)
     top1, reject, n = rates(model, scored)

@@ -235,6 +235,7 @@ kak kakak min admin mimin bang gan sis bro coach bot semua all everyone guys ya 
 banyak bnyk so much very lot alot a the you u too juga ok2 oke2 salam kenal senang ketemu
 met mlm pgi slmt shalom assalamualaikum waalaikumsalam hallo helo hy hii hey yo
 luck semangat cheers thx ty tq tks makasi makasih mksh trims trimakasih tengkyu
+thats that it its is for now that all itu aja saja dulu cukup dah udah sudah gitu begitu
 """.split())
 MAX_CHITCHAT_WORDS = 8
 
