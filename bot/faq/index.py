@@ -277,9 +277,12 @@ class FaqIndex:
         found: tuple[tuple[str, float], ...] = ()
         for prefix in PREFIXES:
             rest = token[len(prefix):]
-            if token.startswith(prefix) and len(rest) >= 3 and rest in self._vocab_set:
-                found = ((rest, 1.0),)
-                break
+            if token.startswith(prefix) and len(rest) >= 3:
+                # a loanword under a prefix, as indexed or folded: diupload, dicancel
+                term = rest if rest in self._vocab_set else stem(rest)
+                if term in self._vocab_set:
+                    found = ((term, 1.0),)
+                    break
         if not found:
             root = nasal_root(token)
             if root is not None and root in self._vocab_set:

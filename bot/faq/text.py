@@ -105,6 +105,12 @@ SLANG: dict[str, str] = {
     "nemu": "temu", "nyampein": "sampaikan", "gimanaa": "bagaimana", "apaan": "apa",
     "knp2": "kenapa", "tpi": "tapi", "tapii": "tapi", "kmrin": "kemarin", "bkn2": "bukan",
     "kudu": "harus", "musti": "harus", "nyuruh": "suruh", "disuruh": "suruh",
+    "bales": "balas", "bls": "balas", "dibales": "balas", "balesan": "balas",
+    "nongol": "muncul", "keitung": "hitung", "kehitung": "hitung", "itung": "hitung",
+    "ngitung": "hitung", "naro": "taruh", "tmn": "teman", "tmen": "teman", "dftr": "daftar",
+    "br": "baru", "malem": "malam", "semalem": "semalam", "pencet": "klik",
+    "dipencet": "klik", "mencet": "klik", "gampang": "mudah", "gr2": "karena",
+    "gegara": "karena",
 }
 
 # One word for the same thing in both languages, so a mixed or English question meets
@@ -205,6 +211,7 @@ CANON.update({
     # question words carry the kind of answer wanted (when / how / how much)
     "how": "bagaimana", "when": "kapan", "why": "kenapa", "mengapa": "kenapa",
     "where": "dimana", "what": "apa", "much": "berapa", "many": "berapa",
+    "ingin": "mau",
 })
 
 STOP: frozenset[str] = frozenset("""
@@ -313,21 +320,39 @@ def is_indonesian_root(word: str) -> bool:
 def stem(word: str) -> str:
     """Indonesian stem by Sastrawi; for loanwords (-nya on 'upload') lighter; a word that is
     not Indonesian gets the Snowball English stem (verified / verify, joining / join)."""
+    return _stem(word, chat=True)
+
+
+def _stem(word: str, chat: bool) -> str:
+    """`stem`; with `chat`, a chat word found under an affix is folded once more."""
     if word.isdigit() or len(word) <= 3:
         return word
     stemmer = _Stemmer.get()
     stemmed = str(stemmer.stem(word))
     if stemmed and stemmed != word:
+        folded = SLANG.get(stemmed) if chat else None  # under a suffix: liatnya, duitnya
+        if folded and " " not in folded and folded not in STOP:
+            return _stem(folded, chat=False)
         return CANON.get(stemmed, stemmed)
     if word.endswith("in") and len(word) > 5:  # Jakarta -in for -kan: dibatalin, diselesaiin
+        base = word[:-2]
+        if chat and not _Stemmer.is_root(word):  # a chat verb: nyariin, mulihin, ngeyakinin
+            folded = SLANG.get(base) or nasal_root(base) or (
+                base[3:] if base.startswith("nge") and _Stemmer.is_root(base[3:]) else None)
+            if folded and " " not in folded:
+                return _stem(folded, chat=False)
         formal = str(stemmer.stem(word[:-2] + "kan"))
         if formal != word[:-2] + "kan":
             return CANON.get(formal, formal)
     if _Stemmer.is_root(word):
         return CANON.get(word, word)
-    for suffix in ("nya", "lah", "kah"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+    for suffix in ("nya", "lah", "kah", "ku", "mu"):
+        # -ku / -mu only on a longer word: "ngaku" is not "nga" + "ku"
+        if word.endswith(suffix) and len(word) - len(suffix) >= (3 if len(suffix) == 3 else 4):
             word = word[: -len(suffix)]
+            folded = SLANG.get(word) if chat else None  # under a suffix: duitnya, liatnya
+            if folded and " " not in folded:
+                return _stem(folded, chat=False)
             return CANON.get(word, word)
     if word in CANON:
         return CANON[word]

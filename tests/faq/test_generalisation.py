@@ -124,3 +124,14 @@ def test_a_question_close_to_a_known_out_of_scope_one_is_less_sure() -> None:
     assert f["out_of_scope"] > 0.5
     assert known.search(question).confidence < without.search(question).confidence
     assert known.search("cara daftar akun mitra").band is Band.ANSWER
+
+
+def test_chat_words_under_a_suffix_or_prefix_are_folded() -> None:
+    assert tokens("duitnya") == tokens("uang")
+    assert tokens("liatnya dimana") == tokens("lihat dimana")
+    assert tokens("nyariin kamar") == tokens("cari kamar")
+    assert tokens("followersku") == tokens("follower")
+    assert tokens("ngaku") != ["nga"]  # -ku is not cut from a short word
+    idx = _index(("cancel", ["pesanan batal komisi hilang", "booking batal"],
+                  ["booking cancelled", "cancelled order"]))
+    assert idx._resolve("dicancel") == (("batal", 1.0),)
