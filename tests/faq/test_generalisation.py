@@ -130,7 +130,7 @@ def test_chat_words_under_a_suffix_or_prefix_are_folded() -> None:
     assert tokens("duitnya") == tokens("uang")
     assert tokens("liatnya dimana") == tokens("lihat dimana")
     assert tokens("nyariin kamar") == tokens("cari kamar")
-    assert tokens("followersku") == tokens("follower")
+    assert tokens("followersku") == tokens("followers")
     assert tokens("ngaku") != ["nga"]  # -ku is not cut from a short word
     idx = _index(("cancel", ["pesanan batal komisi hilang", "booking batal"],
                   ["booking cancelled", "cancelled order"]))
