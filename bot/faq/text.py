@@ -353,7 +353,9 @@ def _stem(word: str, chat: bool) -> str:
             folded = SLANG.get(word) if chat else None  # under a suffix: duitnya, liatnya
             if folded and " " not in folded:
                 return _stem(folded, chat=False)
-            return CANON.get(word, word)
+            canon = CANON.get(word, word)
+            # a folded word is stemmed as the phrasings' own word is: followersku, followers
+            return _stem(canon, chat=False) if canon != word else canon
     if word in CANON:
         return CANON[word]
     english = str(_Stemmer.english().stemWord(word))
