@@ -8,6 +8,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.storage.db import Database
@@ -78,6 +80,21 @@ class CoachBot:
                 return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
+        try:
+            return await self._handle_once(msg)
+        except DBAPIError as exc:
+            # The server dropped the connection (a restart, a failover, an idle timeout):
+            # nothing was committed, the pool now opens fresh connections, so one retry
+            # serves the partner. This replaces a liveness ping before every transaction.
+            # (Were it dropped during COMMIT after the server committed, the retry finds the
+            # update id recorded and stays silent rather than act twice.)
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost while handling update %s; retrying once",
+                        msg.update_id)
+            return await self._handle_once(msg)
+
+    async def _handle_once(self, msg: Inbound) -> list[Reply]:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)

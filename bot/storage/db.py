@@ -189,8 +189,9 @@ class Database:
             connect_args.setdefault("async_creator_fn", _one_hop_connect)
             engine_kw["connect_args"] = connect_args
         else:
+            # no pool_pre_ping: a round trip before every transaction; a connection the
+            # server dropped is detected on use instead, and CoachBot retries the message
             engine_kw.setdefault("pool_size", 10)
-            engine_kw.setdefault("pool_pre_ping", True)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kw)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
