@@ -142,20 +142,20 @@ class _Bm25:
             self.lengths.append(sum(doc.values()))
             for term, tf in doc.items():
                 post[term].append((i, tf))
-                self.df[term] += 1
         self.postings = dict(post)
+        # one posting per document holding the term
+        self.df = Counter({term: len(plist) for term, plist in self.postings.items()})
         self.avg_len = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in self.df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         # each posting's BM25 term score, computed once at build time
+        norm = [K1 * (1 - B + B * length / self.avg_len) for length in self.lengths]
+        k1 = K1 + 1
         self.weighted: dict[str, list[tuple[int, float]]] = {}
         for term, plist in self.postings.items():
-            idf = self.idf[term]
-            self.weighted[term] = [
-                (doc, idf * tf * (K1 + 1)
-                 / (tf + K1 * (1 - B + B * self.lengths[doc] / self.avg_len)))
-                for doc, tf in plist]
+            idf = self.idf[term] * k1
+            self.weighted[term] = [(doc, idf * tf / (tf + norm[doc])) for doc, tf in plist]
 
     def scores(self, query: dict[str, float]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)

@@ -391,14 +391,20 @@ def _clean(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased words after slang and cross-language folding, stop words kept."""
     out: list[str] = []
+    append = out.append
     for raw in _WORD.findall(_clean(text)):
         mapped = SLANG.get(raw)
-        if mapped is None:  # a passive or colloquial prefix on a chat word: dipake, kepake
-            head = raw[:2]
-            mapped = (SLANG[raw[2:]] if head in ("di", "ke") and raw[2:] in SLANG
-                      and SLANG[raw[2:]] else raw)
-        for w in mapped.split():
-            out.append(CANON.get(w, w))
+        if mapped is None:
+            if not raw.startswith(("di", "ke")):  # the common case: a plain word
+                append(CANON.get(raw, raw))
+                continue
+            # a passive or colloquial prefix on a chat word: dipake, kepake
+            mapped = SLANG.get(raw[2:]) or raw
+        if " " in mapped:
+            for w in mapped.split():
+                append(CANON.get(w, w))
+        elif mapped:
+            append(CANON.get(mapped, mapped))
     return out
 
 
