@@ -192,6 +192,9 @@ class Database:
             # no pool_pre_ping: a round trip before every transaction; a connection the
             # server dropped is detected on use instead, and CoachBot retries the message
             engine_kw.setdefault("pool_size", 10)
+            # a connection past the pool would be opened and closed around one message (a
+            # new server process each time): under load, waiting for a pooled one is cheaper
+            engine_kw.setdefault("max_overflow", 0)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kw)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

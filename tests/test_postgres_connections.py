@@ -1,13 +1,16 @@
-"""The database server drops its connections (a restart, a failover): partners notice nothing.
+"""The bot's connections to PostgreSQL: a fixed pool, and partners notice nothing when the
+server drops them (a restart, a failover).
 
-On PostgreSQL the pool does not ping before every transaction; a connection found dead on use
-is replaced and the partner's message is handled once more, from the start.
+The pool does not ping before every transaction; a connection found dead on use is replaced
+and the partner's message is handled once more, from the start.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import CoachBot
@@ -46,3 +49,24 @@ async def test_a_partner_is_answered_after_the_server_drops_the_connections(
         assert name.scalar_one() == "Sari"
         seen = await session.execute(text("SELECT count(*) FROM processed_updates"))
         assert seen.scalar_one() == 3  # each update recorded once, the retried one too
+
+
+async def test_many_partners_at_once_share_the_pool_without_new_connections(
+        database: Database, bot: CoachBot) -> None:
+    """Fifty partners writing at the same moment wait for a pooled connection; none is
+    opened and closed around one message (each would be a new server process)."""
+    if not database.is_postgres:
+        pytest.skip("SQLite has no connection pool to a server")
+    opened: list[object] = []
+    event.listen(database.engine.sync_engine, "connect", lambda conn, rec: opened.append(conn))
+    chats = [Chat(bot, user=f"p{i}", language_hint="en") for i in range(50)]
+
+    async def talk(chat: Chat) -> None:
+        await chat.send("/start")
+        await chat.send("/help")
+
+    await asyncio.gather(*(talk(c) for c in chats))
+
+    assert all("wrong" not in c.text for c in chats)
+    pool_size = database.engine.pool.size()  # type: ignore[attr-defined]
+    assert 1 <= len(opened) <= pool_size
