@@ -5,10 +5,16 @@
 The development data are every cases file in tests/fixtures (CASE_FILES): the dev set and
 the sets that were once held out and have since been seen. A logistic regression over the
 match features (bot.faq.index.FEATURES) predicts "the top entry is the right one"; its
-output is the confidence. The offer threshold is the lowest that still rejects OOS_TARGET
-of the out-of-scope questions (so top-1 is as high as that allows), the answer threshold
-the lowest one at which answered questions are right at least ANSWER_PRECISION of the time.
-One global setting: nothing here looks at single questions.
+output is the confidence.
+
+The thresholds are chosen on held-out confidences: each file's cases are scored by the
+model fitted without that file. The offer threshold is the lowest at which those held-out
+confidences reject OOS_TARGET of the out-of-scope questions, pooled over the files (so
+top-1 is as high as that allows); the answer threshold the lowest at which answered
+questions are right at least ANSWER_PRECISION of the time. OOS_TARGET is the 0.80 goal
+plus a margin of about one file-to-file standard deviation of held-out rejection (0.05):
+a new file of questions lands within it most of the time. One global setting: nothing
+here looks at single questions.
 
 The out-of-scope questions of the development data are also kept as the engine's list of
 known out-of-scope questions (bot/faq/out_of_scope.yaml, a feature of the model). So that
@@ -42,7 +48,8 @@ CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
                    for name in ("dev", "test", "blind", "blind2", "blind3", "blind4",
                                   "near_miss"))
 ANSWER_PRECISION = 0.97
-OOS_TARGET = 0.87
+# the goal is 0.80 on unseen questions; 0.05 is the spread between files (docs/bench/faq.md)
+OOS_TARGET = 0.85
 L2 = 0.05
 
 
@@ -175,13 +182,29 @@ def score(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]],
     return out
 
 
-def fit_model(scored: list[Scored]) -> Model:
-    """The confidence model and both thresholds, from out-of-fold features."""
+def _fit_model(scored: list[Scored]) -> Model:
     usable = [s for s in scored if s.features]
     mean, std, w, b = _fit([list(s.features or ()) for s in usable],
                            [int(s.top_right) for s in usable])
-    model = Model(mean, std, w, b, 0.99, 0.99)
-    confs = [model.confidence(s) for s in scored]
+    return Model(mean, std, w, b, 0.99, 0.99)
+
+
+def held_out_confidences(scored: list[Scored]) -> list[float]:
+    """Each case's confidence from the model fitted without its own file (a single file:
+    the in-sample fit, as there is nothing to hold out)."""
+    files = list(dict.fromkeys(s.source for s in scored))
+    if len(files) < 2:
+        model = _fit_model(scored)
+        return [model.confidence(s) for s in scored]
+    by_file = {f: _fit_model([s for s in scored if s.source != f]) for f in files}
+    return [by_file[s.source].confidence(s) for s in scored]
+
+
+def fit_model(scored: list[Scored]) -> Model:
+    """The confidence model from out-of-fold features, and both thresholds from held-out
+    confidences (each file scored by the model fitted without it)."""
+    model = _fit_model(scored)
+    confs = held_out_confidences(scored)
     oos = [c for c, s in zip(confs, scored, strict=True) if s.case.expect is None]
     # the highest top-1 that still rejects OOS_TARGET of the out-of-scope questions
     offer = 0.99
@@ -199,7 +222,7 @@ def fit_model(scored: list[Scored]) -> Model:
             answer = t
         else:
             break
-    return Model(mean, std, w, b, answer, offer)
+    return Model(model.mean, model.std, model.weights, model.bias, answer, offer)
 
 
 def rates(model: Model, scored: list[Scored]) -> tuple[float, float, int]:
