@@ -246,6 +246,19 @@ def cross_validate(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]
     return out
 
 
+def pooled(cases: dict[Path, list[Case]],
+           results: Sequence[tuple[Path, float, float, int]]) -> tuple[float, float]:
+    """Held-out top1 and oos_reject over all files' cases together."""
+    right = inscope = rejected = oos = 0.0
+    for held, top1, reject, n in results:
+        k = sum(c.expect is not None for c in cases[held])
+        right += top1 * k
+        inscope += k
+        rejected += reject * (n - k)
+        oos += n - k
+    return right / max(inscope, 1), rejected / max(oos, 1)
+
+
 def _tuple(name: str, values: Sequence[float]) -> str:
     """`NAME: tuple[float, ...] = (...)`, wrapped to the line length."""
     lines, line = [], f"{name}: tuple[float, ...] = ("
@@ -291,10 +304,13 @@ def main() -> None:
     cases = load_all(args.cases)
     if args.cv:
         print("held out (list, model and thresholds from the other files):")
-        for held, top1, reject, n in cross_validate(cases, faqs):
+        results = cross_validate(cases, faqs)
+        for held, top1, reject, n in results:
             inscope = any(c.expect is not None for c in cases[held])
             print(f"  {held.name}: top1={f'{top1:.3f}' if inscope else 'n/a'} "
                   f"oos_reject={reject:.3f} cases={n}")
+        top1, reject = pooled(cases, results)
+        print(f"  pooled: top1={top1:.3f} oos_reject={reject:.3f}")
     scored = score(cases, faqs, list(cases))
     model = fit_model(scored)
     top1, reject, n = rates(model, scored)

@@ -3,8 +3,8 @@
 Fitted by `python -m bot.faq.calibrate --write` on all the development data (the cases
 files in tests/fixtures: dev and the once-blind sets, 1,650 cases), with every case's
 features computed out of fold and the thresholds chosen on held-out confidences (each
-file scored by the model fitted without it); one global setting, never tuned per question. Held-out
-figures: `python -m bot.faq.calibrate --cv`.
+file scored by the model fitted without it); one global setting, never tuned per
+question. Held-out figures: `python -m bot.faq.calibrate --cv`.
 """
 
 from __future__ import annotations
