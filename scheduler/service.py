@@ -3,7 +3,7 @@
     service = SchedulerService.for_app(app, {"telegram": channel})
     await service.start()      # planner every COACHBOT_PLANNER_INTERVAL s (first run now),
     ...                        # dispatcher every COACHBOT_DISPATCH_INTERVAL s
-    await service.stop()       # waits for a tick in progress, so no row is left 'sending'
+    await service.stop()       # waits for the jobs in progress, so no row is left 'sending'
 
 Jobs live in APScheduler's in-memory job store (never the pickled one): the outbox table is
 the durable state, so a restarted process simply picks up where the last one stopped.
@@ -42,6 +42,7 @@ class SchedulerService:
         self.dispatcher = dispatcher
         self.plan = plan
         self.scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
 
     @classmethod
     def for_app(cls, app: CoachBot, channels: Mapping[str, OutboundChannel], *,
@@ -53,8 +54,16 @@ class SchedulerService:
                                               validators=[planner.validator()])
         return cls(app, planner, dispatcher, plan=plan)
 
+    def _track(self) -> None:
+        """Marks the calling job's task as in progress: stop() waits for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
     async def plan_job(self) -> None:
         """Plans nudges for every partner and enqueues the coaches' digest when it is time."""
+        self._track()
         try:
             if self.plan:
                 await self.planner.run_pass()
@@ -66,6 +75,7 @@ class SchedulerService:
 
     async def report_job(self) -> None:
         """Sends each finished broadcast's summary to the coach who started it, once."""
+        self._track()
         try:
             async with self.app.db.transaction() as s:
                 await broadcasts.report_finished(s, self.app.library, self.app.clock.now())
@@ -73,6 +83,7 @@ class SchedulerService:
             log.exception("broadcast report check failed; the next one will try again")
 
     async def dispatch_job(self) -> None:
+        self._track()
         try:
             await self.dispatcher.tick()
         except Exception:
@@ -96,13 +107,20 @@ class SchedulerService:
                  settings.planner_interval, settings.dispatch_interval)
 
     async def stop(self, grace: float = 10.0) -> None:
+        """Stops the timers, then lets the jobs in progress finish (within `grace` seconds):
+        a tick records what it sent, a planning pass writes its batch. One still running
+        after that is cancelled here, not torn down mid-transaction by the loop's exit."""
         if self.scheduler is None:
             return
-        self.scheduler.shutdown(wait=False)
-        self.scheduler = None
-        try:  # let a tick in progress record its results
-            async with asyncio.timeout(grace):
-                async with self.dispatcher._lock:
-                    pass
-        except TimeoutError:
-            log.warning("dispatcher tick still running at shutdown; its rows are retried later")
+        scheduler, self.scheduler = self.scheduler, None
+        scheduler.pause()  # no new runs; shutdown() would cancel the running ones
+        running = {t for t in self._running if not t.done()}
+        late: set[asyncio.Task[object]] = set()
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+        if late:
+            log.warning("%d scheduler job(s) still running at shutdown; their rows are "
+                        "retried later", len(late))
+        scheduler.shutdown(wait=False)
+        if late:
+            await asyncio.gather(*late, return_exceptions=True)
