@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.loop import loop_factory
+from bot.loop import run as run_on_loop
 from bot.storage.db import Database
 from tests.fakes import FakeBotAPI, FakeUser
 
@@ -129,10 +131,11 @@ async def _serve_echo(driver: str) -> None:
 
 
 async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
-               rounds: int) -> list[str]:
+               rounds: int, event_loop: str) -> list[str]:
+    loop_name = loop_factory(event_loop).__module__.split(".")[0]
     lines = [f"{n} partners x {m} messages each ({n * m} updates per bot), closed loop; "
-             f"fake Bot API on 127.0.0.1 (flood control off); each bot in its own process; "
-             f"coach bot = `coachbot run` on "
+             f"fake Bot API on 127.0.0.1 (flood control off); each bot in its own process, "
+             f"both on the {loop_name} event loop; coach bot = `coachbot run` on "
              f"{'PostgreSQL' if database_url else 'a SQLite file'}; median of {rounds} "
              f"interleaved rounds", "",
              "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo |",
@@ -140,7 +143,7 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for driver in drivers:
-            env = {"COACHBOT_TELEGRAM_DRIVER": driver}
+            env = {"COACHBOT_TELEGRAM_DRIVER": driver, "COACHBOT_EVENT_LOOP": event_loop}
             runs: dict[tuple[str, str], list[Result]] = {}
             # rounds interleave echo and coach bot, so load from elsewhere hits both alike
             for r in range(rounds):
@@ -188,18 +191,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--driver", choices=["aiogram", "ptb", "both"], default="both")
     parser.add_argument("--serve-echo", choices=["aiogram", "ptb"], help=argparse.SUPPRESS)
+    parser.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+                        help="the event loop of both bots (auto: uvloop when installed)")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL URL to use instead of a temporary SQLite file "
                              "(its tables are emptied)")
     args, _ = parser.parse_known_args()
     if args.serve_echo:
-        asyncio.run(_serve_echo(args.serve_echo))
+        # the echo bot runs on the same event loop as the coach bot (COACHBOT_EVENT_LOOP)
+        run_on_loop(_serve_echo(args.serve_echo), os.environ.get("COACHBOT_EVENT_LOOP", "auto"))
         return
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     drivers = ["aiogram", "ptb"] if args.driver == "both" else [args.driver]
     lines = asyncio.run(_run(args.partners, args.messages, drivers, args.database_url,
-                                args.rounds))
+                             args.rounds, args.event_loop))
     print("\n".join(lines))
 
 

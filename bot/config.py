@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # logging
     log_level: str = "INFO"
 
+    # auto: uvloop when installed, else asyncio's loop; or "uvloop" / "asyncio"
+    event_loop: str = "auto"
+
     # telegram
     telegram_token: str | None = None
     telegram_driver: str = "aiogram"

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
             from handlers.tickets import CONSOLE_COACH_CHAT
 
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
-        run(_chat(settings, user, name, coach))
+        run(_chat(settings, user, name, coach), settings.event_loop)
 
     @app.command("run")
     def run_bot() -> None:
@@ -53,10 +53,10 @@ def register(app: typer.Typer) -> None:
             setup_logging(settings)
             from bot.channels.telegram_runner import run_telegram
 
-            run(run_telegram(settings))
+            run(run_telegram(settings), settings.event_loop)
             return
         setup_logging(settings, quiet=True)
-        run(_chat(settings, "demo", None))
+        run(_chat(settings, "demo", None), settings.event_loop)
 
     @app.command("migrate")
     def migrate() -> None:

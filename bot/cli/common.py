@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from bot import loop
 from bot.config import Settings
 from content.loader import PackInvalid
 
@@ -23,10 +23,10 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+def run(coro: Coroutine[Any, Any, T], event_loop: str = "auto") -> T:
     """Runs a coroutine; an invalid pack or configuration ends with one clear message."""
     try:
-        return asyncio.run(coro)
+        return loop.run(coro, event_loop)
     except PackInvalid as exc:
         typer.echo("content pack is invalid:", err=True)
         for err in exc.errors:
