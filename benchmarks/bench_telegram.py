@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from bot.loop import loop_factory
 from bot.loop import run as run_on_loop
 from bot.storage.db import Database
@@ -40,6 +42,13 @@ class Result:
     updates: int
     seconds: float
     latencies: list[float]
+    cpu_seconds: float  # the bot process's CPU time (user + system) while measured
+
+    @property
+    def cpu_ms(self) -> float:
+        """What one update costs the bot's process: steadier than updates/s on a shared
+        machine, since time other processes take from it is not counted."""
+        return self.cpu_seconds / self.updates * 1000
 
     @property
     def rate(self) -> float:
@@ -97,7 +106,11 @@ async def _measure(name: str, argv: list[str], env: dict[str, str], mode: str, n
                 if proc.returncode is not None:
                     raise RuntimeError(f"{name} exited: {log_path.read_text()[-2000:]}")
                 await _partners(fake, 5, 2, "warm")  # connections, caches, first queries
+                bot_process = psutil.Process(proc.pid)
+                before = bot_process.cpu_times()
                 elapsed, latencies = await _partners(fake, n, m, "p")
+                after = bot_process.cpu_times()
+                cpu = (after.user - before.user) + (after.system - before.system)
             finally:
                 if proc.returncode is None:
                     proc.send_signal(signal.SIGTERM)
@@ -106,7 +119,7 @@ async def _measure(name: str, argv: list[str], env: dict[str, str], mode: str, n
                     except TimeoutError:
                         proc.kill()
                         await proc.wait()
-    return Result(name, n * m, elapsed, latencies)
+    return Result(name, n * m, elapsed, latencies, cpu)
 
 
 def _echo_argv(driver: str) -> list[str]:
@@ -138,8 +151,9 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
              f"both on the {loop_name} event loop; coach bot = `coachbot run` on "
              f"{'PostgreSQL' if database_url else 'a SQLite file'}; median of {rounds} "
              f"interleaved rounds", "",
-             "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo |",
-             "|---|---|---|---:|---:|---:|---:|"]
+             "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo | "
+             "bot CPU ms/update | echo CPU / bot CPU |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for driver in drivers:
@@ -160,12 +174,15 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
                                          workdir)
                     runs.setdefault(("coach bot", mode), []).append(res)
             echo_rate = statistics.median(x.rate for x in runs[("echo bot", "polling")])
+            echo_cpu = statistics.median(x.cpu_ms for x in runs[("echo bot", "polling")])
             for (bot, mode), results in runs.items():
                 rate = statistics.median(x.rate for x in results)
                 p99 = statistics.median(x.p99 for x in results)
                 p50 = statistics.median(x.p50 for x in results)
+                cpu_ms = statistics.median(x.cpu_ms for x in results)
                 lines.append(f"| {driver} | {bot} | {mode} | {rate:.0f} | {p50:.0f} | "
-                             f"{p99:.0f} | {rate / echo_rate:.2f} |")
+                             f"{p99:.0f} | {rate / echo_rate:.2f} | {cpu_ms:.2f} | "
+                             f"{echo_cpu / cpu_ms:.2f} |")
                 print(lines[-1], flush=True)
     return lines
 
