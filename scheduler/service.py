@@ -12,8 +12,9 @@ the durable state, so a restarted process simply picks up where the last one sto
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -54,16 +55,21 @@ class SchedulerService:
                                               validators=[planner.validator()])
         return cls(app, planner, dispatcher, plan=plan)
 
-    def _track(self) -> None:
-        """Marks the calling job's task as in progress: stop() waits for it."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+    def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """`job` as the scheduler runs it: its task is marked in progress, so stop() waits."""
+
+        @functools.wraps(job)
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            await job()
+
+        return run
 
     async def plan_job(self) -> None:
         """Plans nudges for every partner and enqueues the coaches' digest when it is time."""
-        self._track()
         try:
             if self.plan:
                 await self.planner.run_pass()
@@ -75,7 +81,6 @@ class SchedulerService:
 
     async def report_job(self) -> None:
         """Sends each finished broadcast's summary to the coach who started it, once."""
-        self._track()
         try:
             async with self.app.db.transaction() as s:
                 await broadcasts.report_finished(s, self.app.library, self.app.clock.now())
@@ -83,7 +88,6 @@ class SchedulerService:
             log.exception("broadcast report check failed; the next one will try again")
 
     async def dispatch_job(self) -> None:
-        self._track()
         try:
             await self.dispatcher.tick()
         except Exception:
@@ -94,12 +98,14 @@ class SchedulerService:
         sched = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        sched.add_job(self.plan_job, IntervalTrigger(seconds=max(settings.planner_interval, 1)),
+        sched.add_job(self._tracked(self.plan_job),
+                      IntervalTrigger(seconds=max(settings.planner_interval, 1)),
                       id="nudge-planner", next_run_time=now, **common)
-        sched.add_job(self.dispatch_job,
+        sched.add_job(self._tracked(self.dispatch_job),
                       IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
                       id="outbox-dispatcher", next_run_time=now, **common)
-        sched.add_job(self.report_job, IntervalTrigger(seconds=REPORT_INTERVAL),
+        sched.add_job(self._tracked(self.report_job),
+                      IntervalTrigger(seconds=REPORT_INTERVAL),
                       id="broadcast-reports", next_run_time=now, **common)
         sched.start()
         self.scheduler = sched
