@@ -4,8 +4,9 @@ N simulated partners each send M messages, one at a time (each waits for the bot
 before sending the next, as a person does), all partners at once. Measured for the coach bot
 (the full core: SQLite, dedupe, partner state, handlers) through each driver, in polling and
 in webhook mode, against an echo bot written the library's own way (aiogram Dispatcher /
-PTB Application, polling) measured in the same run against the same server. Target: the coach
-bot keeps at least 50% of the echo bot's rate.
+PTB Application, in the same mode: polling, or the library's own webhook server) measured in
+the same run against the same server. Target: the coach bot keeps at least 50% of the echo
+bot's rate.
 
     .venv/bin/python -m benchmarks.bench_telegram [--partners 50] [--messages 20]
 """
@@ -122,15 +123,16 @@ async def _measure(name: str, argv: list[str], env: dict[str, str], mode: str, n
     return Result(name, n * m, elapsed, latencies, cpu)
 
 
-def _echo_argv(driver: str) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.bench_telegram", "--serve-echo", driver]
+def _echo_argv(driver: str, mode: str) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.bench_telegram", "--serve-echo", driver,
+            "--echo-mode", mode]
 
 
 def _coachbot_argv() -> list[str]:
     return [str(Path(sys.executable).parent / "coachbot"), "run"]  # what `make run` runs
 
 
-async def _serve_echo(driver: str) -> None:
+async def _serve_echo(driver: str, mode: str) -> None:
     """The echo bot's process: serves until SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -140,7 +142,7 @@ async def _serve_echo(driver: str) -> None:
         from bot.channels.telegram_aiogram import run_echo_bot
     else:
         from bot.channels.telegram_ptb import run_echo_bot  # type: ignore[assignment]
-    await run_echo_bot(token, base, stop)
+    await run_echo_bot(token, base, stop, webhook=mode == "webhook")
 
 
 async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
@@ -151,7 +153,7 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
              f"both on the {loop_name} event loop; coach bot = `coachbot run` on "
              f"{'PostgreSQL' if database_url else 'a SQLite file'}; median of {rounds} "
              f"interleaved rounds", "",
-             "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo | "
+             "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo (same mode) | "
              "bot CPU ms/update | echo CPU / bot CPU |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,12 +161,13 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
         for driver in drivers:
             env = {"COACHBOT_TELEGRAM_DRIVER": driver, "COACHBOT_EVENT_LOOP": event_loop}
             runs: dict[tuple[str, str], list[Result]] = {}
-            # rounds interleave echo and coach bot, so load from elsewhere hits both alike
+            # rounds interleave echo and coach bot, so load from elsewhere hits both alike;
+            # each mode is compared with the library's echo bot in the same mode
             for r in range(rounds):
-                echo = await _measure(f"{driver} echo {r}", _echo_argv(driver), env,
-                                      "polling", n, m, workdir)
-                runs.setdefault(("echo bot", "polling"), []).append(echo)
                 for mode in ("polling", "webhook"):
+                    echo = await _measure(f"{driver} echo {mode} {r}", _echo_argv(driver, mode),
+                                          env, mode, n, m, workdir)
+                    runs.setdefault(("echo bot", mode), []).append(echo)
                     if database_url:  # one shared database: each bot starts from empty tables
                         await _reset(database_url)
                     db_file = workdir / f"{driver}-{mode}-{r}.db"
@@ -173,9 +176,10 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
                                          {**env, "COACHBOT_DATABASE_URL": url}, mode, n, m,
                                          workdir)
                     runs.setdefault(("coach bot", mode), []).append(res)
-            echo_rate = statistics.median(x.rate for x in runs[("echo bot", "polling")])
-            echo_cpu = statistics.median(x.cpu_ms for x in runs[("echo bot", "polling")])
             for (bot, mode), results in runs.items():
+                echoes = runs[("echo bot", mode)]
+                echo_rate = statistics.median(x.rate for x in echoes)
+                echo_cpu = statistics.median(x.cpu_ms for x in echoes)
                 rate = statistics.median(x.rate for x in results)
                 p99 = statistics.median(x.p99 for x in results)
                 p50 = statistics.median(x.p50 for x in results)
@@ -208,6 +212,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--driver", choices=["aiogram", "ptb", "both"], default="both")
     parser.add_argument("--serve-echo", choices=["aiogram", "ptb"], help=argparse.SUPPRESS)
+    parser.add_argument("--echo-mode", choices=["polling", "webhook"], default="polling",
+                        help=argparse.SUPPRESS)
     parser.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
                         help="the event loop of both bots (auto: uvloop when installed)")
     parser.add_argument("--database-url", default=None,
@@ -216,7 +222,8 @@ def main() -> None:
     args, _ = parser.parse_known_args()
     if args.serve_echo:
         # the echo bot runs on the same event loop as the coach bot (COACHBOT_EVENT_LOOP)
-        run_on_loop(_serve_echo(args.serve_echo), os.environ.get("COACHBOT_EVENT_LOOP", "auto"))
+        run_on_loop(_serve_echo(args.serve_echo, args.echo_mode),
+                    os.environ.get("COACHBOT_EVENT_LOOP", "auto"))
         return
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)

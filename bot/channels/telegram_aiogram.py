@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -178,8 +179,9 @@ class AiogramDriver(BotApiCalls):
 # --- the benchmark's baseline ----------------------------------------------------------------
 
 async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
-                       polling_timeout: int = 1) -> None:
-    """An aiogram echo bot as its docs write one (Dispatcher, polling), until `stop` is set."""
+                       polling_timeout: int = 1, webhook: bool = False) -> None:
+    """An aiogram echo bot as its docs write one (Dispatcher; polling, or a webhook behind
+    aiogram's own aiohttp request handler), until `stop` is set."""
     from aiogram import Dispatcher
 
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
@@ -190,6 +192,23 @@ async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
         """Sends the partner's text back."""
         await message.answer(message.text or "…")
 
+    if webhook:
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+        from aiohttp import web
+
+        secret = secrets.token_urlsafe(16)
+        app = web.Application()
+        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+            app, path="/hook")
+        setup_application(app, dp, bot=bot)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        port = runner.addresses[0][1]
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=secret)
+        await stop.wait()
+        await runner.cleanup()
+        return
     polling = asyncio.create_task(dp.start_polling(bot, polling_timeout=polling_timeout,
                                                    handle_signals=False, close_bot_session=True))
     await stop.wait()

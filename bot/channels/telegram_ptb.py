@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
+import socket
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -176,8 +178,9 @@ class PtbDriver(BotApiCalls):
 # --- the benchmark's baseline ----------------------------------------------------------------
 
 async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
-                       polling_timeout: int = 1) -> None:
-    """A PTB echo bot as its examples write one (Application, polling), until `stop` is set.
+                       polling_timeout: int = 1, webhook: bool = False) -> None:
+    """A PTB echo bot as its examples write one (Application; polling, or PTB's own webhook
+    server), until `stop` is set.
 
     `concurrent_updates(True)` so the baseline serves partners in parallel, as ours does.
     """
@@ -195,7 +198,16 @@ async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
     app.add_handler(MessageHandler(filters.TEXT, echo))
     async with app:
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=polling_timeout)
+        if webhook:
+            with socket.socket() as probe:  # PTB's server needs a port number up front
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            await app.updater.start_webhook(
+                listen="127.0.0.1", port=port, url_path="hook",
+                webhook_url=f"http://127.0.0.1:{port}/hook",
+                secret_token=secrets.token_urlsafe(16))
+        else:
+            await app.updater.start_polling(poll_interval=0, timeout=polling_timeout)
         await app.start()
         await stop.wait()
         await app.updater.stop()
