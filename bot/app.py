@@ -98,13 +98,13 @@ class CoachBot:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
-            if msg.update_id is not None and not await repos.updates.first_time(
-                    msg.channel, msg.update_id, now):
+            # records the update id and loads the partner, stamping last_active_at
+            first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
+                                                              msg.update_id, now)
+            if not first_time:
                 log.info("duplicate update %s ignored", msg.update_id,
                          extra={"update_id": msg.update_id})
                 return []
-            # loads the partner and stamps last_active_at in one statement
-            partner = await repos.partners.touch(msg.channel, msg.user_id, now)
             if partner is None:
                 partner = await repos.partners.create(
                     channel=msg.channel, external_id=msg.user_id, chat_id=msg.chat_id,

@@ -16,10 +16,12 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    exists,
     func,
     literal_column,
     null,
     select,
+    true,
     union_all,
     update,
 )
@@ -139,9 +141,54 @@ _TOUCH_PARTNER = (update(_PARTNERS).where(*_BY_KEY)
                   .returning(*_PARTNER_COLUMNS))
 
 
+def _arrival_statement() -> Any:
+    """PostgreSQL: record the update id and load-and-stamp its partner in ONE statement.
+
+    The partner is stamped only when the update is new; the single row returned says whether
+    it was (`fresh`) and carries the partner's columns (NULL for someone new)."""
+    updates = _table(ProcessedUpdate)
+    ins = (postgresql.insert(updates)
+           .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
+                   created_at=bindparam("p_now", updates.c.created_at.type))
+           .on_conflict_do_nothing()
+           .returning(literal_column("1").label("one"))
+           .cte("fresh_update"))
+    upd = (update(_PARTNERS).where(*_BY_KEY, exists(select(ins.c.one)))
+           .values(last_active_at=bindparam("p_now", _PARTNERS.c.last_active_at.type))
+           .returning(*_PARTNER_COLUMNS)
+           .cte("touched"))
+    fresh = select(func.count()).select_from(ins).scalar_subquery().label("fresh")
+    anchor = select(literal_column("1").label("one")).subquery("anchor")
+    return (select(fresh, *(upd.c[f] for f in _PARTNER_FIELDS))
+            .select_from(anchor.outerjoin(upd, true())))
+
+
+_ARRIVAL = _arrival_statement()
+
+
 class PartnerRepo:
     def __init__(self, session: AsyncSession):
         self.s = session
+
+    async def arrive(self, channel: str, external_id: str, update_id: str | None,
+                     now: datetime) -> tuple[bool, PartnerRecord | None]:
+        """A message arrives: records its update id (False first: a redelivery, nothing else
+        done) and loads the partner with last_active_at = now (None: someone new).
+
+        One round trip on PostgreSQL; on SQLite, whose statements run in-process, two."""
+        dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
+        if update_id is None:
+            return True, await self.touch(channel, external_id, now)
+        if dialect != "postgresql":
+            if not await UpdateRepo(self.s).first_time(channel, update_id, now):
+                return False, None
+            return True, await self.touch(channel, external_id, now)
+        row = (await self.s.execute(_ARRIVAL, {
+            "p_channel": channel, "p_external_id": external_id, "p_update_id": update_id,
+            "p_now": now})).one()
+        if not row[0]:
+            return False, None
+        return True, (_record_from_row(row[1:]) if row[1] is not None else None)
 
     async def get(self, channel: str, external_id: str) -> PartnerRecord | None:
         row = (await self.s.execute(

@@ -1,20 +1,23 @@
 """The database round trips one message costs: the budget the Telegram benchmark relies on.
 
 A partner's everyday messages are one transaction each with a fixed, small number of
-statements (see docs/bench/telegram.md): the update-id dedupe insert, one UPDATE … RETURNING
-that loads the partner and stamps last_active_at, and for /progress one query for everything
-it shows.
+statements (see docs/bench/telegram.md): the update-id dedupe insert and one UPDATE …
+RETURNING that loads the partner and stamps last_active_at (on PostgreSQL both in one
+statement, a round trip to the server each), and for /progress one query for everything it
+shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
 
 from bot.storage.db import Database
+from bot.storage.repos import Repos
 from tests.fixtures.chat import Chat
 
 
@@ -35,13 +38,15 @@ def statements(db: Database) -> Iterator[list[str]]:
 async def test_help_and_progress_cost_few_round_trips(chat: Chat, database: Database) -> None:
     await chat.onboard(name="Sari", ratings=4)
 
+    # dedupe, partner loaded and stamped: one statement on the server, two in-process
+    arrival = ["WITH"] if database.is_postgres else ["INSERT", "UPDATE"]
     with statements(database) as seen:
         await chat.send("/help")
-    assert seen == ["INSERT", "UPDATE"]  # dedupe, partner loaded and stamped
+    assert seen == arrival
 
     with statements(database) as seen:
         await chat.send("/progress")
-    assert seen == ["INSERT", "UPDATE", "SELECT"]  # … and one query for the whole overview
+    assert seen == [*arrival, "SELECT"]  # … and one query for the whole overview
     assert "4.0" in chat.text  # the readiness from the before self-assessment is still shown
 
 
@@ -51,4 +56,33 @@ async def test_a_redelivered_update_costs_one_statement(chat: Chat, database: Da
     assert replies
     with statements(database) as seen:
         assert await chat.press_payload("m:home", update_id="same") == []
-    assert seen == ["INSERT"]
+    assert seen == (["WITH"] if database.is_postgres else ["INSERT"])
+
+
+async def test_arrival_records_each_update_once_and_stamps_only_new_ones(
+        database: Database) -> None:
+    t0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+    async def arrive(update_id: str | None, at: datetime) -> tuple[bool, Any]:
+        async with database.transaction(interactive=True) as session:
+            return await Repos(session).partners.arrive("telegram", "42", update_id, at)
+
+    # someone new: their first update is recorded, and there is no partner yet
+    assert await arrive("u1", t0) == (True, None)
+    async with database.transaction() as session:
+        await Repos(session).partners.create(channel="telegram", external_id="42",
+                                             chat_id="42", pack_id="example", now=t0)
+    # the same first update again (Telegram redelivered it): nothing to do
+    assert await arrive("u1", t0 + timedelta(minutes=1)) == (False, None)
+
+    first, partner = await arrive("u2", t0 + timedelta(minutes=2))
+    assert first and partner is not None
+    assert partner.last_active_at == t0 + timedelta(minutes=2)
+    # a redelivery leaves the partner as it was
+    assert await arrive("u2", t0 + timedelta(minutes=3)) == (False, None)
+    async with database.transaction() as session:
+        stored = await Repos(session).partners.get("telegram", "42")
+    assert stored is not None and stored.last_active_at == t0 + timedelta(minutes=2)
+    # a message without an update id (the console) is always new
+    first, partner = await arrive(None, t0 + timedelta(minutes=4))
+    assert first and partner is not None and partner.last_active_at == t0 + timedelta(minutes=4)
