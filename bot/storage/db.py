@@ -180,6 +180,19 @@ def _one_hop_connect(database: str, **kwargs: Any) -> _OneHopConnection:
     return conn
 
 
+async def run_in_sqlite(session: AsyncSession, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Runs `fn` on the sqlite3 connection of the session's transaction (begun if need be):
+    on the loop's thread inside an interactive transaction, else in aiosqlite's thread.
+
+    For the few statements every message runs, where SQLAlchemy's per-statement machinery
+    costs more than SQLite itself; `fn` must leave the connection's transaction open."""
+    conn = await session.connection()
+    driver = (await conn.get_raw_connection()).driver_connection
+    if not isinstance(driver, _OneHopConnection):
+        raise TypeError("run_in_sqlite needs a coachbot SQLite connection")
+    return await driver.run(fn, driver._conn)
+
+
 class Database:
     """Owns the engine; hands out one session per inbound message or scheduler tick."""
 

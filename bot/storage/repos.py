@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.db import run_in_sqlite
 from bot.storage.models import (
     AssessmentAnswer,
     Cohort,
@@ -166,6 +168,51 @@ def _arrival_statement() -> Any:
 _ARRIVAL = _arrival_statement()
 
 
+class _SqliteArrival:
+    """SQLite: the same two steps as _ARRIVAL, compiled once by SQLAlchemy and run straight
+    on the sqlite3 connection inside the session's transaction. These two statements run for
+    every message; SQLAlchemy's per-statement machinery (execution context, result, two
+    greenlet switches) cost more than SQLite itself (docs/bench/telegram.md, round 5). Values
+    go through the columns' own bind and result processors, so rows read back exactly as
+    through the session."""
+
+    def __init__(self, dialect: Any):
+        updates = _table(ProcessedUpdate)
+        ins = (sqlite.insert(updates)
+               .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
+                       created_at=bindparam("p_now", updates.c.created_at.type))
+               .on_conflict_do_nothing())
+        self.insert = self._compile(ins, dialect)
+        self.touch = self._compile(_TOUCH_PARTNER, dialect)
+        self.results = [col.type._cached_result_processor(dialect, None)
+                        for col in _PARTNER_COLUMNS]
+
+    @staticmethod
+    def _compile(stmt: Any, dialect: Any) -> tuple[str, list[tuple[str, Any]]]:
+        compiled = stmt.compile(dialect=dialect)
+        names = list(compiled.positiontup or ())
+        procs = {b.key: b.type._cached_bind_processor(dialect) for b in compiled.binds.values()}
+        return str(compiled), [(n, procs.get(n)) for n in names]
+
+    @staticmethod
+    def _params(spec: list[tuple[str, Any]], values: dict[str, Any]) -> list[Any]:
+        return [proc(values[n]) if proc else values[n] for n, proc in spec]
+
+    def run(self, conn: sqlite3.Connection, values: dict[str, Any]) -> tuple[bool, Any]:
+        """In the transaction: (False, None) for a redelivery, else (True, the row or None)."""
+        if values["p_update_id"] is not None:
+            cur = conn.execute(self.insert[0], self._params(self.insert[1], values))
+            if cur.rowcount == 0:
+                return False, None
+        row = conn.execute(self.touch[0], self._params(self.touch[1], values)).fetchone()
+        if row is None:
+            return True, None
+        return True, [proc(v) if proc else v for v, proc in zip(row, self.results, strict=True)]
+
+
+_SQLITE_ARRIVAL: dict[int, _SqliteArrival] = {}
+
+
 class PartnerRepo:
     def __init__(self, session: AsyncSession):
         self.s = session
@@ -176,19 +223,25 @@ class PartnerRepo:
         done) and loads the partner with last_active_at = now (None: someone new).
 
         One round trip on PostgreSQL; on SQLite, whose statements run in-process, two."""
-        dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
+        values = {"p_channel": channel, "p_external_id": external_id,
+                  "p_update_id": update_id, "p_now": now}
+        dialect = self.s.bind.dialect if self.s.bind else None
+        if dialect is not None and dialect.name == "sqlite":
+            return await self._arrive_sqlite(dialect, values)
         if update_id is None:
             return True, await self.touch(channel, external_id, now)
-        if dialect != "postgresql":
-            if not await UpdateRepo(self.s).first_time(channel, update_id, now):
-                return False, None
-            return True, await self.touch(channel, external_id, now)
-        row = (await self.s.execute(_ARRIVAL, {
-            "p_channel": channel, "p_external_id": external_id, "p_update_id": update_id,
-            "p_now": now})).one()
+        row = (await self.s.execute(_ARRIVAL, values)).one()
         if not row[0]:
             return False, None
         return True, (_record_from_row(row[1:]) if row[1] is not None else None)
+
+    async def _arrive_sqlite(self, dialect: Any,
+                             values: dict[str, Any]) -> tuple[bool, PartnerRecord | None]:
+        arrival = _SQLITE_ARRIVAL.get(id(dialect))
+        if arrival is None:
+            arrival = _SQLITE_ARRIVAL[id(dialect)] = _SqliteArrival(dialect)
+        first, row = await run_in_sqlite(self.s, lambda raw: arrival.run(raw, values))
+        return first, (_record_from_row(row) if row is not None else None)
 
     async def get(self, channel: str, external_id: str) -> PartnerRecord | None:
         row = (await self.s.execute(

@@ -23,10 +23,35 @@ from tests.fixtures.chat import Chat
 
 @contextmanager
 def statements(db: Database) -> Iterator[list[str]]:
+    """The statements the database runs, by their first word (BEGIN and COMMIT left out).
+
+    On SQLite they are read from sqlite3's own trace, so statements run straight on the
+    driver's connection count too."""
     seen: list[str] = []
 
+    def note(statement: str) -> None:
+        word = statement.split(None, 1)[0].upper()
+        if word not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
+            seen.append(word)
+
+    if db.is_sqlite:
+        def trace(dbapi_conn: Any, *_: Any) -> None:
+            dbapi_conn._connection._conn.set_trace_callback(note)
+
+        def untrace(dbapi_conn: Any, *_: Any) -> None:
+            dbapi_conn._connection._conn.set_trace_callback(None)
+
+        event.listen(db.engine.sync_engine.pool, "checkout", trace)
+        event.listen(db.engine.sync_engine.pool, "checkin", untrace)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine.sync_engine.pool, "checkout", trace)
+            event.remove(db.engine.sync_engine.pool, "checkin", untrace)
+        return
+
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement.split(None, 1)[0].upper())
+        note(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:
