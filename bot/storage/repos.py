@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import sqlite3
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,7 +211,8 @@ class _SqliteArrival:
         return True, [proc(v) if proc else v for v, proc in zip(row, self.results, strict=True)]
 
 
-_SQLITE_ARRIVAL: dict[int, _SqliteArrival] = {}
+# compiled per engine dialect, and forgotten with it
+_SQLITE_ARRIVAL: weakref.WeakKeyDictionary[Any, _SqliteArrival] = weakref.WeakKeyDictionary()
 
 
 class PartnerRepo:
@@ -237,9 +239,9 @@ class PartnerRepo:
 
     async def _arrive_sqlite(self, dialect: Any,
                              values: dict[str, Any]) -> tuple[bool, PartnerRecord | None]:
-        arrival = _SQLITE_ARRIVAL.get(id(dialect))
+        arrival = _SQLITE_ARRIVAL.get(dialect)
         if arrival is None:
-            arrival = _SQLITE_ARRIVAL[id(dialect)] = _SqliteArrival(dialect)
+            arrival = _SQLITE_ARRIVAL[dialect] = _SqliteArrival(dialect)
         first, row = await run_in_sqlite(self.s, lambda raw: arrival.run(raw, values))
         return first, (_record_from_row(row) if row is not None else None)
 
