@@ -18,6 +18,7 @@ from bot.faq import calibration
 from bot.faq.text import (
     CANON,
     SLANG,
+    concept_groups,
     english_stem,
     is_chitchat,
     is_indonesian_root,
@@ -46,6 +47,20 @@ SHADOWED = 0.8
 # a typo is at most one edit away in a short word, two in a longer one
 MAX_EDITS_SHORT = 1
 SHORT_WORD = 6
+# naive Bayes over the pack's own phrasings, learnt at build: a word most phrasings of one
+# entry share points to that entry (BM25's IDF gives such a word a low weight). Its
+# posterior over the top candidates adds NB_WEIGHT x the top score (0: off).
+NB_WEIGHT = 0.2
+NB_ALPHA = 0.3
+NB_TEMP = 1.0
+NB_TOP = 20
+# concept lexicon (concepts.yaml): each group of everyday words that name the same thing is
+# one more term, matched by any of its words in a phrasing, an entry or an answer, so a
+# situation told in words the FAQ does not use still meets it. A query word the index lacks
+# adds its groups at CONCEPT_UNKNOWN; a word it knows at CONCEPT_KNOWN, half the word
+# itself (1), so an exact match keeps the lead
+CONCEPT_UNKNOWN = 1.5
+CONCEPT_KNOWN = 0.5
 
 
 _ALIAS_SURFACE = {k: v for table in (SLANG, CANON) for k, v in table.items()
@@ -165,6 +180,11 @@ class _Bm25:
         return out
 
 
+def _group_doc(doc: Counter[str], groups: dict[str, frozenset[str]]) -> Counter[str]:
+    """The concept groups a document's words belong to, each once."""
+    return Counter({g for t in doc for g in groups.get(t, ())})
+
+
 def _is_typo(word: str, known: str) -> bool:
     """One edit (a transposition counts as one) in a short word, two in a longer one."""
     limit = MAX_EDITS_SHORT if min(len(word), len(known)) <= SHORT_WORD else 2
@@ -209,6 +229,11 @@ class FaqIndex:
             entry_docs.append(union)
             answer_docs.append(Counter(tokens(entry.answer.id) + tokens(entry.answer.en)))
         self.phrases = _Bm25(phrase_docs)
+        groups = concept_groups()
+        self._group_phrases = _Bm25([_group_doc(d, groups) for d in phrase_docs])
+        self._group_entries = _Bm25([_group_doc(d, groups) for d in entry_docs])
+        self._group_answers = _Bm25([_group_doc(d, groups) for d in answer_docs])
+        self._build_bayes(phrase_docs)
         self.entry_bm25 = _Bm25(entry_docs)
         self.answers = _Bm25(answer_docs)
         self.vocab = sorted(set(self.phrases.df) | set(self.answers.df))
@@ -221,6 +246,35 @@ class FaqIndex:
         self._resolved: dict[str, tuple[tuple[str, float], ...]] = {}
         self._build_out_of_scope(default_out_of_scope() if out_of_scope is None
                                  else out_of_scope)
+
+    def _build_bayes(self, docs: list[Counter[str]]) -> None:
+        """Per word, log(1 + count/alpha) for each entry whose phrasings use it; per entry,
+        the log of its smoothed length. Their sum is a multinomial log-likelihood up to a
+        term shared by all entries."""
+        counts: dict[str, Counter[int]] = defaultdict(Counter)
+        sizes = [0] * len(self.entries)
+        for doc, entry in zip(docs, self.phrase_entry, strict=True):
+            for term, tf in doc.items():
+                counts[term][entry] += tf
+            sizes[entry] += sum(doc.values())
+        smooth = NB_ALPHA * len(counts)
+        self._nb_norm = [math.log(n + smooth) for n in sizes]
+        self._nb_terms = {t: [(e, math.log1p(c / NB_ALPHA)) for e, c in per.items()]
+                          for t, per in counts.items()}
+
+    def _bayes(self, query: dict[str, float], cands: Sequence[int]) -> dict[int, float]:
+        """Posterior of each candidate entry given the query words the phrasings know."""
+        known = [(t, w) for t, w in query.items() if t in self._nb_terms]
+        total_w = sum(w for _, w in known)
+        ll = {e: -total_w * self._nb_norm[e] for e in cands}
+        for t, w in known:
+            for e, v in self._nb_terms[t]:
+                if e in ll:
+                    ll[e] += w * v
+        top = max(ll.values())
+        exp = {e: math.exp((v - top) / NB_TEMP) for e, v in ll.items()}
+        z = sum(exp.values())
+        return {e: v / z for e, v in exp.items()}
 
     def _build_out_of_scope(self, questions: Sequence[str]) -> None:
         """Known out-of-scope questions, as token sets behind a word index; one that one of
@@ -314,16 +368,25 @@ class FaqIndex:
         if not toks or not self.entries or is_chitchat(text):
             return Match(Band.NONE, 0.0, (), tuple(toks))
         query: dict[str, float] = {}
+        group_query: dict[str, float] = {}
+        groups = concept_groups()
         # every query word counts in the coverage, known or not: an unknown word is news
         mass: list[tuple[float, tuple[tuple[str, float], ...]]] = []
         for tok in dict.fromkeys(toks):
             resolved = self._resolve(tok)
             for term, w in resolved:
                 query[term] = max(query.get(term, 0.0), w)
+            # the word's concept groups, below an exact match when the index knows it
+            weight = CONCEPT_KNOWN if resolved else CONCEPT_UNKNOWN
+            for g in groups.get(resolved[0][0] if resolved else tok, ()) if weight else ():
+                group_query[g] = max(group_query.get(g, 0.0), weight)
             idf = max((self.phrases.idf.get(t, self.phrases.max_idf) for t, _ in resolved),
                       default=self.phrases.max_idf)
             mass.append((idf, resolved))
         phrase_scores = self.phrases.scores(query)
+        if group_query:
+            for doc, score in self._group_phrases.scores(group_query).items():
+                phrase_scores[doc] = phrase_scores.get(doc, 0.0) + score
         best_phrase: dict[int, tuple[float, int]] = {}
         for doc, score in phrase_scores.items():
             entry = self.phrase_entry[doc]
@@ -331,6 +394,11 @@ class FaqIndex:
                 best_phrase[entry] = (score, doc)
         entry_scores = self.entry_bm25.scores(query)
         answer_scores = self.answers.scores(query)
+        if group_query:
+            for e, score in self._group_entries.scores(group_query).items():
+                entry_scores[e] = entry_scores.get(e, 0.0) + score
+            for e, score in self._group_answers.scores(group_query).items():
+                answer_scores[e] = answer_scores.get(e, 0.0) + score
         totals: dict[int, float] = {}
         for entry in set(best_phrase) | set(entry_scores) | set(answer_scores):
             totals[entry] = (best_phrase.get(entry, (0.0, -1))[0]
@@ -338,6 +406,11 @@ class FaqIndex:
                              + ANSWER_WEIGHT * answer_scores.get(entry, 0.0))
         if not totals:
             return Match(Band.NONE, 0.0, (), tuple(toks))
+        if NB_WEIGHT:
+            cands = sorted(totals, key=lambda e: (-totals[e], e))[:NB_TOP]
+            lift = NB_WEIGHT * totals[cands[0]]
+            for e, p in self._bayes(query, cands).items():
+                totals[e] += lift * p
         ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max(k, 2)]
         top, s1 = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0

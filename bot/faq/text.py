@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 # Chat abbreviations and slang, to the word the FAQ phrasings would use. An empty value
 # drops the token (honorifics and fillers carry no meaning for retrieval).
@@ -418,6 +421,32 @@ def tokens(text: str) -> list[str]:
         if len(out) >= MAX_TOKENS:
             break
     return out
+
+
+# groups of everyday words that name the same thing in this domain (bot/faq/concepts.yaml)
+CONCEPTS_FILE = Path(__file__).with_name("concepts.yaml")
+
+
+@lru_cache(maxsize=1)
+def concept_groups() -> dict[str, frozenset[str]]:
+    """Each lexicon token (after the same normalising and stemming as the phrasings) with
+    the names of the concept groups it is in."""
+    try:
+        with CONCEPTS_FILE.open(encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except OSError:
+        return {}
+    groups: dict[str, set[str]] = {}
+    for name, members in (data.get("concepts") or {}).items():
+        for word in members or ():
+            if not isinstance(word, str | int):  # YAML read "no" / "on" as a boolean
+                raise ValueError(f"concept {name}: quote {word!r}")
+            toks = tokens(str(word))
+            # a query word is one token: a phrase would only add its common words
+            # ("buat akun" would put every "akun" in the registration group)
+            if len(toks) == 1:
+                groups.setdefault(toks[0], set()).add(str(name))
+    return {tok: frozenset(names) for tok, names in groups.items()}
 
 
 def is_smalltalk(text: str) -> str | None:
