@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bot.app import CoachBot
-from bot.core import Inbound
+from bot.app import FALLBACK_ERROR, CoachBot
+from bot.core import Inbound, Reply
 from bot.storage.models import ConvState
+from bot.storage.repos import PartnerRepo
 from tests.fixtures.chat import Chat
 
 
@@ -130,3 +133,29 @@ async def test_a_duplicated_update_is_processed_once(chat: Chat, bot: CoachBot) 
     first = await bot.handle(Inbound.button("console", "sari", payload, update_id="dup-1"))
     again = await bot.handle(Inbound.button("console", "sari", payload, update_id="dup-1"))
     assert first and again == []
+
+
+async def test_a_message_that_failed_is_handled_when_telegram_delivers_it_again(
+        chat: Chat, bot: CoachBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The update id is recorded in the message's own transaction: when handling fails,
+    nothing of it is kept, so the redelivery is served instead of ignored as a duplicate."""
+    await chat.onboard()
+    dispatch = bot.router.dispatch
+    calls = 0
+
+    async def fails_once(msg: Inbound, ctx: Any) -> list[Reply]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            ctx.partner.name = "half-written"  # a change that must not survive
+            raise RuntimeError("the handler broke")
+        return await dispatch(msg, ctx)
+
+    monkeypatch.setattr(bot.router, "dispatch", fails_once)
+    first = await bot.handle(Inbound.from_text("console", "sari", "/help", update_id="tg-77"))
+    assert first[0].text in FALLBACK_ERROR.values()
+    again = await bot.handle(Inbound.from_text("console", "sari", "/help", update_id="tg-77"))
+    assert again and "/menu" in again[0].text
+    async with bot.db.transaction() as s:
+        partner = await PartnerRepo(s).get("console", "sari")
+    assert partner is not None and partner.name != "half-written"
