@@ -509,16 +509,6 @@ async def overview(session: AsyncSession, partner_id: int) -> Overview:
     return Overview(progress, attempts, ratings)
 
 
-class UpdateRepo:
-    def __init__(self, session: AsyncSession):
-        self.s = session
-
-    async def first_time(self, channel: str, update_id: str, now: datetime) -> bool:
-        """Records an update id; False when it was already processed."""
-        return await insert_once(self.s, ProcessedUpdate, channel=channel,
-                                 update_id=update_id, created_at=now)
-
-
 class OutboxRepo:
     """Writes proactive messages; the dispatcher in scheduler/ sends them."""
 
@@ -553,5 +543,4 @@ class Repos:
         self.progress = ProgressRepo(self.session)
         self.quizzes = QuizRepo(self.session)
         self.assessments = AssessmentRepo(self.session)
-        self.updates = UpdateRepo(self.session)
         self.outbox = OutboxRepo(self.session)
