@@ -12,8 +12,10 @@ model fitted without that file. The offer threshold is the lowest at which those
 confidences reject OOS_TARGET of the out-of-scope questions, pooled over the files (so
 top-1 is as high as that allows); the answer threshold the lowest at which answered
 questions are right at least ANSWER_PRECISION of the time. OOS_TARGET is the 0.80 goal
-plus a margin of about one file-to-file standard deviation of held-out rejection (0.057),
-for a new file of questions that lands below the pooled value. One global setting:
+plus a margin of about one file-to-file standard deviation of held-out rejection, for a
+new file of questions that lands below the pooled value; the deviation is measured at the
+target itself (round 9, ten files with both kinds of question: 0.031 at 0.85, 0.037 at
+0.84, 0.041 at 0.83; fresh sets on first evaluation spread 0.05). One global setting:
 nothing here looks at single questions.
 
 The out-of-scope questions of the development data are also kept as the engine's list of
@@ -46,9 +48,10 @@ FIXTURES = ROOT / "tests" / "fixtures"
 DEV = FIXTURES / "faq_dev.yaml"
 CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
                    for name in ("dev", "test", "blind", "blind2", "blind3", "blind4",
-                                  "blind5", "blind6", "near_miss"))
+                                  "blind5", "blind6", "blind7", "blind8", "near_miss"))
 ANSWER_PRECISION = 0.97
-# the goal is 0.80 on unseen questions; files spread by about 0.06 (docs/bench/faq.md)
+# the goal is 0.80 on unseen questions plus one file-to-file deviation, measured at the
+# target (0.84 is the lowest that holds; fresh sets spread more: docs/bench/faq.md round 9)
 OOS_TARGET = 0.85
 L2 = 0.05
 

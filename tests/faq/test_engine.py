@@ -43,10 +43,21 @@ def test_partner_phrasings_find_the_right_entry(sample_index: FaqIndex, question
 
 @pytest.mark.parametrize("question", [
     "cuaca besok hujan gak", "resep nasi goreng", "who won the football match",
-    "asdfgh qwerty", "'; DROP TABLE partners; --", "สวัสดีครับ", "🙂🙂🙂", "", "?",
+    "asdfgh qwerty", "สวัสดีครับ", "🙂🙂🙂", "", "?",
 ])
 def test_out_of_scope_and_junk_are_not_answered(sample_index: FaqIndex, question: str) -> None:
     assert sample_index.search(question).band is Band.NONE
+
+
+def test_an_injection_string_is_not_answered() -> None:
+    # it holds "partners", a real domain word: on the six-entry sample FAQ that word alone
+    # points at one entry (margin 1.0), which sits within a few hundredths of the offer
+    # threshold and moves with each recalibration, so it is checked on the shipped FAQs
+    from bot.faq.calibrate import shipped_indexes
+
+    junk = "'; DROP TABLE partners; --"
+    for pack, index in shipped_indexes().items():
+        assert index.search(junk).band is Band.NONE, pack
 
 
 def test_a_huge_paste_is_handled_quickly_and_honestly(sample_index: FaqIndex) -> None:
