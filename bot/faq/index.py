@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -183,6 +184,11 @@ class _Bm25:
 def _group_doc(doc: Counter[str], groups: dict[str, frozenset[str]]) -> Counter[str]:
     """The concept groups a document's words belong to, each once."""
     return Counter({g for t in doc for g in groups.get(t, ())})
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    """Higher score first; on a tie, the entry listed first in the FAQ."""
+    return item[1], -item[0]
 
 
 def _is_typo(word: str, known: str) -> bool:
@@ -407,11 +413,12 @@ class FaqIndex:
         if not totals:
             return Match(Band.NONE, 0.0, (), tuple(toks))
         if NB_WEIGHT:
-            cands = sorted(totals, key=lambda e: (-totals[e], e))[:NB_TOP]
+            # the top NB_TOP only: a heap, not a sort of every scored entry
+            cands = [e for e, _ in heapq.nlargest(NB_TOP, totals.items(), key=_rank_key)]
             lift = NB_WEIGHT * totals[cands[0]]
             for e, p in self._bayes(query, cands).items():
                 totals[e] += lift * p
-        ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:max(k, 2)]
+        ranked = heapq.nlargest(max(k, 2), totals.items(), key=_rank_key)
         top, s1 = ranked[0]
         s2 = ranked[1][1] if len(ranked) > 1 else 0.0
         features = self._features(top, best_phrase.get(top, (0.0, -1))[1], mass, toks,
