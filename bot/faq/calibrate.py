@@ -48,7 +48,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 DEV = FIXTURES / "faq_dev.yaml"
 CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
                    for name in ("dev", "test", "blind", "blind2", "blind3", "blind4",
-                                  "blind5", "blind6", "blind7", "blind8", "near_miss"))
+                                  "blind5", "blind6", "blind7", "blind8", "blind9", "near_miss"))
 ANSWER_PRECISION = 0.97
 # the goal is 0.80 on unseen questions plus one file-to-file deviation, measured at the
 # target (0.84 is the lowest that holds; fresh sets spread more: docs/bench/faq.md round 9)
