@@ -27,6 +27,7 @@ from pathlib import Path
 
 import psutil
 
+from bot.loop import CHOICES as LOOP_CHOICES
 from bot.loop import loop_factory
 from bot.loop import run as run_on_loop
 from bot.storage.db import Database
@@ -214,7 +215,7 @@ def main() -> None:
     parser.add_argument("--serve-echo", choices=["aiogram", "ptb"], help=argparse.SUPPRESS)
     parser.add_argument("--echo-mode", choices=["polling", "webhook"], default="polling",
                         help=argparse.SUPPRESS)
-    parser.add_argument("--event-loop", choices=["auto", "uvloop", "asyncio"], default="auto",
+    parser.add_argument("--event-loop", choices=LOOP_CHOICES, default="auto",
                         help="the event loop of both bots (auto: uvloop when installed)")
     parser.add_argument("--database-url", default=None,
                         help="a PostgreSQL URL to use instead of a temporary SQLite file "

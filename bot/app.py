@@ -110,7 +110,6 @@ class CoachBot:
                     channel=msg.channel, external_id=msg.user_id, chat_id=msg.chat_id,
                     pack_id=self.settings.default_pack, now=now, language=self._lang_hint(msg))
             self._refresh_identity(partner, msg)
-            partner.last_active_at = now
             ctx = Context(partner=partner, repos=repos, library=self.library, clock=self.clock,
                           settings=self.settings, services=self.services, inbound=msg)
             problem = self._bad_input(msg)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -23,6 +22,7 @@ from bot.faq.text import (
     english_stem,
     is_chitchat,
     is_indonesian_root,
+    load_data_file,
     nasal_root,
     stem,
     tokens,
@@ -81,12 +81,7 @@ def _aliases() -> tuple[dict[str, str], list[str]]:
 @lru_cache(maxsize=1)
 def default_out_of_scope() -> tuple[str, ...]:
     """The shipped list of known out-of-scope questions (empty when there is none)."""
-    try:
-        with OUT_OF_SCOPE_FILE.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-    except OSError:
-        return ()
-    return tuple(str(q) for q in data.get("questions") or ())
+    return tuple(str(q) for q in load_data_file(OUT_OF_SCOPE_FILE).get("questions") or ())
 
 
 def overlap(a: set[str], b: set[str], idf: dict[str, float], unknown_idf: float) -> float:
@@ -184,6 +179,12 @@ class _Bm25:
 def _group_doc(doc: Counter[str], groups: dict[str, frozenset[str]]) -> Counter[str]:
     """The concept groups a document's words belong to, each once."""
     return Counter({g for t in doc for g in groups.get(t, ())})
+
+
+def _add(scores: dict[int, float], more: dict[int, float]) -> None:
+    """Adds the concept groups' scores to the words' scores, document by document."""
+    for doc, score in more.items():
+        scores[doc] = scores.get(doc, 0.0) + score
 
 
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
@@ -384,15 +385,15 @@ class FaqIndex:
                 query[term] = max(query.get(term, 0.0), w)
             # the word's concept groups, below an exact match when the index knows it
             weight = CONCEPT_KNOWN if resolved else CONCEPT_UNKNOWN
-            for g in groups.get(resolved[0][0] if resolved else tok, ()) if weight else ():
-                group_query[g] = max(group_query.get(g, 0.0), weight)
+            if weight:  # 0: the lexicon is off
+                for g in groups.get(resolved[0][0] if resolved else tok, ()):
+                    group_query[g] = max(group_query.get(g, 0.0), weight)
             idf = max((self.phrases.idf.get(t, self.phrases.max_idf) for t, _ in resolved),
                       default=self.phrases.max_idf)
             mass.append((idf, resolved))
         phrase_scores = self.phrases.scores(query)
         if group_query:
-            for doc, score in self._group_phrases.scores(group_query).items():
-                phrase_scores[doc] = phrase_scores.get(doc, 0.0) + score
+            _add(phrase_scores, self._group_phrases.scores(group_query))
         best_phrase: dict[int, tuple[float, int]] = {}
         for doc, score in phrase_scores.items():
             entry = self.phrase_entry[doc]
@@ -401,10 +402,8 @@ class FaqIndex:
         entry_scores = self.entry_bm25.scores(query)
         answer_scores = self.answers.scores(query)
         if group_query:
-            for e, score in self._group_entries.scores(group_query).items():
-                entry_scores[e] = entry_scores.get(e, 0.0) + score
-            for e, score in self._group_answers.scores(group_query).items():
-                answer_scores[e] = answer_scores.get(e, 0.0) + score
+            _add(entry_scores, self._group_entries.scores(group_query))
+            _add(answer_scores, self._group_answers.scores(group_query))
         totals: dict[int, float] = {}
         for entry in set(best_phrase) | set(entry_scores) | set(answer_scores):
             totals[entry] = (best_phrase.get(entry, (0.0, -1))[0]

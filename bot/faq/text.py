@@ -427,17 +427,21 @@ def tokens(text: str) -> list[str]:
 CONCEPTS_FILE = Path(__file__).with_name("concepts.yaml")
 
 
+def load_data_file(path: Path) -> dict[str, Any]:
+    """One of the engine's shipped YAML files (empty when it is missing)."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except OSError:
+        return {}
+
+
 @lru_cache(maxsize=1)
 def concept_groups() -> dict[str, frozenset[str]]:
     """Each lexicon token (after the same normalising and stemming as the phrasings) with
     the names of the concept groups it is in."""
-    try:
-        with CONCEPTS_FILE.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-    except OSError:
-        return {}
     groups: dict[str, set[str]] = {}
-    for name, members in (data.get("concepts") or {}).items():
+    for name, members in (load_data_file(CONCEPTS_FILE).get("concepts") or {}).items():
         for word in members or ():
             if not isinstance(word, str | int):  # YAML read "no" / "on" as a boolean
                 raise ValueError(f"concept {name}: quote {word!r}")

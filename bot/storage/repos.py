@@ -144,16 +144,21 @@ _TOUCH_PARTNER = (update(_PARTNERS).where(*_BY_KEY)
                   .returning(*_PARTNER_COLUMNS))
 
 
+def _record_update(insert: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING of a message's update id, in the dialect of `insert`."""
+    updates = _table(ProcessedUpdate)
+    return (insert(updates)
+            .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
+                    created_at=bindparam("p_now", updates.c.created_at.type))
+            .on_conflict_do_nothing())
+
+
 def _arrival_statement() -> Any:
     """PostgreSQL: record the update id and load-and-stamp its partner in ONE statement.
 
     The partner is stamped only when the update is new; the single row returned says whether
     it was (`fresh`) and carries the partner's columns (NULL for someone new)."""
-    updates = _table(ProcessedUpdate)
-    ins = (postgresql.insert(updates)
-           .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
-                   created_at=bindparam("p_now", updates.c.created_at.type))
-           .on_conflict_do_nothing()
+    ins = (_record_update(postgresql.insert)
            .returning(literal_column("1").label("one"))
            .cte("fresh_update"))
     upd = (update(_PARTNERS).where(*_BY_KEY, exists(select(ins.c.one)))
@@ -178,12 +183,7 @@ class _SqliteArrival:
     through the session."""
 
     def __init__(self, dialect: Any):
-        updates = _table(ProcessedUpdate)
-        ins = (sqlite.insert(updates)
-               .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
-                       created_at=bindparam("p_now", updates.c.created_at.type))
-               .on_conflict_do_nothing())
-        self.insert = self._compile(ins, dialect)
+        self.insert = self._compile(_record_update(sqlite.insert), dialect)
         self.touch = self._compile(_TOUCH_PARTNER, dialect)
         self.results = [col.type._cached_result_processor(dialect, None)
                         for col in _PARTNER_COLUMNS]
