@@ -39,7 +39,7 @@ import yaml
 
 from bot.faq import calibration, index
 from bot.faq.evaluate import Case, load_cases
-from bot.faq.index import FaqIndex
+from bot.faq.index import FaqIndex, sigmoid
 from content.loader import discover_packs, load_pack, load_ui_defaults
 from content.schema import FaqEntry
 
@@ -92,7 +92,7 @@ def _fit(xs: list[list[float]], ys: list[int]) -> tuple[list[float], list[float]
         grad = [0.0] * (k + 1)
         hess = [[0.0] * (k + 1) for _ in range(k + 1)]
         for z, y in zip(zs, ys, strict=True):
-            p = _sigmoid(sum(a * c for a, c in zip(w, z, strict=True)))
+            p = sigmoid(sum(a * c for a, c in zip(w, z, strict=True)))
             q = p * (1 - p)
             for i in range(k + 1):
                 grad[i] += (p - y) * z[i] / n
@@ -109,10 +109,6 @@ def _fit(xs: list[list[float]], ys: list[int]) -> tuple[list[float], list[float]
         if max(abs(v) for v in step) < 1e-9:
             break
     return mean, std, w[:k], w[k]
-
-
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -153,7 +149,7 @@ class Model:
             return 0.0
         z = self.bias + sum(w * (x - m) / (d or 1.0) for x, m, d, w in zip(
             s.features, self.mean, self.std, self.weights, strict=True))
-        return _sigmoid(z)
+        return sigmoid(z)
 
 
 def load_all(files: Sequence[Path]) -> dict[Path, list[Case]]:

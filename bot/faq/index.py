@@ -198,7 +198,7 @@ def _is_typo(word: str, known: str) -> bool:
     return OSA.distance(word, known, score_cutoff=limit) <= limit
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -208,7 +208,7 @@ def confidence_of(features: Sequence[float]) -> float:
     for x, mean, std, w in zip(features, calibration.FEATURE_MEAN, calibration.FEATURE_STD,
                                calibration.WEIGHTS, strict=True):
         z += w * (x - mean) / (std or 1.0)
-    return _sigmoid(z)
+    return sigmoid(z)
 
 
 class FaqIndex:
