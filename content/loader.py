@@ -14,6 +14,7 @@ from content.schema import (
     LANGS,
     Assessment,
     Faq,
+    FaqAsked,
     FaqEntry,
     Module,
     Nudges,
@@ -58,6 +59,8 @@ class Pack:
     faq: list[FaqEntry]
     nudges: Nudges
     messages: dict[str, Text] = field(default_factory=dict)
+    # questions partners asked, by FAQ entry id (faq_asked.yaml)
+    faq_asked: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -192,6 +195,9 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
     faq_path = root / "faq.yaml"
     faq = (_validate(Faq, _read_yaml(faq_path, root, errors), rel(faq_path), errors)
            if faq_path.exists() else Faq())
+    asked_path = root / "faq_asked.yaml"
+    asked = (_validate(FaqAsked, _read_yaml(asked_path, root, errors), rel(asked_path), errors)
+             if asked_path.exists() else FaqAsked())
     nudges = _validate(Nudges, _read_yaml(root / "nudges.yaml", root, errors),
                        rel(root / "nudges.yaml"), errors)
     messages: dict[str, Text] = {}
@@ -242,6 +248,10 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
                 errors.append(PackError(rel(faq_path), f"entries[{i}].id",
                                         f"duplicate FAQ id '{entry.id}'"))
             seen.add(entry.id)
+        for entry_id in (asked.asked if asked is not None else {}):
+            if entry_id not in seen:
+                errors.append(PackError(rel(asked_path), f"asked.{entry_id}",
+                                        f"reference to a missing FAQ entry '{entry_id}'"))
     if assessment is not None:
         ids = [s.id for s in assessment.statements]
         for i, sid in enumerate(ids):
@@ -253,7 +263,8 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
     assert meta and final_quiz and assessment and nudges and faq is not None
     return Pack(meta=meta, root=root, modules={m: modules[m] for m in meta.modules},
                 final_quiz=final_quiz, assessment=assessment, faq=list(faq.entries),
-                nudges=nudges, messages=messages)
+                nudges=nudges, messages=messages,
+                faq_asked=dict(asked.asked) if asked is not None else {})
 
 
 def discover_packs(base: Path = PACKS_DIR) -> list[Path]:

@@ -148,6 +148,14 @@ class Faq(Strict):
     entries: list[FaqEntry] = Field(default_factory=list)
 
 
+class FaqAsked(Strict):
+    """Questions partners asked, each filed by a coach under the FAQ entry that answers it
+    (faq_asked.yaml): the engine reads them as more phrasings of that entry."""
+
+    asked: dict[str, list[Annotated[str, Field(min_length=1, max_length=500)]]] = Field(
+        default_factory=dict)
+
+
 class NudgeKind(enum.StrEnum):
     STALLED = "stalled"
     MODULE_FINISHED = "module_finished"

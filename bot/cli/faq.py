@@ -31,7 +31,7 @@ def _indexes(packs: list[Path] | None, faq: Path | None) -> dict[str, FaqIndex]:
         out: dict[str, FaqIndex] = {}
         for d in dirs:
             pack = load_pack(d, ui)
-            out[pack.id] = FaqIndex(pack.faq, thresholds)
+            out[pack.id] = FaqIndex(pack.faq, thresholds, asked=pack.faq_asked)
         return out
     except PackInvalid as exc:
         for err in exc.errors:

@@ -57,7 +57,8 @@ class FaqEngines:
         index = self._indexes.get(pack.id)
         if index is None:
             started = time.perf_counter()
-            index = self._indexes[pack.id] = FaqIndex(pack.faq, self.thresholds)
+            index = self._indexes[pack.id] = FaqIndex(pack.faq, self.thresholds,
+                                                       asked=pack.faq_asked)
             log.info("FAQ index for %s: %d entries in %.1f ms", pack.id, len(index),
                      (time.perf_counter() - started) * 1000)
         return index

@@ -6,7 +6,7 @@ import enum
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from bot.faq.text import (
     concept_groups,
     english_stem,
     is_chitchat,
+    is_code,
     is_indonesian_root,
     load_data_file,
     nasal_root,
@@ -215,7 +216,8 @@ class FaqIndex:
     """One pack's FAQ, indexed once; `search` answers a question in a few milliseconds."""
 
     def __init__(self, entries: Sequence[FaqEntry], thresholds: Thresholds | None = None,
-                 out_of_scope: Sequence[str] | None = None):
+                 out_of_scope: Sequence[str] | None = None,
+                 asked: Mapping[str, Sequence[str]] | None = None):
         self.entries = list(entries)
         self.by_id = {e.id: e for e in self.entries}
         self.thresholds = thresholds or Thresholds()
@@ -226,13 +228,15 @@ class FaqIndex:
         answer_docs: list[Counter[str]] = []
         for i, entry in enumerate(self.entries):
             union: Counter[str] = Counter()
-            for lang in sorted(entry.questions):
-                for phrasing in entry.questions[lang]:
-                    toks = tokens(phrasing)
-                    phrase_docs.append(Counter(toks))
-                    self.phrase_entry.append(i)
-                    self.phrase_text.append(" ".join(toks))
-                    union.update(set(toks))
+            own = [p for lang in sorted(entry.questions) for p in entry.questions[lang]]
+            # questions partners asked that a coach filed under this entry are more
+            # phrasings: they tell the situation in partners' own words
+            for phrasing in [*own, *(asked or {}).get(entry.id, ())]:
+                toks = tokens(phrasing)
+                phrase_docs.append(Counter(toks))
+                self.phrase_entry.append(i)
+                self.phrase_text.append(" ".join(toks))
+                union.update(set(toks))
             entry_docs.append(union)
             answer_docs.append(Counter(tokens(entry.answer.id) + tokens(entry.answer.en)))
         self.phrases = _Bm25(phrase_docs)
@@ -371,8 +375,8 @@ class FaqIndex:
     def search(self, text: str, k: int = 3) -> Match:
         """Ranks entries for a question and says how sure it is."""
         toks = tokens(text)
-        # small talk ("good morning!", "makasih min") asks nothing: out of scope
-        if not toks or not self.entries or is_chitchat(text):
+        # small talk ("good morning!", "makasih min") and pasted code ask nothing
+        if not toks or not self.entries or is_chitchat(text) or is_code(text):
             return Match(Band.NONE, 0.0, (), tuple(toks))
         query: dict[str, float] = {}
         group_query: dict[str, float] = {}

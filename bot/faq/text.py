@@ -475,3 +475,17 @@ def is_chitchat(text: str) -> bool:
     if not raw or len(raw) > MAX_CHITCHAT_WORDS:
         return False
     return all(w in CHITCHAT or SLANG.get(w, w) in CHITCHAT or w.isdigit() for w in raw)
+
+
+# statements of a database or script language: a paste of code asks the FAQ nothing, even
+# when it names a domain word ("DROP TABLE partners")
+_CODE = re.compile(r"\b(?:drop|truncate|alter)\s+table\b|\bunion\s+(?:all\s+)?select\b"
+                   r"|\binsert\s+into\b.*\bvalues\b|\bdelete\s+from\s+\w+\s*(?:;|where\b)"
+                   r"|\bselect\s+\*\s+from\b|\bselect\b.+\bfrom\s+\w+\s+where\b"
+                   r"|<\s*script\b|\bjavascript:|'\s*(?:or|and)\s+'?1'?\s*=\s*'?1\b",
+                   re.IGNORECASE)
+
+
+def is_code(text: str) -> bool:
+    """True when the text holds a statement of SQL or a script: code, not a question."""
+    return _CODE.search(text) is not None

@@ -49,15 +49,30 @@ def test_out_of_scope_and_junk_are_not_answered(sample_index: FaqIndex, question
     assert sample_index.search(question).band is Band.NONE
 
 
-def test_an_injection_string_is_not_answered() -> None:
-    # it holds "partners", a real domain word: on the six-entry sample FAQ that word alone
-    # points at one entry (margin 1.0), which sits within a few hundredths of the offer
-    # threshold and moves with each recalibration, so it is checked on the shipped FAQs
+@pytest.mark.parametrize("junk", [
+    "'; DROP TABLE partners; --", "SELECT * FROM partners", "admin' OR '1'='1",
+    "<script>alert('komisi')</script>", "1 UNION SELECT password FROM akun",
+    "delete from komisi where 1=1",
+])
+def test_pasted_code_is_not_answered_even_with_domain_words(junk: str) -> None:
+    # "partners", "komisi" and "akun" are real domain words, but code asks the FAQ nothing
     from bot.faq.calibrate import shipped_indexes
 
-    junk = "'; DROP TABLE partners; --"
     for pack, index in shipped_indexes().items():
         assert index.search(junk).band is Band.NONE, pack
+
+
+def test_no_real_question_is_taken_for_code() -> None:
+    from bot.faq.calibrate import CASE_FILES, load_all, shipped_faqs
+    from bot.faq.text import is_code
+
+    questions = [c.q for cs in load_all(CASE_FILES).values() for c in cs]
+    questions += [p for entries in shipped_faqs().values() for e in entries
+                  for ps in e.questions.values() for p in ps]
+    questions += ["how do I select photos from my gallery for the post",
+                  "bisa delete from riwayat ga kak", "drop link hotel di grup boleh?"]
+    assert len(questions) > 5000
+    assert [q for q in questions if is_code(q)] == []
 
 
 def test_a_huge_paste_is_handled_quickly_and_honestly(sample_index: FaqIndex) -> None:

@@ -1,0 +1,92 @@
+"""Questions partners asked, filed by a coach under the entry that answers them, teach the
+engine partners' own words for that situation (faq_asked.yaml)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.faq import FaqIndex, load_faq_file
+from bot.faq.index import Band
+from content.loader import PackInvalid, load_pack
+from tests.conftest import EXAMPLE_PACKS
+from tests.faq.conftest import SAMPLE_FAQ
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("question", "entry", "filed"), [
+    # nobody wrote "kue" (slang for money) or "dompet" into the FAQ; a partner did
+    ("kok kuenya blm nyampe ke dompet", "payout-schedule", "kuenya kapan nyampe dompet"),
+    ("notif duit masuk blm bunyi2 nih", "payout-schedule", "notif duit masuk kok ga bunyi"),
+    ("akunku kekunci abis ganti hp", "forgot-password", "kekunci abis ganti hp"),
+])
+def test_a_filed_question_teaches_the_engine_a_partners_words(
+        question: str, entry: str, filed: str) -> None:
+    entries = load_faq_file(SAMPLE_FAQ)
+    before = FaqIndex(entries, out_of_scope=()).search(question)
+    assert before.band is Band.NONE
+    after = FaqIndex(entries, out_of_scope=(), asked={entry: [filed]}).search(question)
+    assert after.top == entry
+    assert after.band is Band.ANSWER
+
+
+def test_a_filed_question_never_takes_another_entrys_own_phrasing() -> None:
+    entries = load_faq_file(SAMPLE_FAQ)
+    # a partner who forgot the registration link is not asking about a forgotten password
+    ix = FaqIndex(entries, out_of_scope=(), asked={"how-to-register": [
+        "lupa link daftar mitra", "link pendaftaran mitra lupa disimpan"]})
+    assert ix.search("Saya lupa kata sandi akun").top == "forgot-password"
+    assert ix.search("lupa link pendaftaran").top == "how-to-register"
+
+
+def test_asked_questions_for_an_entry_that_is_not_there_change_nothing() -> None:
+    entries = load_faq_file(SAMPLE_FAQ)
+    plain = FaqIndex(entries, out_of_scope=())
+    stray = FaqIndex(entries, out_of_scope=(), asked={"deleted-entry": ["kuenya kapan cair"]})
+    for q in ("kuenya kapan cair", "lupa password", "cara daftar"):
+        assert stray.search(q) == plain.search(q)
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    target = tmp_path / "example"
+    shutil.copytree(EXAMPLE_PACKS / "example", target)
+    return target
+
+
+def test_the_pack_brings_its_asked_questions_to_the_bot(pack: Path) -> None:
+    question = "kuenya kapan nyampe dompet ya kak"
+    result = runner.invoke(app, ["faq", "ask", "--pack", str(pack), question])
+    assert result.output.splitlines()[0].split()[0] == "none", result.output
+    (pack / "faq_asked.yaml").write_text(yaml.safe_dump(
+        {"asked": {"payout": ["kuenya kapan nyampe dompet"]}}))
+    assert load_pack(pack).faq_asked == {"payout": ["kuenya kapan nyampe dompet"]}
+    result = runner.invoke(app, ["faq", "ask", "--pack", str(pack), question])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split()[0] == "payout", result.output
+
+
+def test_a_question_filed_under_a_missing_entry_is_named(pack: Path) -> None:
+    (pack / "faq_asked.yaml").write_text(yaml.safe_dump(
+        {"asked": {"payout": ["kapan cair"], "ghost": ["siapa kamu"]}}))
+    with pytest.raises(PackInvalid) as exc:
+        load_pack(pack)
+    assert [str(e) for e in exc.value.errors] == [
+        "example/faq_asked.yaml: asked.ghost: reference to a missing FAQ entry 'ghost'"]
+    result = runner.invoke(app, ["content", "check", str(pack)])
+    assert result.exit_code != 0
+    assert "reference to a missing FAQ entry 'ghost'" in result.output
+
+
+def test_a_malformed_asked_file_is_named(pack: Path) -> None:
+    (pack / "faq_asked.yaml").write_text("asked:\n  payout: [\"\", 3]\n")
+    with pytest.raises(PackInvalid) as exc:
+        load_pack(pack)
+    assert all(e.file == "example/faq_asked.yaml" for e in exc.value.errors)
+    assert exc.value.errors
