@@ -12,10 +12,11 @@ model fitted without that file. The offer threshold is the lowest at which those
 confidences reject OOS_TARGET of the out-of-scope questions, pooled over the files (so
 top-1 is as high as that allows); the answer threshold the lowest at which answered
 questions are right at least ANSWER_PRECISION of the time. OOS_TARGET is the 0.80 goal
-plus a margin of about one file-to-file standard deviation of held-out rejection, for a
+plus a margin of about two file-to-file standard deviations of held-out rejection, for a
 new file of questions that lands below the pooled value; the deviation is measured at the
-target itself (round 9, ten files with both kinds of question: 0.031 at 0.85, 0.037 at
-0.84, 0.041 at 0.83; fresh sets on first evaluation spread 0.05). One global setting:
+target itself (round 11, fourteen files with both kinds of question: 0.042 at 0.85, 0.038
+at 0.88, 0.040 at 0.90). One deviation was not enough: fresh sets written away from every
+earlier question came in 0.05 to 0.15 below the held-out figures. One global setting:
 nothing here looks at single questions.
 
 The out-of-scope questions of the development data are also kept as the engine's list of
@@ -23,7 +24,10 @@ known out-of-scope questions (bot/faq/out_of_scope.yaml, a feature of the model)
 the model learns how much that list helps with questions it does not contain, every case's
 features are computed with the list built from the other files only (out of fold).
 Likewise the in-scope questions become the packs' asked questions (faq_asked.yaml), which
-the engine reads as more phrasings of their entries, built out of fold for every case.
+the engine reads as more phrasings of their entries, built out of fold for every case. Out
+of fold also leaves out the other files' near-copies of the file's own questions (rapidfuzz
+ratio >= NEAR_COPY): a fresh question has none, as the blind sets are written, and with
+them the model would learn to trust the lists more than a new question allows.
 
 `--cv` holds each file out in turn: the list and the model are built from the other files
 only, then the file is scored. These are the figures to trust for unseen questions.
@@ -38,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from rapidfuzz import fuzz, process
 
 from bot.faq import calibration, index
 from bot.faq.evaluate import Case, load_cases
@@ -52,12 +57,14 @@ ASKED_FILE = "faq_asked.yaml"
 CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
                    for name in ("dev", "test", "blind", "blind2", "blind3", "blind4",
                                   "blind5", "blind6", "blind7", "blind8", "blind9", "blind10",
-                                  "near_miss"))
+                                  "blind11", "blind12", "near_miss"))
 ANSWER_PRECISION = 0.97
-# the goal is 0.80 on unseen questions plus one file-to-file deviation, measured at the
-# target (0.84 is the lowest that holds; fresh sets spread more: docs/bench/faq.md round 9)
-OOS_TARGET = 0.85
+# the goal is 0.80 on unseen questions plus two file-to-file deviations, measured at the
+# target (0.04; fresh sets spread more: docs/bench/faq.md rounds 9 and 11)
+OOS_TARGET = 0.88
 L2 = 0.05
+# the largest likeness a blind set's question may have to any earlier one (rapidfuzz ratio)
+NEAR_COPY = 75.0
 
 
 def _shipped_dirs() -> list[Path]:
@@ -190,14 +197,33 @@ def asked_questions(cases: dict[Path, list[Case]], exclude: Sequence[Path] = ()
     return out
 
 
+_NEAR: dict[tuple[Path, int], set[str]] = {}  # computed once per file and set of cases
+
+
+def _near_copies(cases: dict[Path, list[Case]], f: Path) -> set[str]:
+    """The other files' questions that are near-copies of one of f's (rapidfuzz ratio at
+    least NEAR_COPY, lower-cased): a fresh question has none in the development data, as
+    the blind sets are written, so none may help f's cases."""
+    key = (f, hash(tuple((g, c.q) for g, cs in cases.items() for c in cs)))
+    found = _NEAR.get(key)
+    if found is None:
+        mine = [c.q.lower() for c in cases[f]]
+        found = _NEAR[key] = {c.q for g, cs in cases.items() if g != f for c in cs
+                              if process.extractOne(c.q.lower(), mine, scorer=fuzz.ratio,
+                                                    score_cutoff=NEAR_COPY) is not None}
+    return found
+
+
 def score(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]],
           files: Sequence[Path], exclude: Sequence[Path] = ()) -> list[Scored]:
     """Features of every case in `files`, each with the out-of-scope list and the asked
     questions built from the other files (and never from `exclude`)."""
     out: list[Scored] = []
     for f in files:
-        oos = out_of_scope_questions(cases, (f, *exclude))
-        asked = asked_questions(cases, (f, *exclude))
+        near = _near_copies(cases, f)
+        oos = [q for q in out_of_scope_questions(cases, (f, *exclude)) if q not in near]
+        asked = {pack: {e: [q for q in qs if q not in near] for e, qs in by_entry.items()}
+                 for pack, by_entry in asked_questions(cases, (f, *exclude)).items()}
         indexes = {pack: FaqIndex(entries, out_of_scope=oos, asked=asked.get(pack))
                    for pack, entries in faqs.items()}
         for c in cases[f]:

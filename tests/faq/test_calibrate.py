@@ -40,3 +40,24 @@ def test_the_offer_threshold_rejects_the_target_share_of_held_out_out_of_scope()
     # one step lower would reject less than the target: the threshold is the lowest
     lower = round(model.offer - 0.01, 2)
     assert sum(c < lower for c in oos) / len(oos) < calibrate.OOS_TARGET
+
+
+def test_each_file_is_scored_with_the_other_files_questions_but_not_their_near_copies(
+) -> None:
+    from bot.faq import load_faq_file
+    from tests.faq.conftest import SAMPLE_FAQ
+
+    faqs = {"p": load_faq_file(SAMPLE_FAQ)}
+    mine = Path("mine.yaml")
+    question = Case("kok kuenya blm nyampe ke dompet", "id", "payout-schedule", "p")
+
+    def top_right(other: str) -> bool:
+        cases = {mine: [question],
+                 Path("other.yaml"): [Case(other, "id", "payout-schedule", "p")]}
+        (scored,) = calibrate.score(cases, faqs, [mine])
+        return scored.top_right
+
+    # another partner's question in other words teaches the engine "kue" and "dompet"
+    assert top_right("udah seminggu kue di dompet blm nyampe juga, kenapa ya")
+    # a near-copy is left out: a fresh question never has one in the development data
+    assert not top_right("kok kuenya blm nyampe ke dompet ya kak")
