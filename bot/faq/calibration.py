@@ -10,14 +10,14 @@ question. Held-out figures: `python -m bot.faq.calibrate --cv`.
 from __future__ import annotations
 
 # logistic regression over the features in bot.faq.index.FEATURES, on standardised values
-FEATURE_MEAN: tuple[float, ...] = (0.7507, 0.5929, 0.4267, 0.6562, 0.9669, 0.5137, 0.9632, 0.0887,
-    0.625, 0.1225, 0.3932, 0.2186, -0.1767)
-FEATURE_STD: tuple[float, ...] = (0.2598, 0.2234, 0.2038, 0.1357, 0.0987, 0.4375, 0.13, 0.1753,
-    0.1482, 0.2359, 0.3877, 0.1484, 0.278)
-WEIGHTS: tuple[float, ...] = (0.4643, 0.2696, 0.6617, 0.3096, 0.07, -0.1734, 0.2021, -0.2609,
-    0.1101, -0.1243, -0.1359, -0.6522, -0.5364)
-BIAS = 2.1516
+FEATURE_MEAN: tuple[float, ...] = (0.733, 0.5311, 0.4057, 0.6207, 0.9691, 0.5622, 0.962, 0.0926,
+    0.6239, 0.1349, 0.4361, 0.2227, -0.1142)
+FEATURE_STD: tuple[float, ...] = (0.2564, 0.2181, 0.2017, 0.1261, 0.0961, 0.4303, 0.133, 0.1731,
+    0.1486, 0.2442, 0.3903, 0.1463, 0.2505)
+WEIGHTS: tuple[float, ...] = (0.5066, 0.1918, 0.679, 0.2591, 0.0738, -0.1488, 0.2178, -0.2591,
+    0.1072, -0.1148, -0.1397, -0.6633, -0.536)
+BIAS = 2.0178
 
 # answer directly at or above ANSWER; offer the top 3 at or above OFFER; below: don't know
-ANSWER = 0.65
+ANSWER = 0.7
 OFFER = 0.49

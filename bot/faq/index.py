@@ -63,6 +63,9 @@ NB_TOP = 20
 # itself (1), so an exact match keeps the lead
 CONCEPT_UNKNOWN = 1.5
 CONCEPT_KNOWN = 0.5
+# an entry indexes at most this many asked questions (faq_asked.yaml), so the index stays
+# small and fast however much partners ask: `select_asked` picks the ones with new words
+ASKED_PER_ENTRY = 12
 
 
 _ALIAS_SURFACE = {k: v for table in (SLANG, CANON) for k, v in table.items()
@@ -169,23 +172,27 @@ class _Bm25:
             idf = self.idf[term] * k1
             self.weighted[term] = [(doc, idf * tf / (tf + norm[doc])) for doc, tf in plist]
 
-    def scores(self, query: dict[str, float]) -> dict[int, float]:
-        out: dict[int, float] = defaultdict(float)
+    def scores(self, query: dict[str, float],
+               out: dict[int, float] | None = None) -> dict[int, float]:
+        """Each document's score, added to `out` when given (one pass, no merge)."""
+        acc: dict[int, float] = {} if out is None else out
+        get = acc.get
         for term, weight in query.items():
-            for doc, score in self.weighted.get(term, ()):
-                out[doc] += weight * score
-        return out
+            postings = self.weighted.get(term)
+            if not postings:
+                continue
+            if weight == 1.0:
+                for doc, score in postings:
+                    acc[doc] = get(doc, 0.0) + score
+            else:
+                for doc, score in postings:
+                    acc[doc] = get(doc, 0.0) + weight * score
+        return acc
 
 
 def _group_doc(doc: Counter[str], groups: dict[str, frozenset[str]]) -> Counter[str]:
     """The concept groups a document's words belong to, each once."""
     return Counter({g for t in doc for g in groups.get(t, ())})
-
-
-def _add(scores: dict[int, float], more: dict[int, float]) -> None:
-    """Adds the concept groups' scores to the words' scores, document by document."""
-    for doc, score in more.items():
-        scores[doc] = scores.get(doc, 0.0) + score
 
 
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
@@ -197,6 +204,21 @@ def _is_typo(word: str, known: str) -> bool:
     """One edit (a transposition counts as one) in a short word, two in a longer one."""
     limit = MAX_EDITS_SHORT if min(len(word), len(known)) <= SHORT_WORD else 2
     return OSA.distance(word, known, score_cutoff=limit) <= limit
+
+
+def select_asked(entry: FaqEntry, questions: Sequence[str]) -> list[str]:
+    """Up to ASKED_PER_ENTRY asked questions for an entry, each in turn the one that brings
+    the most words its phrasings and the questions chosen before do not have (ties: the
+    earlier)."""
+    known = {t for ps in entry.questions.values() for p in ps for t in tokens(p)}
+    left = [(q, set(tokens(q))) for q in dict.fromkeys(questions)]
+    chosen: list[str] = []
+    while left and len(chosen) < ASKED_PER_ENTRY:
+        best = max(range(len(left)), key=lambda j: (len(left[j][1] - known), -j))
+        question, words = left.pop(best)
+        chosen.append(question)
+        known |= words
+    return chosen
 
 
 def sigmoid(z: float) -> float:
@@ -231,7 +253,8 @@ class FaqIndex:
             own = [p for lang in sorted(entry.questions) for p in entry.questions[lang]]
             # questions partners asked that a coach filed under this entry are more
             # phrasings: they tell the situation in partners' own words
-            for phrasing in [*own, *(asked or {}).get(entry.id, ())]:
+            extra = list((asked or {}).get(entry.id, ()))[:ASKED_PER_ENTRY]
+            for phrasing in own + extra:
                 toks = tokens(phrasing)
                 phrase_docs.append(Counter(toks))
                 self.phrase_entry.append(i)
@@ -264,7 +287,7 @@ class FaqIndex:
         term shared by all entries."""
         counts: dict[str, Counter[int]] = defaultdict(Counter)
         sizes = [0] * len(self.entries)
-        for doc, entry in zip(docs, self.phrase_entry, strict=True):
+        for entry, doc in zip(self.phrase_entry, docs, strict=True):
             for term, tf in doc.items():
                 counts[term][entry] += tf
             sizes[entry] += sum(doc.values())
@@ -397,7 +420,7 @@ class FaqIndex:
             mass.append((idf, resolved))
         phrase_scores = self.phrases.scores(query)
         if group_query:
-            _add(phrase_scores, self._group_phrases.scores(group_query))
+            self._group_phrases.scores(group_query, phrase_scores)
         best_phrase: dict[int, tuple[float, int]] = {}
         for doc, score in phrase_scores.items():
             entry = self.phrase_entry[doc]
@@ -406,8 +429,8 @@ class FaqIndex:
         entry_scores = self.entry_bm25.scores(query)
         answer_scores = self.answers.scores(query)
         if group_query:
-            _add(entry_scores, self._group_entries.scores(group_query))
-            _add(answer_scores, self._group_answers.scores(group_query))
+            self._group_entries.scores(group_query, entry_scores)
+            self._group_answers.scores(group_query, answer_scores)
         totals: dict[int, float] = {}
         for entry in set(best_phrase) | set(entry_scores) | set(answer_scores):
             totals[entry] = (best_phrase.get(entry, (0.0, -1))[0]

@@ -90,3 +90,19 @@ def test_a_malformed_asked_file_is_named(pack: Path) -> None:
         load_pack(pack)
     assert all(e.file == "example/faq_asked.yaml" for e in exc.value.errors)
     assert exc.value.errors
+
+
+def test_the_questions_kept_for_an_entry_are_those_that_bring_new_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.faq import index
+
+    monkeypatch.setattr(index, "ASKED_PER_ENTRY", 2)
+    (entry,) = [e for e in load_faq_file(SAMPLE_FAQ) if e.id == "payout-schedule"]
+    questions = ["kapan komisi dicairkan?",          # only the FAQ's own words
+                 "kuenya kapan nyampe dompet",       # three new words
+                 "saldo telat masuk rekening bank"]  # five new words
+    assert index.select_asked(entry, questions) == [questions[2], questions[1]]
+    # the index takes no more than that many, whatever the file holds
+    ix = FaqIndex([entry], out_of_scope=(), asked={"payout-schedule": questions * 3})
+    own = sum(len(ps) for ps in entry.questions.values())
+    assert len(ix.phrases.docs) == own + 2
