@@ -287,7 +287,7 @@ class FaqIndex:
         term shared by all entries."""
         counts: dict[str, Counter[int]] = defaultdict(Counter)
         sizes = [0] * len(self.entries)
-        for entry, doc in zip(self.phrase_entry, docs, strict=True):
+        for doc, entry in zip(docs, self.phrase_entry, strict=True):
             for term, tf in doc.items():
                 counts[term][entry] += tf
             sizes[entry] += sum(doc.values())
