@@ -248,10 +248,12 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
                 errors.append(PackError(rel(faq_path), f"entries[{i}].id",
                                         f"duplicate FAQ id '{entry.id}'"))
             seen.add(entry.id)
-        for entry_id in (asked.asked if asked is not None else {}):
-            if entry_id not in seen:
-                errors.append(PackError(rel(asked_path), f"asked.{entry_id}",
-                                        f"reference to a missing FAQ entry '{entry_id}'"))
+        for key, section in ((("taught", asked.taught), ("asked", asked.asked))
+                             if asked is not None else ()):
+            for entry_id in section:
+                if entry_id not in seen:
+                    errors.append(PackError(rel(asked_path), f"{key}.{entry_id}",
+                                            f"reference to a missing FAQ entry '{entry_id}'"))
     if assessment is not None:
         ids = [s.id for s in assessment.statements]
         for i, sid in enumerate(ids):
@@ -264,7 +266,7 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
     return Pack(meta=meta, root=root, modules={m: modules[m] for m in meta.modules},
                 final_quiz=final_quiz, assessment=assessment, faq=list(faq.entries),
                 nudges=nudges, messages=messages,
-                faq_asked=dict(asked.asked) if asked is not None else {})
+                faq_asked=asked.by_entry() if asked is not None else {})
 
 
 def discover_packs(base: Path = PACKS_DIR) -> list[Path]:

@@ -148,12 +148,25 @@ class Faq(Strict):
     entries: list[FaqEntry] = Field(default_factory=list)
 
 
-class FaqAsked(Strict):
-    """Questions partners asked, each filed by a coach under the FAQ entry that answers it
-    (faq_asked.yaml): the engine reads them as more phrasings of that entry."""
+AskedQuestions = dict[str, list[Annotated[str, Field(min_length=1, max_length=500)]]]
 
-    asked: dict[str, list[Annotated[str, Field(min_length=1, max_length=500)]]] = Field(
-        default_factory=dict)
+
+class FaqAsked(Strict):
+    """Questions partners asked, each filed under the FAQ entry that answers it
+    (faq_asked.yaml): the engine reads them as more phrasings of that entry. `taught` is
+    what coaches filed, `asked` the development data's."""
+
+    taught: AskedQuestions = Field(default_factory=dict)
+    asked: AskedQuestions = Field(default_factory=dict)
+
+    def by_entry(self) -> dict[str, list[str]]:
+        """Every question by entry id, coaches' first, without repeats."""
+        out: dict[str, list[str]] = {}
+        for section in (self.taught, self.asked):
+            for entry_id, questions in section.items():
+                merged = out.setdefault(entry_id, [])
+                merged.extend(q for q in questions if q not in merged)
+        return out
 
 
 class NudgeKind(enum.StrEnum):

@@ -1,4 +1,5 @@
-"""`coachbot faq …`: ask the FAQ engine, evaluate it on a cases file, list FAQ gaps."""
+"""`coachbot faq …`: ask the FAQ engine, evaluate it on a cases file, list FAQ gaps, teach it
+a partner's question."""
 
 from __future__ import annotations
 
@@ -96,6 +97,47 @@ def evaluate(cases: Path = typer.Option(..., "--cases", help="The cases YAML fil
                        f"band={r.match.band.value} conf={r.match.confidence:.3f} "
                        f"[{r.case.lang}] {r.case.q}")
     typer.echo(summarize(results).line())
+
+
+@app.command("teach")
+def teach(entry: str = typer.Argument(..., help="The id of the FAQ entry that answers it."),
+          question: str = typer.Argument(..., help="The question, in the partner's words."),
+          pack: Path = typer.Option(None, "--pack",
+                                    help="A content-pack folder (default: the default pack)."),
+          ) -> None:
+    """Files a partner's question under the entry that answers it (faq_asked.yaml): the
+    engine reads it as one more phrasing of that entry from its next start."""
+    from rapidfuzz import process
+
+    from bot.faq import asked
+    from bot.faq.index import ASKED_PER_ENTRY
+
+    settings = Settings()
+    folder = pack or Path(settings.packs_dir) / settings.default_pack
+    try:
+        loaded = load_pack(folder, load_ui_defaults())
+    except PackInvalid as exc:
+        for err in exc.errors:
+            typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+    text = " ".join(question.split())
+    if not text or len(text) > 500:
+        typer.echo("the question must be 1 to 500 characters", err=True)
+        raise typer.Exit(2)
+    ids = [e.id for e in loaded.faq]
+    if entry not in ids:
+        near = [m[0] for m in process.extract(entry, ids, limit=3)]
+        typer.echo(f"no FAQ entry '{entry}' in {loaded.id}; did you mean: {', '.join(near)}?",
+                   err=True)
+        raise typer.Exit(2)
+    count = asked.teach(folder / asked.FILE, entry, text)
+    typer.echo(f"filed under {entry} ({count} taught for it)")
+    if count > ASKED_PER_ENTRY:
+        typer.echo(f"note: the engine reads the first {ASKED_PER_ENTRY} per entry only")
+    match = FaqIndex(loaded.faq, thresholds_for(settings),
+                     asked=load_pack(folder, load_ui_defaults()).faq_asked).search(text)
+    typer.echo(f"the engine now: {match.top or 'none'} confidence={match.confidence:.3f} "
+               f"band={match.band.value}")
 
 
 @app.command("gaps")

@@ -44,6 +44,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from bot.faq import asked as asked_file
 from bot.faq import calibration, index
 from bot.faq.evaluate import Case, load_cases
 from bot.faq.index import FaqIndex, select_asked, sigmoid
@@ -53,7 +54,6 @@ from content.schema import FaqEntry
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 DEV = FIXTURES / "faq_dev.yaml"
-ASKED_FILE = "faq_asked.yaml"
 CASE_FILES = tuple(FIXTURES / f"faq_{name}.yaml"
                    for name in ("dev", "test", "blind", "blind2", "blind3", "blind4",
                                   "blind5", "blind6", "blind7", "blind8", "blind9", "blind10",
@@ -355,21 +355,9 @@ def write(model: Model, oos: list[str], asked: dict[str, dict[str, list[str]]],
         header + yaml.safe_dump({"questions": oos}, allow_unicode=True, width=100),
         encoding="utf-8")
     for pack, by_entry in asked.items():
-        target = ROOT / "content" / "packs" / pack / ASKED_FILE
-        if not target.parent.is_dir():
-            continue
-        target.write_text(
-            "# Questions partners asked, each under the FAQ entry that answers it: the in-scope\n"
-            "# cases of the development data in tests/fixtures/ (the files listed in\n"
-            "# bot/faq/out_of_scope.yaml).\n"
-            "# Written by `python -m bot.faq.calibrate --write`: per entry, up to "
-            f"{index.ASKED_PER_ENTRY},\n# chosen for the words they add (index.select_asked). "
-            "The engine reads them as\n# more phrasings of their entry. To teach the bot a "
-            "question (e.g. one from\n# `coachbot faq gaps`), add it with its entry to a cases "
-            "file there and rerun.\n"
-            + yaml.safe_dump({"asked": by_entry}, allow_unicode=True, width=100,
-                             sort_keys=False),
-            encoding="utf-8")
+        target = ROOT / "content" / "packs" / pack / asked_file.FILE
+        if target.parent.is_dir():
+            asked_file.write(target, asked=by_entry)  # what coaches taught stays
 
 
 def main() -> None:

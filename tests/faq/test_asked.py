@@ -72,13 +72,14 @@ def test_the_pack_brings_its_asked_questions_to_the_bot(pack: Path) -> None:
     assert result.output.splitlines()[0].split()[0] == "payout", result.output
 
 
-def test_a_question_filed_under_a_missing_entry_is_named(pack: Path) -> None:
+@pytest.mark.parametrize("section", ["asked", "taught"])
+def test_a_question_filed_under_a_missing_entry_is_named(pack: Path, section: str) -> None:
     (pack / "faq_asked.yaml").write_text(yaml.safe_dump(
-        {"asked": {"payout": ["kapan cair"], "ghost": ["siapa kamu"]}}))
+        {section: {"payout": ["kapan cair"], "ghost": ["siapa kamu"]}}))
     with pytest.raises(PackInvalid) as exc:
         load_pack(pack)
     assert [str(e) for e in exc.value.errors] == [
-        "example/faq_asked.yaml: asked.ghost: reference to a missing FAQ entry 'ghost'"]
+        f"example/faq_asked.yaml: {section}.ghost: reference to a missing FAQ entry 'ghost'"]
     result = runner.invoke(app, ["content", "check", str(pack)])
     assert result.exit_code != 0
     assert "reference to a missing FAQ entry 'ghost'" in result.output
@@ -106,3 +107,47 @@ def test_the_questions_kept_for_an_entry_are_those_that_bring_new_words(
     ix = FaqIndex([entry], out_of_scope=(), asked={"payout-schedule": questions * 3})
     own = sum(len(ps) for ps in entry.questions.values())
     assert len(ix.phrases.docs) == own + 2
+
+
+def test_a_coach_teaches_the_bot_a_question_from_the_gaps(pack: Path) -> None:
+    question = "kuenya kapan nyampe dompet ya kak"
+    before = runner.invoke(app, ["faq", "ask", "--pack", str(pack), question])
+    assert before.output.split()[0] == "none"
+    taught = runner.invoke(app, ["faq", "teach", "--pack", str(pack), "payout",
+                                 "kuenya kapan  nyampe dompet"])
+    assert taught.exit_code == 0, taught.output
+    assert "filed under payout (1 taught for it)" in taught.output
+    assert "the engine now: payout" in taught.output
+    # the bot reads it from its next start: a fresh load of the pack
+    assert load_pack(pack).faq_asked == {"payout": ["kuenya kapan nyampe dompet"]}
+    after = runner.invoke(app, ["faq", "ask", "--pack", str(pack), question])
+    assert after.output.split()[0] == "payout", after.output
+    # the same question twice is filed once
+    again = runner.invoke(app, ["faq", "teach", "--pack", str(pack), "payout",
+                                "kuenya kapan nyampe dompet"])
+    assert "(1 taught for it)" in again.output
+
+
+@pytest.mark.parametrize(("entry", "question", "message"), [
+    ("payot", "kapan cair", "no FAQ entry 'payot' in example; did you mean: payout"),
+    ("payout", "   ", "the question must be 1 to 500 characters"),
+    ("payout", "x" * 501, "the question must be 1 to 500 characters"),
+])
+def test_teaching_a_missing_entry_or_a_bad_question_files_nothing(
+        pack: Path, entry: str, question: str, message: str) -> None:
+    result = runner.invoke(app, ["faq", "teach", "--pack", str(pack), entry, question])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (pack / "faq_asked.yaml").exists()
+
+
+def test_rewriting_the_development_data_keeps_what_coaches_taught(pack: Path) -> None:
+    from bot.faq import asked
+
+    path = pack / asked.FILE
+    asked.teach(path, "payout", "kuenya kapan nyampe dompet")
+    asked.write(path, asked={"payout": ["komisi cair tgl brp"],
+                             "forgot-password": ["lupa pw"]})
+    asked.write(path, asked={"payout": ["jadwal cair komisi"]})  # the next calibration
+    assert load_pack(pack).faq_asked == {"payout": ["kuenya kapan nyampe dompet",
+                                                    "jadwal cair komisi"]}
