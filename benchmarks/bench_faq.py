@@ -43,10 +43,11 @@ from bot.faq.calibrate import (
     load_all,
     pooled,
     shipped_faqs,
+    shipped_packs,
 )
 from bot.faq.evaluate import Case, load_cases, percentile
 from bot.faq.text import stem
-from content.loader import Pack, discover_packs, load_pack, load_ui_defaults
+from content.loader import Pack
 from content.schema import FaqEntry, Text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,9 +138,7 @@ def main() -> None:
     parser.add_argument("--speed-only", action="store_true",
                         help="skip the held-out accuracy table (several minutes)")
     args = parser.parse_args()
-    ui = load_ui_defaults()
-    packs = {p.id: p for p in (load_pack(d, ui) for d in discover_packs(ROOT / "content"
-                                                                         / "packs"))}
+    packs = shipped_packs()
     test = [c for c in load_cases(TEST) if c.pack in packs]
     cases = load_all(CASE_FILES)
     faqs = shipped_faqs()

@@ -248,8 +248,9 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
                 errors.append(PackError(rel(faq_path), f"entries[{i}].id",
                                         f"duplicate FAQ id '{entry.id}'"))
             seen.add(entry.id)
-        for key, section in ((("taught", asked.taught), ("asked", asked.asked))
-                             if asked is not None else ()):
+        sections = ((("taught", asked.taught), ("asked", asked.asked))
+                    if asked is not None else ())
+        for key, section in sections:
             for entry_id in section:
                 if entry_id not in seen:
                     errors.append(PackError(rel(asked_path), f"{key}.{entry_id}",

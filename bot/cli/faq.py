@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.faq import FaqIndex, load_faq_file, thresholds_for
 from bot.faq.evaluate import Case, load_cases, run, summarize
 from content.loader import PackInvalid, load_pack, load_ui_defaults
+from content.schema import FaqAsked
 
 app = typer.Typer(help="The FAQ engine: ask it, evaluate it, find what it cannot answer.",
                   no_args_is_help=True)
@@ -134,8 +135,8 @@ def teach(entry: str = typer.Argument(..., help="The id of the FAQ entry that an
     typer.echo(f"filed under {entry} ({count} taught for it)")
     if count > ASKED_PER_ENTRY:
         typer.echo(f"note: the engine reads the first {ASKED_PER_ENTRY} per entry only")
-    match = FaqIndex(loaded.faq, thresholds_for(settings),
-                     asked=load_pack(folder, load_ui_defaults()).faq_asked).search(text)
+    now = FaqAsked.model_validate(asked.read(folder / asked.FILE)).by_entry()
+    match = FaqIndex(loaded.faq, thresholds_for(settings), asked=now).search(text)
     typer.echo(f"the engine now: {match.top or 'none'} confidence={match.confidence:.3f} "
                f"band={match.band.value}")
 

@@ -26,9 +26,11 @@ def read(path: Path) -> dict[str, dict[str, list[str]]]:
     """The file's sections (empty when there is no file)."""
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        return {}
     return {key: {str(e): [str(q) for q in qs or ()] for e, qs in (data.get(key) or {}).items()}
-            for key in ("taught", "asked") if isinstance(data, dict)}
+            for key in ("taught", "asked")}
 
 
 def write(path: Path, asked: dict[str, list[str]] | None = None,

@@ -48,7 +48,7 @@ from bot.faq import asked as asked_file
 from bot.faq import calibration, index
 from bot.faq.evaluate import Case, load_cases
 from bot.faq.index import FaqIndex, select_asked, sigmoid
-from content.loader import discover_packs, load_pack, load_ui_defaults
+from content.loader import Pack, discover_packs, load_pack, load_ui_defaults
 from content.schema import FaqEntry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,18 +68,13 @@ L2 = 0.05
 NEAR_COPY = 75.0
 
 
-def _shipped_dirs() -> list[Path]:
-    return sorted(d for d in (ROOT / "content" / "packs").iterdir()
-                  if (d / "pack.yaml").exists() or (d / "faq.yaml").exists())
-
-
 def shipped_faqs() -> dict[str, list[FaqEntry]]:
     """Every shipped pack's FAQ entries (a pack still being written: its faq.yaml alone)."""
     from bot.faq import load_faq_file
 
     ui = load_ui_defaults()
     out: dict[str, list[FaqEntry]] = {}
-    for d in _shipped_dirs():
+    for d in sorted((ROOT / "content" / "packs").iterdir()):
         if (d / "pack.yaml").exists() and d in discover_packs(d.parent):
             try:
                 pack = load_pack(d, ui)
@@ -92,11 +87,17 @@ def shipped_faqs() -> dict[str, list[FaqEntry]]:
     return out
 
 
+def shipped_packs() -> dict[str, Pack]:
+    """Every shipped pack, loaded as the bot loads it."""
+    ui = load_ui_defaults()
+    return {p.id: p for p in (load_pack(d, ui) for d in discover_packs(ROOT / "content"
+                                                                         / "packs"))}
+
+
 def shipped_indexes() -> dict[str, FaqIndex]:
     """Every shipped pack's FAQ index, as the bot builds it."""
-    ui = load_ui_defaults()
-    return {pack.id: FaqIndex(pack.faq, asked=pack.faq_asked)
-            for pack in (load_pack(d, ui) for d in discover_packs(ROOT / "content" / "packs"))}
+    return {pid: FaqIndex(pack.faq, asked=pack.faq_asked)
+            for pid, pack in shipped_packs().items()}
 
 
 def _fit(xs: list[list[float]], ys: list[int]) -> tuple[list[float], list[float], list[float],
