@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Protocol
 
 MAX_TEXT = 4096
@@ -120,30 +119,6 @@ class SendResult:
     @classmethod
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason=reason)
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class FixedClock:
-    """A clock for tests and replays: time moves only when told to."""
-
-    current: datetime = field(default_factory=lambda: datetime(2026, 11, 2, 3, 0, tzinfo=UTC))
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
-        self.current = self.current + timedelta(**delta)
 
 
 class OutboundChannel(Protocol):

@@ -1,0 +1,21 @@
+"""The kernel: message types, typed button payloads, the clock, the translator, the time
+zones and the Feature protocol. No I/O, and it imports nothing else of the project."""
+
+from bot.core.clock import Clock, FixedClock, SystemClock
+from bot.core.messages import (
+    MAX_TEXT,
+    Button,
+    Inbound,
+    InboundKind,
+    OutboundChannel,
+    Reply,
+    SendResult,
+    SendStatus,
+    reply_from_dict,
+    reply_to_dict,
+    rows,
+)
+
+__all__ = ["MAX_TEXT", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
+           "OutboundChannel", "Reply", "SendResult", "SendStatus", "SystemClock",
+           "reply_from_dict", "reply_to_dict", "rows"]
