@@ -223,7 +223,7 @@ async def _outbox_run(fake: FakeBotAPI, db: Database, chats: list[int], workdir:
 
 
 async def _broadcast_id(db: Database) -> int:
-    from bot.storage.coach_models import Broadcast
+    from handlers.broadcasts.models import Broadcast
 
     async with db.transaction() as s:
         return int((await s.execute(select(func.max(Broadcast.id)))).scalar_one())

@@ -24,7 +24,8 @@ from bot.core import FixedClock, Inbound
 from bot.storage.db import Database
 from bot.storage.repos import PartnerRepo
 from content.loader import PackLibrary, discover_packs
-from handlers.payloads import make
+from handlers.learning.buttons import MenuButton, RatingButton, StepButton
+from handlers.onboarding.buttons import OnboardButton
 
 PARTNERS = 1000
 PER_PARTNER = 10
@@ -37,13 +38,13 @@ def _script(library: PackLibrary, pack_id: str) -> list[Inbound | str]:
     module = pack.modules[pack.module_order[0]]
     return [
         "/start",
-        make("o", "lang", "id"),
+        OnboardButton("lang", "id").pack(),
         "Sari Benchmark",
-        make("o", "bg", "worker"),
-        make("o", "tz", "wita"),
-        make("a", "before", statement, 4),
-        make("m", "open", module.id),
-        make("s", module.id, module.steps[0].id, "next"),
+        OnboardButton("bg", "worker").pack(),
+        OnboardButton("tz", "wita").pack(),
+        RatingButton("before", statement, "4").pack(),
+        MenuButton("open", module.id).pack(),
+        StepButton(module.id, module.steps[0].id, "next").pack(),
         "Saya ingin penghasilan tambahan untuk keluarga.",
         "/progress",
     ]

@@ -1,11 +1,11 @@
 """FAQ engine: held-out accuracy on the development files, latency and index build with 500
 entries.
 
-Accuracy: every cases file in tests/fixtures (bot.faq.calibrate.CASE_FILES) is held out in
+Accuracy: every cases file in tests/fixtures (faq_calibrate.CASE_FILES) is held out in
 turn; the engine's list of known out-of-scope questions, its asked questions, its
 confidence model and its thresholds come from the other files only
-(`python -m bot.faq.calibrate --cv`). None of these files is blind any more, so these are
-the figures to compare changes with, not a promise for unseen questions.
+(`python -m benchmarks.tools.faq_calibrate --cv`). None of these files is blind any more,
+so these are the figures to compare changes with, not a promise for unseen questions.
 
 Baseline, measured in the same run: plain rapidfuzz `token_set_ratio` of the lower-cased
 question against every phrasing and every asked question of the other files, the best
@@ -34,8 +34,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.faq import FaqIndex
-from bot.faq.calibrate import (
+from benchmarks.tools.faq_calibrate import (
     CASE_FILES,
     OOS_TARGET,
     asked_questions,
@@ -45,10 +44,11 @@ from bot.faq.calibrate import (
     shipped_faqs,
     shipped_packs,
 )
-from bot.faq.evaluate import Case, load_cases, percentile
-from bot.faq.text import stem
 from content.loader import Pack
 from content.schema import FaqEntry, Text
+from handlers.faq.engine import FaqIndex
+from handlers.faq.engine.evaluate import Case, load_cases, percentile
+from handlers.faq.engine.text import stem
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST = ROOT / "tests" / "fixtures" / "faq_test.yaml"

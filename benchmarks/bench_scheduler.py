@@ -33,8 +33,10 @@ from benchmarks.common import fresh_database, peak_rss_mb, postgres_available
 from bot.config import Settings
 from bot.core import FixedClock, Reply, SendResult
 from bot.storage.db import Database
-from bot.storage.models import ModuleProgress, OutboxMessage, Partner, QuizAttempt
+from bot.storage.models import OutboxMessage, Partner
 from content.loader import PackLibrary
+from handlers.learning.models import ModuleProgress, QuizAttempt
+from handlers.registry import nudge_sources
 from scheduler.dispatcher import Dispatcher
 from scheduler.planner import Planner
 
@@ -106,7 +108,7 @@ async def _child_plan(url: str, now_iso: str) -> dict[str, float]:
             seen += 1
     scan = time.perf_counter() - t0
     rss_before = peak_rss_mb()
-    planner = Planner(db, library, settings, FixedClock(now))
+    planner = Planner(db, library, settings, FixedClock(now), sources=nudge_sources())
     t0 = time.perf_counter()
     first = await planner.run_pass()
     first_s = time.perf_counter() - t0

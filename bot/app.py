@@ -12,12 +12,16 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
+from bot.core.feature import Router
 from bot.storage.db import Database
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
-from handlers.context import Context, Services
-from handlers.registry import build_router
-from handlers.router import Router
+from handlers.kit.context import Context, Services
+from handlers.kit.feature import FeatureBase, Startup
+from handlers.registry import FEATURES
+
+# the channels a partner or coach can be named on (`telegram:12345`)
+KNOWN_CHANNELS = frozenset({"console", "telegram", "whatsapp"})
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +52,36 @@ class KeyedLocks:
                     del self._locks[k]
 
 
+def build_router(features: tuple[FeatureBase, ...]) -> Router[Context]:
+    """Every feature's commands, buttons, states and listeners on one router."""
+    router: Router[Context] = Router()
+    for feature in features:
+        feature.routes(router)
+    return router
+
+
+def prepare(features: tuple[FeatureBase, ...], library: PackLibrary, settings: Settings,
+            services: Services) -> None:
+    """Lets each feature build what it shares across messages (e.g. an index), once."""
+    startup = Startup(library, settings, services)
+    for feature in features:
+        feature.prepare(startup)
+
+
 class CoachBot:
     """Serves any channel: turns each Inbound into Replies, with state in the database."""
 
     def __init__(self, db: Database, library: PackLibrary, settings: Settings,
-                 clock: Clock | None = None, router: Router | None = None,
-                 services: Services | None = None):
+                 clock: Clock | None = None, services: Services | None = None,
+                 features: tuple[FeatureBase, ...] = FEATURES,
+                 channels: frozenset[str] = KNOWN_CHANNELS):
         self.db = db
         self.library = library
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.router = router or build_router()
+        self.features = features
+        self.channels = channels
+        self.router = build_router(features)
         self.services = services or Services()
         self._locks = KeyedLocks()
         if settings.default_pack not in library.packs:
@@ -111,7 +134,8 @@ class CoachBot:
                     pack_id=self.settings.default_pack, now=now, language=self._lang_hint(msg))
             self._refresh_identity(partner, msg)
             ctx = Context(partner=partner, repos=repos, library=self.library, clock=self.clock,
-                          settings=self.settings, services=self.services, inbound=msg)
+                          settings=self.settings, services=self.services, inbound=msg,
+                          router=self.router, features=self.features, channels=self.channels)
             problem = self._bad_input(msg)
             replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
             await repos.partners.save(partner)

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # cohort report (issue 7): a partner idle for more than this many days is "stalled"
     report_stalled_days: float = 3.0
     # FAQ and coach hand-off (issue 5); None thresholds use the values calibrated on the
-    # development set (bot/faq/calibration.py)
+    # development set (handlers/faq/engine/calibration.py)
     faq_answer_threshold: float | None = None
     faq_offer_threshold: float | None = None
     coach_hours: str = "09:00-17:00"  # when coaches answer, in coach_timezone

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.app import CoachBot
+from bot.app import CoachBot, prepare
 from bot.config import Settings
 from bot.core import Clock, OutboundChannel
 from bot.storage.db import Database
 from content.loader import PackLibrary, discover_packs
-from handlers.context import Services
+from handlers.kit.context import Services
+from handlers.registry import FEATURES
+from scheduler.service import SchedulerService
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +46,9 @@ async def build_app(settings: Settings, clock: Clock | None = None,
     db = db or await open_database(settings)
     log.info("packs loaded: %s; database: %s", ", ".join(library.packs),
              db.engine.url.render_as_string(hide_password=True))
-    from bot.faq import FaqEngines
-
-    faq = FaqEngines.build(library, settings)  # one FAQ index per pack, built at start-up
-    return CoachBot(db, library, settings, clock=clock, services=Services(faq=faq))
+    services = Services()
+    prepare(FEATURES, library, settings, services)
+    return CoachBot(db, library, settings, clock=clock, services=services)
 
 
 @asynccontextmanager
@@ -60,8 +61,6 @@ async def background_services(app: CoachBot,
     if not app.settings.scheduler_enabled:
         yield
         return
-    from scheduler.service import SchedulerService
-
     # a console process is one user's terminal: it only delivers that user's messages
     only = {name: str(getattr(ch, "user", "")) for name, ch in channels.items()
             if name == "console" and getattr(ch, "user", None)}

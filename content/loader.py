@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.core.i18n import fill
+
 from content.schema import (
     LANGS,
     Assessment,
@@ -305,3 +307,15 @@ class PackLibrary:
         if found is None:
             raise KeyError(f"unknown message key {key!r}")
         return found.get(lang)
+
+    def t(self, pack: Pack | str | None, lang: str, key: str, /, **values: Any) -> str:
+        """The one translator: UI text `key` in `lang` (the pack's override first), with its
+        placeholders filled. `pack` may be a pack, its id, or None for the built-in texts."""
+        if isinstance(pack, str):
+            pack = self.packs.get(pack)
+        return fill(self.text(pack, key, lang), **values)
+
+    def fallback(self, pack_id: str | None, default: str) -> Pack:
+        """The pack a partner is served from: theirs, else the deployment's default one."""
+        return (self.packs.get(pack_id or "") or self.packs.get(default)
+                or next(iter(self.packs.values())))

@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LANGS = ("id", "en")
+# how each language names itself, on the buttons that choose it
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 MAX_TEXT = 4096
 # short ids keep every button payload inside Telegram's 64 bytes
 Ident = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,23}$")]

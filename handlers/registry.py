@@ -1,21 +1,53 @@
-"""The one place where every feature registers its commands, buttons and states."""
+"""The one list of features. Adding a feature is one line here (and its own folder).
+
+The order matters only where features share a way in: free text goes through the features'
+interceptors in this order, and the shared views (/progress, /mydata, the digest) list the
+features' parts in this order.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from handlers.basics.feature import FEATURE as basics
+from handlers.broadcasts.feature import FEATURE as broadcasts
+from handlers.coaches.feature import FEATURE as coaches
+from handlers.faq.feature import FEATURE as faq
+from handlers.kit.feature import FeatureBase
+from handlers.learning.feature import FEATURE as learning
+from handlers.onboarding.feature import FEATURE as onboarding
+from handlers.optout.feature import FEATURE as optout
+from handlers.privacy.feature import FEATURE as privacy
+from handlers.reports.feature import FEATURE as reports
+from handlers.tickets.feature import FEATURE as tickets
+from handlers.webinars.feature import FEATURE as webinars
+from scheduler.nudging import NudgeSource
 
-import handlers.coach_all as coach_all
-import handlers.optout as optout
-from handlers import assessment, common, faq, menu, modules, onboarding, privacy, quiz, tickets
-from handlers.router import Router
+FEATURES: tuple[FeatureBase, ...] = (
+    basics,
+    onboarding,
+    learning,
+    privacy,
+    faq,
+    tickets,
+    optout,
+    coaches,
+    reports,
+    webinars,
+    broadcasts,
+)
 
-FEATURES = (common, onboarding, assessment, menu, modules, quiz, privacy, faq, tickets, optout,
-            coach_all)
+
+def nudge_sources() -> list[NudgeSource]:
+    """Every feature's nudge rules, as the planner takes them."""
+    return [src for feature in FEATURES for src in feature.nudges()]
 
 
-@cache
-def build_router() -> Router:
-    router = Router()
-    for feature in FEATURES:
-        feature.register(router)
-    return router
+def load_models() -> None:
+    """Imports every feature's tables onto the shared metadata (for Alembic and tests)."""
+    import importlib
+    import pkgutil
+
+    import handlers
+
+    for info in pkgutil.iter_modules(handlers.__path__):
+        if info.ispkg and importlib.util.find_spec(f"handlers.{info.name}.models"):
+            importlib.import_module(f"handlers.{info.name}.models")

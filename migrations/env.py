@@ -8,9 +8,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import bot.storage.all_models  # noqa: F401  (registers every table on the metadata)
+from handlers.registry import load_models
 from bot.storage.base import Base
 
+load_models()  # every feature's tables on the metadata
 target_metadata = Base.metadata
 
 

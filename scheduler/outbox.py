@@ -1,39 +1,45 @@
-"""Outbox helpers for every feature that sends on its own initiative.
+"""The outbox API: the one way anything the bot sends on its own becomes a row.
 
-Use these inside the transaction of the state change that causes the message (a handler's
-`ctx.repos.session`, or a scheduler job's session); nothing here commits.
+Use it inside the transaction of the state change that causes the message (a handler's
+unit of work, or a scheduler job's), through the unit's repositories; nothing here commits.
 
-    from scheduler import outbox
-    await outbox.enqueue_reply(session, channel="telegram", chat_id="123", kind="reminder",
-                               reply=Reply("Webinar in 1 hour!"), due_at=start - hour,
-                               dedupe_key=f"webinar:{wid}:remind:{pid}", now=now,
-                               partner_id=pid)
-    await outbox.cancel_prefix(session, f"webinar:{wid}:", now=now)   # webinar cancelled
+    outbox = ctx.repos.get(Outbox)
+    await outbox.add(channel="telegram", chat_id="123", kind="reminder",
+                     reply=Reply("Webinar in 1 hour!"), due_at=start - hour,
+                     dedupe_key=f"wr:{wid}:{pid}:0:1h", now=now, partner_id=pid)
+    await outbox.cancel_prefix(f"wr:{wid}:")            # the webinar is cancelled
 
-Kinds in `OPT_OUT_KINDS` are not sent to partners who opted out with /stop (the dispatcher
-cancels them); other kinds (a coach's answer to a partner's question) are still delivered.
+Every row has a unique dedupe key that names the reason it exists, so a second write of the
+same reason is a no-op. Kinds in `OPT_OUT_KINDS` are not sent to partners who opted out with
+/stop (the dispatcher cancels them); other kinds (a coach's answer) are still delivered.
 The dispatcher (scheduler/dispatcher.py) sends due rows and stores the platform's message id
-in `message_ref`; `find_by_message_ref` ties a coach's reply back to the row.
+in `message_ref`, which ties a coach's reply back to the row it answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Reply, reply_to_dict
-from bot.storage.models import OutboxMessage, OutboxStatus
-from bot.storage.repos import insert_once
+from bot.storage.models import OutboxMessage, OutboxStatus, Partner
+from bot.storage.repos import insert_once, table_of
 
 NUDGE = "nudge"
 # what a partner's /stop turns off
 OPT_OUT_KINDS = frozenset({NUDGE, "broadcast", "reminder", "announcement"})
 OPEN = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# rows per multi-row INSERT on SQLite: well inside its bound-parameter limit
+CHUNK = 1000
+_TABLE = table_of(OutboxMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,83 +61,218 @@ class OutboxRow:
     message_ref: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One row to add with `Outbox.add_many`."""
+
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    dedupe_key: str
+    partner_id: int | None = None
+
+
+def payload_of(reply: Reply, **extra: Any) -> dict[str, Any]:
+    """A reply as an outbox payload (JSON), with extra fields the sender reads back."""
+    data: dict[str, Any] = dict(reply_to_dict(reply))
+    data.update(extra)
+    return data
+
+
 def _row(m: OutboxMessage) -> OutboxRow:
     return OutboxRow(m.id, m.partner_id, m.channel, m.chat_id, m.kind, dict(m.payload), m.due_at,
                      m.status, m.attempts, m.last_error, m.dedupe_key, m.sent_at, m.message_ref)
 
 
-async def enqueue_reply(session: AsyncSession, *, channel: str, chat_id: str, kind: str,
-                        reply: Reply, due_at: datetime, dedupe_key: str, now: datetime,
-                        partner_id: int | None = None,
-                        extra: dict[str, Any] | None = None) -> bool:
-    """Adds one message; False when a row with this dedupe key already exists."""
-    payload: dict[str, Any] = dict(reply_to_dict(reply))
-    payload.update(extra or {})
-    return await insert_once(session, OutboxMessage, partner_id=partner_id, channel=channel,
-                             chat_id=chat_id, kind=kind, payload=payload, due_at=due_at,
-                             status=OutboxStatus.PENDING.value, attempts=0,
-                             dedupe_key=dedupe_key, created_at=now)
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching keys that start with `prefix`, read literally."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _is_blocked_error(error: str | None) -> bool:
+    return bool(error) and "block" in str(error).lower()
 
 
-async def cancel_prefix(session: AsyncSession, prefix: str, *, now: datetime,
-                        reason: str = "cancelled") -> int:
-    """Cancels every pending row whose dedupe key starts with `prefix`; returns how many."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.dedupe_key.like(_escape_like(prefix) + "%", escape="\\"),
-               OutboxMessage.status == OutboxStatus.PENDING.value)
-        .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+# PostgreSQL: a whole batch in one statement, each column travelling as one array
+_PG_INSERT = text(
+    "INSERT INTO outbox (partner_id, channel, chat_id, kind, payload, due_at, status, attempts,"
+    " dedupe_key, created_at)"
+    " SELECT t.partner_id, t.channel, t.chat_id, t.kind, CAST(t.payload AS JSON), t.due_at,"
+    " :status, 0, t.dedupe_key, :created_at"
+    " FROM unnest(CAST(:partner_id AS INTEGER[]), CAST(:channel AS VARCHAR[]),"
+    " CAST(:chat_id AS VARCHAR[]), CAST(:kind AS VARCHAR[]), CAST(:payload AS TEXT[]),"
+    " CAST(:due_at AS TIMESTAMPTZ[]), CAST(:dedupe_key AS VARCHAR[]))"
+    " AS t(partner_id, channel, chat_id, kind, payload, due_at, dedupe_key)"
+    " ON CONFLICT (dedupe_key) DO NOTHING")
 
 
-async def cancel_for_partner(session: AsyncSession, partner_id: int, *,
-                             kinds: Iterable[str] | None = OPT_OUT_KINDS,
-                             reason: str = "cancelled") -> int:
-    """Cancels a partner's pending rows (of `kinds`, or all kinds when None)."""
-    q = (update(OutboxMessage)
-         .where(OutboxMessage.partner_id == partner_id,
-                OutboxMessage.status == OutboxStatus.PENDING.value))
-    if kinds is not None:
-        q = q.where(OutboxMessage.kind.in_(list(kinds)))
-    result = await session.execute(
-        q.values(status=OutboxStatus.CANCELLED.value, last_error=reason)
-        .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+class Outbox:
+    """Writes and reads outbox rows in one unit of work."""
 
+    def __init__(self, session: AsyncSession):
+        self.s = session
 
-async def pending_for_partner(session: AsyncSession, partner_id: int) -> list[OutboxRow]:
-    """The partner's rows still waiting or being sent, soonest first."""
-    found = (await session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.partner_id == partner_id, OutboxMessage.status.in_(OPEN))
-        .order_by(OutboxMessage.due_at, OutboxMessage.id))).scalars()
-    return [_row(m) for m in found]
+    # ---- writing --------------------------------------------------------------------------
 
+    async def add(self, *, channel: str, chat_id: str, kind: str, reply: Reply | None = None,
+                  payload: dict[str, Any] | None = None, due_at: datetime, dedupe_key: str,
+                  now: datetime, partner_id: int | None = None) -> bool:
+        """Adds one message (a reply, or a ready payload); False when its key exists."""
+        data = payload if payload is not None else payload_of(reply or Reply(""))
+        return await insert_once(self.s, OutboxMessage, partner_id=partner_id, channel=channel,
+                                 chat_id=chat_id, kind=kind, payload=data, due_at=due_at,
+                                 status=OutboxStatus.PENDING.value, attempts=0,
+                                 dedupe_key=dedupe_key, created_at=now)
 
-async def find_by_message_ref(session: AsyncSession, channel: str,
-                              message_ref: str) -> OutboxRow | None:
-    """The sent row whose platform message id is `message_ref` (e.g. a coach replied to it)."""
-    found = (await session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.message_ref == message_ref, OutboxMessage.channel == channel)
-        .order_by(OutboxMessage.id.desc()).limit(1))).scalar_one_or_none()
-    return _row(found) if found else None
+    async def add_many(self, items: Sequence[Item], now: datetime) -> int:
+        """Adds many rows (keys already present are skipped); returns how many were added."""
+        if not items:
+            return 0
+        dialect = self.s.bind.dialect.name if self.s.bind else "sqlite"
+        if dialect == "postgresql":
+            result = await self.s.execute(_PG_INSERT, {
+                "status": OutboxStatus.PENDING.value, "created_at": now,
+                **{c: [getattr(i, c) for i in items]
+                   for c in ("partner_id", "channel", "chat_id", "kind", "due_at",
+                             "dedupe_key")},
+                "payload": [json.dumps(i.payload) for i in items]})
+            return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+        added = 0
+        for start in range(0, len(items), CHUNK):
+            values = [{"partner_id": i.partner_id, "channel": i.channel, "chat_id": i.chat_id,
+                       "kind": i.kind, "payload": i.payload, "due_at": i.due_at,
+                       "status": OutboxStatus.PENDING.value, "attempts": 0,
+                       "dedupe_key": i.dedupe_key, "created_at": now}
+                      for i in items[start:start + CHUNK]]
+            result = await self.s.execute(
+                sqlite.insert(_TABLE).values(values).on_conflict_do_nothing())
+            added += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+        return added
 
+    async def add_or_revive(self, *, channel: str, chat_id: str, kind: str,
+                            reply: Reply, due_at: datetime, dedupe_key: str, now: datetime,
+                            partner_id: int | None) -> bool:
+        """Adds a row, or brings a cancelled row with that key back to pending (a partner who
+        said no and then yes again); True when a row is now pending because of this call."""
+        payload = payload_of(reply)
+        if await self.add(channel=channel, chat_id=chat_id, kind=kind, payload=payload,
+                          due_at=due_at, dedupe_key=dedupe_key, now=now, partner_id=partner_id):
+            return True
+        result = await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == dedupe_key,
+                   OutboxMessage.status == OutboxStatus.CANCELLED.value)
+            .values(status=OutboxStatus.PENDING.value, due_at=due_at, payload=payload,
+                    chat_id=chat_id, last_error=None))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-async def by_key(session: AsyncSession, dedupe_key: str) -> OutboxRow | None:
-    found = (await session.execute(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    ).scalar_one_or_none()
-    return _row(found) if found else None
+    async def cancel_prefix(self, prefix: str, *, reason: str = "cancelled") -> int:
+        """Cancels every pending row whose key starts with `prefix` (read literally); rows in
+        flight finish. Returns how many."""
+        result = await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"),
+                   OutboxMessage.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def cancel_ids(self, ids: Sequence[int], *, reason: str) -> int:
+        """Cancels the given rows that are still pending."""
+        if not ids:
+            return 0
+        result = await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)),
+                   OutboxMessage.status == OutboxStatus.PENDING.value)
+            .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-async def counts(session: AsyncSession) -> dict[str, int]:
-    """Rows per status, e.g. {'pending': 3, 'sent': 120}."""
-    result = await session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-    return {status: int(n) for status, n in result.all()}
+    async def cancel_for_partner(self, partner_id: int, *,
+                                 kinds: Iterable[str] | None = OPT_OUT_KINDS,
+                                 reason: str = "cancelled") -> int:
+        """Cancels a partner's pending rows (of `kinds`, or all kinds when None)."""
+        q = (update(OutboxMessage)
+             .where(OutboxMessage.partner_id == partner_id,
+                    OutboxMessage.status == OutboxStatus.PENDING.value))
+        if kinds is not None:
+            q = q.where(OutboxMessage.kind.in_(list(kinds)))
+        result = await self.s.execute(
+            q.values(status=OutboxStatus.CANCELLED.value, last_error=reason)
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # ---- reading --------------------------------------------------------------------------
+
+    async def pending_for_partner(self, partner_id: int) -> list[OutboxRow]:
+        """The partner's rows still waiting or being sent, soonest first."""
+        found = (await self.s.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.partner_id == partner_id, OutboxMessage.status.in_(OPEN))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id))).scalars()
+        return [_row(m) for m in found]
+
+    async def by_key(self, dedupe_key: str) -> OutboxRow | None:
+        found = (await self.s.execute(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+        ).scalar_one_or_none()
+        return _row(found) if found else None
+
+    async def exists(self, dedupe_key: str) -> bool:
+        return (await self.s.execute(select(OutboxMessage.id).where(
+            OutboxMessage.dedupe_key == dedupe_key))).first() is not None
+
+    async def by_message_ref(self, channel: str, message_ref: str,
+                             chat_id: str | None = None) -> list[OutboxRow]:
+        """The sent rows whose platform message id is `message_ref` (e.g. a coach replied to
+        one), newest first."""
+        q = select(OutboxMessage).where(OutboxMessage.message_ref == message_ref,
+                                        OutboxMessage.channel == channel)
+        if chat_id is not None:
+            q = q.where(OutboxMessage.chat_id == chat_id)
+        found = (await self.s.execute(q.order_by(OutboxMessage.id.desc()))).scalars()
+        return [_row(m) for m in found]
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status, e.g. {'pending': 3, 'sent': 120}."""
+        result = await self.s.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+        return {status: int(n) for status, n in result.all()}
+
+    async def count(self, status: OutboxStatus | None = None) -> int:
+        q = select(func.count()).select_from(OutboxMessage)
+        if status is not None:
+            q = q.where(OutboxMessage.status == status.value)
+        return int((await self.s.execute(q)).scalar_one())
+
+    async def outcome_counts(self, prefix: str) -> Counter[str]:
+        """Rows under a key prefix by outcome: sent, blocked, failed, pending, cancelled."""
+        rows = await self.s.execute(
+            select(OutboxMessage.status, OutboxMessage.last_error, Partner.blocked,
+                   func.count())
+            .select_from(OutboxMessage)
+            .outerjoin(Partner, Partner.id == OutboxMessage.partner_id)
+            .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"))
+            .group_by(OutboxMessage.status, OutboxMessage.last_error, Partner.blocked))
+        counts: Counter[str] = Counter()
+        for status, error, blocked, n in rows.all():
+            if status == OutboxStatus.SENT.value:
+                counts["sent"] += n
+            elif status in OPEN:
+                counts["pending"] += n
+            elif _is_blocked_error(error) or (blocked and status == OutboxStatus.FAILED.value):
+                counts["blocked"] += n
+            elif status == OutboxStatus.CANCELLED.value:
+                counts["cancelled"] += n
+            else:
+                counts["failed"] += n
+        return counts
+
+    async def last_sent_at(self, prefix: str) -> datetime | None:
+        return (await self.s.execute(
+            select(func.max(OutboxMessage.sent_at))
+            .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"))
+        )).scalar_one_or_none()

@@ -1,17 +1,20 @@
 """The nudge planner: one pass over every partner, in batches, with set-based SQL.
 
-A pass first asks the database which partners can get a nudge now: one indexed query per
-rule kind (the reason is due within the lookahead, has not expired, and its dedupe key is
-not in the outbox yet), plus the partners with a pending nudge (checked for cancellation).
-That is a pre-filter only: those partners are then read in batches of `batch_size` (plain
-tuples, no ORM object per partner: the partners, their recent progress and quiz attempts,
-their recent nudge rows) and the pure rules (scheduler/rules.py) decide, with all their facts,
-at most one nudge per partner. New rows go in with one statement per batch (ON CONFLICT DO
-NOTHING on the dedupe key), pending nudges whose reason is gone are cancelled in one
-statement, and a batch's writes run while the next batch is read. Memory stays bounded by
-the batch (plus the list of candidate ids), not by the partner count.
+The planner is an engine: the rules, their SQL pre-filters, the facts they read and how a
+nudge looks are the features' (`NudgeSource`, handed over at start-up); it imports none.
 
-    planner = Planner(db, library, settings, clock)
+A pass first asks the database which partners can get a nudge now: one indexed query per
+rule kind (from the sources: the reason is due within the lookahead, has not expired, and its
+dedupe key is not in the outbox yet), plus the partners with a pending nudge (checked for
+cancellation). That is a pre-filter only: those partners are then read in batches of
+`batch_size` (plain tuples, no ORM object per partner: the partners, what each source loads
+for them, their recent nudge rows) and the pure rules decide, with all their facts, at most
+one nudge per partner. New rows go in with one statement per batch (ON CONFLICT DO NOTHING
+on the dedupe key), pending nudges whose reason is gone are cancelled in one statement, and a
+batch's writes run while the next batch is read. Memory stays bounded by the batch (plus the
+list of candidate ids), not by the partner count.
+
+    planner = Planner(db, library, settings, clock, sources=[...])
     stats = await planner.run_pass()
     preview = await planner.preview(partner_id)   # for `coachbot nudges preview`
     check = planner.validator()                   # the dispatcher's "reason still there?" test
@@ -20,7 +23,6 @@ the batch (plus the list of candidate ids), not by the partner count.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -41,71 +43,50 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     union,
-    update,
 )
 from sqlalchemy import (
     cast as sql_cast,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import Clock, SystemClock
+from bot.core.timezones import local_time, zone
 from bot.storage.db import Database
-from bot.storage.models import (
-    ModuleProgress,
-    OutboxMessage,
-    OutboxStatus,
-    Partner,
-    QuizAnswer,
-    QuizAttempt,
-)
+from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from content.loader import Pack, PackLibrary
+from content.schema import NudgeThresholds
 from scheduler import outbox
-from scheduler.messages import nudge_payload, render_nudge, topics_for
-from scheduler.rules import (
-    ONBOARDING_STATES,
-    PAYDAY,
+from scheduler.nudging import (
     SAME_EPISODE,
+    NudgeSource,
     PartnerFacts,
     Placed,
+    PlanQuery,
     QuietHours,
     RuleConfig,
+    Target,
     candidates,
     choose,
     still_valid,
     upcoming,
-    zone,
 )
+from scheduler.outbox import Item, Outbox, payload_of
 
 log = logging.getLogger(__name__)
 
 # Core columns, not ORM attributes: rows come back as plain tuples without ORM loading
 PT = cast(Table, Partner.__table__).c
-MP = cast(Table, ModuleProgress.__table__).c
-QA = cast(Table, QuizAttempt.__table__).c
-QN = cast(Table, QuizAnswer.__table__).c
 OB = cast(Table, OutboxMessage.__table__).c
 PARTNERS = cast(Table, Partner.__table__)
-OUTBOX = cast(Table, OutboxMessage.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
 # a reason that came due while the planner was down this long is still planned
 CATCH_UP = timedelta(days=2)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
-
-
-@dataclass(slots=True)
-class Target:
-    """Where and how to reach a partner, besides the facts the rules read."""
-
-    channel: str
-    chat_id: str
-    name: str | None
-    language: str
-    pack_id: str
+PAYDAY = 25
 
 
 @dataclass(slots=True)
@@ -164,7 +145,7 @@ def among(col: ColumnElement[int], ids: Sequence[int], dialect: str) -> ColumnEl
 
 
 def _stamp_sql(col: Any, dialect: str) -> ColumnElement[str]:
-    """rules.stamp() in SQL: whole seconds since the epoch, as text."""
+    """nudging.stamp() in SQL: whole seconds since the epoch, as text."""
     if dialect == "postgresql":
         return sql_cast(sql_cast(func.floor(func.extract("epoch", col)), postgresql.BIGINT),
                         String)
@@ -172,7 +153,7 @@ def _stamp_sql(col: Any, dialect: str) -> ColumnElement[str]:
 
 
 def _key(partner_id: Any, *parts: Any) -> ColumnElement[str]:
-    """A nudge's dedupe key built in SQL (rules.py): 'n:' || partner id || parts..."""
+    """A nudge's dedupe key built in SQL: 'n:' || partner id || parts..."""
     out: Any = literal("n:", String) + sql_cast(partner_id, String)
     for p in parts:
         out = out + (literal(p, String) if isinstance(p, str) else p)
@@ -184,83 +165,66 @@ def _unknown(key: ColumnElement[str]) -> ColumnElement[bool]:
     return ~exists().where(OB.dedupe_key == key)
 
 
-# one statement per batch on PostgreSQL: the rows travel as one array per column
-_PG_INSERT = text(
-    "INSERT INTO outbox (partner_id, channel, chat_id, kind, payload, due_at, status, attempts,"
-    " dedupe_key, created_at)"
-    " SELECT t.partner_id, t.channel, t.chat_id, :kind, CAST(t.payload AS JSON), t.due_at,"
-    " :status, 0, t.dedupe_key, :created_at"
-    " FROM unnest(CAST(:partner_id AS INTEGER[]), CAST(:channel AS VARCHAR[]),"
-    " CAST(:chat_id AS VARCHAR[]), CAST(:payload AS TEXT[]),"
-    " CAST(:due_at AS TIMESTAMPTZ[]), CAST(:dedupe_key AS VARCHAR[]))"
-    " AS t(partner_id, channel, chat_id, payload, due_at, dedupe_key)"
-    " ON CONFLICT (dedupe_key) DO NOTHING")
-
-
-async def insert_nudges(s: AsyncSession, values: Sequence[dict[str, Any]],
-                        now: datetime) -> None:
-    """Adds pending nudge rows (dict(partner_id, channel, chat_id, payload, due_at,
-    dedupe_key)); a row whose dedupe key exists already is skipped."""
-    if not values:
-        return
-    if _dialect(s) == "postgresql":
-        await s.execute(_PG_INSERT, {
-            "kind": outbox.NUDGE, "status": OutboxStatus.PENDING.value, "created_at": now,
-            **{c: [v[c] for v in values] for c in ("partner_id", "channel", "chat_id",
-                                                   "due_at", "dedupe_key")},
-            "payload": [json.dumps(v["payload"]) for v in values]})
-        return
-    rows = [dict(v, kind=outbox.NUDGE, status=OutboxStatus.PENDING.value, attempts=0,
-                 created_at=now) for v in values]
-    await s.execute(sqlite.insert(OUTBOX).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]), rows)
+def _hours_fields(t: NudgeThresholds) -> dict[str, float]:
+    """The pack's thresholds counted in hours after the partner's last activity."""
+    return {k: float(v) for k, v in t.model_dump().items() if k.endswith("_hours")}
 
 
 class Planner:
     def __init__(self, db: Database, library: PackLibrary, settings: Settings,
-                 clock: Clock | None = None, *, batch_size: int = 2000):
+                 clock: Clock | None = None, *, sources: Sequence[NudgeSource] = (),
+                 batch_size: int = 2000):
         self.db = db
         self.library = library
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.sources = tuple(sources)
         self.batch_size = batch_size
         self.quiet = QuietHours.parse(settings.quiet_hours)
         lookahead = timedelta(seconds=max(settings.planner_interval, 0))
         self._configs: dict[str, RuleConfig] = {}
+        self._kinds = {kind: src for src in self.sources for kind in src.kinds}
         for pack in library.packs.values():
-            order = pack.module_order
             self._configs[pack.id] = RuleConfig(
                 thresholds=pack.nudges.thresholds,
-                next_module={m: (order[i + 1] if i + 1 < len(order) else None)
-                             for i, m in enumerate(order)},
-                promotion_module=pack.meta.promotion_module, quiet=self.quiet,
-                per_day=settings.nudges_per_day, calendar_hour=settings.nudge_calendar_hour,
-                lookahead=lookahead)
-        th = [c.thresholds for c in self._configs.values()] or [RuleConfig().thresholds]
-        days = max(t.inactive_days for t in th)
-        # activity older than this only feeds the inactive check-in (the rest is superseded)
-        self._recent = timedelta(days=days + 1)
-        self._short = timedelta(hours=max(max(t.stalled_hours, t.quiz_failed_hours,
-                                              t.onboarding_unfinished_hours,
-                                              t.module_finished_hours) for t in th))
-        self._idle = (timedelta(days=min(t.inactive_days for t in th)), timedelta(days=days))
+                rules=tuple(rule for src in self.sources for rule in src.rules(pack)),
+                quiet=self.quiet, per_day=settings.nudges_per_day,
+                calendar_hour=settings.nudge_calendar_hour, lookahead=lookahead)
+        th = [c.thresholds for c in self._configs.values()] or [NudgeThresholds()]
+        hours = [_hours_fields(t) for t in th]
+        # a reason due within hours of the last activity: the widest window any pack has
+        self._short = timedelta(hours=max(max(h.values()) for h in hours))
+        self._idle = (timedelta(days=min(t.inactive_days for t in th)),
+                      timedelta(days=max(t.inactive_days for t in th)))
         self._lookahead = lookahead
-        # per rule kind, the earliest any pack's reason comes due (the pre-filters' bounds)
-        self._soonest = {
-            "onb": timedelta(hours=min(t.onboarding_unfinished_hours for t in th)),
-            "stall": timedelta(hours=min(t.stalled_hours for t in th)),
-            "mfin": timedelta(hours=min(t.module_finished_hours for t in th)),
-            "quiz": timedelta(hours=min(t.quiz_failed_hours for t in th)),
-        }
-        self._promo_ids = sorted({c.promotion_module for c in self._configs.values()
-                                  if c.promotion_module})
+        # per threshold, the earliest any pack's reason comes due (the pre-filters' bounds)
+        self._soonest = {name: timedelta(hours=min(h[name] for h in hours))
+                         for name in hours[0]}
 
     def pack(self, pack_id: str) -> Pack:
-        return self.library.packs.get(pack_id) or self.library.packs.get(
-            self.settings.default_pack) or next(iter(self.library.packs.values()))
+        return self.library.fallback(pack_id, self.settings.default_pack)
 
     def config(self, pack_id: str) -> RuleConfig:
         return self._configs[self.pack(pack_id).id]
+
+    def query(self, now: datetime, calendar: bool, dialect: str) -> PlanQuery:
+        """The window and conditions the sources' pre-filters build on."""
+        soonest, latest = self._idle
+        la = PT.last_active_at
+        open_nudge = exists().where(OB.partner_id == PT.id, OB.kind == outbox.NUDGE,
+                                    OB.status.in_(outbox.OPEN))
+        return PlanQuery(
+            now=now, dialect=dialect, calendar=calendar, lookahead=self._lookahead,
+            in_window=or_(la >= now - self._short - CATCH_UP,
+                          and_(la >= now - latest - CATCH_UP,
+                               la <= now - soonest + self._lookahead)),
+            # every reason but inactivity expires after the inactivity threshold
+            not_expired=la >= now - latest,
+            base=(PT.role == "partner", PT.opted_out.is_(False), PT.blocked.is_(False),
+                  ~open_nudge),
+            soonest=self._soonest, idle=self._idle, episode=now - latest - SAME_EPISODE,
+            key=_key, unknown=_unknown, stamp=lambda col: _stamp_sql(col, dialect),
+            packs=tuple(self.library.packs.values()), pack_of=self.pack)
 
     # ---- loading -------------------------------------------------------------------------
 
@@ -273,44 +237,19 @@ class Planner:
         if limit is not None:
             q = q.limit(limit)
         batch = _Batch()
-        recent_ids: list[int] = []
-        cutoff = now - self._recent
         for (pid, channel, chat_id, name, language, tz, pack_id, state, module_id, step_id,
              onboarded_at, last_active_at) in (await s.execute(q)).all():
             batch.targets[pid] = Target(channel, chat_id, name, language, pack_id)
             batch.facts[pid] = PartnerFacts(pid, state, last_active_at, tz, module_id, step_id,
-                                            onboarded_at)
-            if last_active_at >= cutoff:
-                recent_ids.append(pid)
+                                            onboarded_at, pack_id)
         if not batch.facts:
             return batch
         ids = list(batch.facts)
         dialect = _dialect(s)
-
-        progress: dict[int, list[tuple[str, datetime | None]]] = defaultdict(list)
-        attempts: dict[int, list[tuple[int, str, datetime | None, bool | None]]] = (
-            defaultdict(list))
-        if recent_ids:
-            rows = await s.execute(select(MP.partner_id, MP.module_id, MP.completed_at)
-                                   .where(among(MP.partner_id, recent_ids, dialect)))
-            for pid, mid, completed_at in rows.all():
-                progress[pid].append((mid, completed_at))
-            tries_q = await s.execute(
-                select(QA.partner_id, QA.id, QA.quiz_id, QA.finished_at, QA.passed)
-                .where(among(QA.partner_id, recent_ids, dialect)))
-            for pid, aid, quiz_id, finished_at, passed in tries_q.all():
-                attempts[pid].append((aid, quiz_id, finished_at, passed))
-        promo_done: set[int] = set()
-        promo_ids = {c.promotion_module for c in self._configs.values() if c.promotion_module}
-        if calendar and promo_ids:
-            promo_q = await s.execute(
-                select(MP.partner_id, MP.module_id)
-                .where(among(MP.partner_id, ids, dialect), MP.module_id.in_(sorted(promo_ids)),
-                       MP.completed_at.is_not(None)))
-            for pid, mid in promo_q.all():
-                target = batch.targets.get(pid)
-                if target and self.config(target.pack_id).promotion_module == mid:
-                    promo_done.add(pid)
+        plan = self.query(now, calendar, dialect)
+        for src in self.sources:
+            for pid, extra in (await src.load(s, batch.facts, plan)).items():
+                batch.facts[pid].extra[src.name] = extra
         nudge_q = await s.execute(
             select(OB.partner_id, OB.id, OB.dedupe_key,
                    OB.status, OB.due_at, OB.sent_at)
@@ -322,107 +261,43 @@ class Planner:
         for owner, oid, key, status, due_at, sent_at in nudge_q.all():
             if owner is not None:
                 batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at))
-
-        for pid in set(progress) | set(attempts) | promo_done:
-            f = batch.facts.get(pid)
-            if f is None:
-                continue
-            extra: dict[str, Any] = {"promotion_done": pid in promo_done}
-            done = [(c, m) for m, c in progress.get(pid, ()) if c is not None]
-            if done:
-                finished_at, finished = max(done)
-                extra.update(finished_module=finished, finished_at=finished_at,
-                             started_modules=frozenset(m for m, _ in progress[pid]))
-            tries = attempts.get(pid, [])
-            closed = [(fin, aid, quiz, ok) for aid, quiz, fin, ok in tries if fin is not None]
-            if closed:
-                fin, aid, quiz, ok = max(closed)
-                newer = any(a > aid and q == quiz for a, q, _, _ in tries)
-                if ok is False and not newer:
-                    extra.update(failed_quiz=quiz, failed_attempt_id=aid, failed_at=fin)
-            batch.facts[pid] = _replace(f, extra)
         return batch
 
     # ---- a pass --------------------------------------------------------------------------
 
-    def _relevant(self, now: datetime, calendar: bool) -> ColumnElement[bool]:
+    def _relevant(self, now: datetime, calendar: bool,
+                  dialect: str = "sqlite") -> ColumnElement[bool]:
         """Partners for whom a reason may have come due within the catch-up window.
 
         Everyone else has nothing new: their reasons came due (and were planned) in earlier
         passes, or lie further ahead. This keeps a pass over 100k partners to the few who
         matter, read through the last-activity index.
         """
-        soonest, latest = self._idle
+        q = self.query(now, calendar, dialect)
         conds: list[ColumnElement[bool]] = [
-            PT.last_active_at >= now - self._short - CATCH_UP,
-            and_(PT.last_active_at >= now - latest - CATCH_UP,
-                 PT.last_active_at <= now - soonest + self._lookahead),
+            q.in_window,
             PT.id.in_(select(OB.partner_id).where(OB.status == OutboxStatus.PENDING.value,
                                                   OB.kind == outbox.NUDGE)),
         ]
-        promo_ids = sorted({c.promotion_module for c in self._configs.values()
-                            if c.promotion_module})
-        if calendar and promo_ids:
-            conds.append(PT.id.in_(select(MP.partner_id).where(
-                MP.module_id.in_(promo_ids), MP.completed_at.is_not(None))))
+        for src in self.sources:
+            conds += src.relevant(q)
         return or_(*conds)
 
-    def _candidates_sql(self, now: datetime, calendar: bool,
-                        dialect: str) -> list[Any]:
-        """One query per rule kind: the partners for whom that rule may plan something now.
+    def _candidates_sql(self, now: datetime, calendar: bool, dialect: str) -> list[Any]:
+        """One query per rule kind (the sources'): the partners for whom that rule may plan
+        something now, plus the partners with a pending nudge.
 
         A pre-filter only: every partner it returns is then judged by the pure rules with all
-        their facts, exactly as the `_relevant` window would have them judged. Each branch is
-        a superset of the partners in that window for whom its rule yields a nudge that is
-        due (within the lookahead), not expired and whose dedupe key is not in the outbox
-        yet, so the partners it leaves out are those for whom `choose()` returns nothing.
-        Partners with a pending or in-flight nudge are left out here (`choose()` plans
-        nothing for them) and judged separately, for the cancellation of stale rows.
+        their facts, exactly as the `_relevant` window would have them judged. Each source's
+        branch is a superset of the partners in that window for whom its rule yields a nudge
+        that is due (within the lookahead), not expired and whose dedupe key is not in the
+        outbox yet, so the partners it leaves out are those for whom `choose()` returns
+        nothing. Partners with a pending or in-flight nudge are left out of the branches
+        (`choose()` plans nothing for them) and judged separately, for the cancellation of
+        stale rows.
         """
-        soonest, latest = self._idle
-        ahead = self._lookahead
-        la = PT.last_active_at
-        stamp = _stamp_sql(la, dialect)
-        in_window = or_(la >= now - self._short - CATCH_UP,
-                        and_(la >= now - latest - CATCH_UP, la <= now - soonest + ahead))
-        not_expired = la >= now - latest  # every reason but inactivity expires after it
-        open_nudge = exists().where(OB.partner_id == PT.id, OB.kind == outbox.NUDGE,
-                                    OB.status.in_(outbox.OPEN))
-        base = (PT.role == "partner", PT.opted_out.is_(False), PT.blocked.is_(False),
-                ~open_nudge)
-        episode = now - latest - SAME_EPISODE
-        mfin_due = now - self._soonest["mfin"] + ahead
-        quiz_due = now - self._soonest["quiz"] + ahead
-        kinds: list[Any] = [
-            select(PT.id).where(  # onboarding unfinished
-                *base, in_window, not_expired, PT.onboarded_at.is_(None),
-                PT.state.in_(sorted(ONBOARDING_STATES)),
-                la <= now - self._soonest["onb"] + ahead, _unknown(_key(PT.id, ":onb:", stamp))),
-            select(PT.id).where(  # stalled mid-module
-                *base, in_window, not_expired, PT.state == "module",
-                PT.module_id.is_not(None), la <= now - self._soonest["stall"] + ahead,
-                _unknown(_key(PT.id, ":stall:", PT.module_id, ":",
-                              func.coalesce(PT.step_id, "None"), ":", stamp))),
-            select(PT.id).where(  # module finished
-                *base, in_window, not_expired, PT.state == "menu",
-                exists().where(MP.partner_id == PT.id, MP.completed_at.is_not(None),
-                               MP.completed_at <= mfin_due, MP.completed_at >= episode,
-                               _unknown(_key(MP.partner_id, ":mfin:", MP.module_id)))),
-            select(PT.id).where(  # quiz failed
-                *base, in_window, not_expired, PT.state != "quiz",
-                exists().where(QA.partner_id == PT.id, QA.passed.is_(False),
-                               QA.finished_at.is_not(None), QA.finished_at <= quiz_due,
-                               QA.finished_at >= episode,
-                               _unknown(_key(QA.partner_id, ":quiz:", sql_cast(QA.id, String))))),
-            select(PT.id).where(  # inactive for a while (never expires)
-                *base, in_window, PT.onboarded_at.is_not(None), la <= now - soonest + ahead,
-                _unknown(_key(PT.id, ":idle:", stamp))),
-        ]
-        if calendar and self._promo_ids:
-            kinds.append(select(PT.id).where(  # twin date / payday eve: promotion done
-                *base[:3], exists().where(MP.partner_id == PT.id,
-                                          MP.module_id.in_(self._promo_ids),
-                                          MP.completed_at.is_not(None))))
+        q = self.query(now, calendar, dialect)
+        kinds: list[Any] = [sel for src in self.sources for sel in src.candidates(q)]
         # pending nudges: judged for cancellation (and, once cancelled, for a new one)
         kinds.append(select(OB.partner_id).where(
             OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
@@ -460,12 +335,12 @@ class Planner:
                     if not batch.facts:
                         continue
                     chosen, stale = self.decide(batch, now)
-                    values = await self._render(s, batch, chosen)
+                    items = await self._render(s, batch, chosen)
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(self._write(stale, values, now))
+                writing = asyncio.create_task(self._write(stale, items, now))
                 stats.partners += len(batch.facts)
-                stats.planned += len(values)
+                stats.planned += len(items)
                 stats.cancelled += len(stale)
                 stats.batches += 1
             if writing is not None:
@@ -511,50 +386,34 @@ class Planner:
         return chosen, stale
 
     async def _render(self, s: AsyncSession, batch: _Batch,
-                      chosen: list[tuple[int, Placed]]) -> list[dict[str, Any]]:
-        """The outbox rows for the chosen nudges, each rendered in the partner's language."""
-        if not chosen:
-            return []
-        missed = await self._missed_questions(
-            s, [p.nudge.attempt_id for _, p in chosen if p.nudge.attempt_id is not None])
-        values = []
+                      chosen: list[tuple[int, Placed]]) -> list[Item]:
+        """The outbox rows for the chosen nudges, each rendered by the source of its kind, in
+        the partner's language."""
+        by_source: dict[str, list[tuple[int, Placed]]] = defaultdict(list)
         for pid, p in chosen:
-            target = batch.targets[pid]
-            pack = self.pack(target.pack_id)
-            topics = topics_for(pack, p.nudge.quiz_id, missed.get(p.nudge.attempt_id or 0, []),
-                                target.language)
-            reply = render_nudge(p.nudge, pack, self.library, lang=target.language,
-                                 name=target.name, topics=topics)
-            values.append(dict(partner_id=pid, channel=target.channel, chat_id=target.chat_id,
-                               payload=nudge_payload(reply, p.nudge), due_at=p.due_at,
-                               dedupe_key=p.nudge.key))
-        return values
+            by_source[self._kinds[p.nudge.kind].name].append((pid, p))
+        items: list[Item] = []
+        for src in self.sources:
+            mine = by_source.get(src.name)
+            if not mine:
+                continue
+            replies = await src.render(s, [(batch.targets[pid], p) for pid, p in mine],
+                                       self.library, self.pack)
+            for (pid, p), reply in zip(mine, replies, strict=True):
+                target = batch.targets[pid]
+                items.append(Item(target.channel, target.chat_id, outbox.NUDGE,
+                                  payload_of(reply, nudge=str(p.nudge.kind)), p.due_at,
+                                  p.nudge.key, pid))
+        return items
 
-    async def _write(self, stale: list[int], values: list[dict[str, Any]],
-                     now: datetime) -> None:
+    async def _write(self, stale: list[int], items: list[Item], now: datetime) -> None:
         """Cancels the stale rows and inserts the new ones, in one transaction."""
-        if not stale and not values:
+        if not stale and not items:
             return
         async with self.db.transaction() as s:
-            if stale:
-                await s.execute(
-                    update(OUTBOX)
-                    .where(OB.id.in_(stale), OB.status == OutboxStatus.PENDING.value)
-                    .values(status=OutboxStatus.CANCELLED.value, last_error="reason gone")
-                    .execution_options(synchronize_session=False))
-            await insert_nudges(s, values, now)
-
-    async def _missed_questions(self, s: AsyncSession,
-                                attempt_ids: list[int]) -> dict[int, list[str]]:
-        if not attempt_ids:
-            return {}
-        rows = await s.execute(
-            select(QN.attempt_id, QN.question_id)
-            .where(QN.attempt_id.in_(attempt_ids), QN.correct.is_(False)))
-        out: dict[int, list[str]] = defaultdict(list)
-        for aid, qid in rows.all():
-            out[aid].append(qid)
-        return out
+            rows = Outbox(s)
+            await rows.cancel_ids(stale, reason="reason gone")
+            await rows.add_many(items, now)
 
     # ---- one partner ---------------------------------------------------------------------
 
@@ -568,7 +427,7 @@ class Planner:
             if row is None:
                 return None
             tz, role, opted_out, blocked = row
-            pending = await outbox.pending_for_partner(s, partner_id)
+            pending = await Outbox(s).pending_for_partner(partner_id)
             excluded = ("opted out (/stop)" if opted_out else "blocked the bot" if blocked
                         else f"role {role}: nudges are for partners" if role != "partner"
                         else None)
@@ -611,15 +470,5 @@ class NudgeValidator:
         return out
 
 
-def _replace(f: PartnerFacts, changes: dict[str, Any]) -> PartnerFacts:
-    """`f` with the loaded extras (a plain constructor call: cheaper than replace())."""
-    return PartnerFacts(f.id, f.state, f.last_active_at, f.timezone, f.module_id, f.step_id,
-                        f.onboarded_at, **changes)
-
-
-def local_time(moment: datetime, tz_name: str) -> str:
-    local = moment.astimezone(zone(tz_name))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-
-__all__ = ["NudgeValidator", "PassStats", "Planner", "Preview", "calendar_near", "local_time"]
+__all__ = ["NudgeValidator", "PassStats", "Planner", "Preview", "among", "calendar_near",
+           "local_time"]

@@ -1,12 +1,16 @@
-"""APScheduler 3 wiring: the planner, the dispatcher and the digest beside a running bot.
+"""APScheduler 3 wiring: the nudge planner, the outbox dispatcher and the features' periodic
+jobs beside a running bot.
 
     service = SchedulerService.for_app(app, {"telegram": channel})
     await service.start()      # planner every COACHBOT_PLANNER_INTERVAL s (first run now),
-    ...                        # dispatcher every COACHBOT_DISPATCH_INTERVAL s
-    await service.stop()       # waits for the jobs in progress, so no row is left 'sending'
+    ...                        # dispatcher every COACHBOT_DISPATCH_INTERVAL s, each job at its
+    await service.stop()       # own interval; waits for the jobs in progress, so no row is
+                               # left 'sending'
 
 Jobs live in APScheduler's in-memory job store (never the pickled one): the outbox table is
-the durable state, so a restarted process simply picks up where the last one stopped.
+the durable state, so a restarted process simply picks up where the last one stopped. The
+engine runs what the features hand it at start-up (`Feature.jobs`, `Feature.nudges`); it
+imports no feature.
 """
 
 from __future__ import annotations
@@ -14,42 +18,55 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.coach import broadcasts
-from bot.core import OutboundChannel
-from scheduler import digest
+from bot.config import Settings
+from bot.core import Clock, OutboundChannel
+from bot.core.feature import Feature, Job
+from bot.storage.db import Database
+from bot.storage.repos import Repos
+from content.loader import PackLibrary
 from scheduler.dispatcher import Dispatcher
 from scheduler.planner import Planner
-
-if TYPE_CHECKING:
-    from bot.app import CoachBot
+from scheduler.scope import Scope
 
 log = logging.getLogger(__name__)
 
-REPORT_INTERVAL = 30.0  # seconds: how soon a coach hears that a broadcast finished
+
+class Deployment(Protocol):
+    """What the scheduler needs of a running bot."""
+
+    db: Database
+    library: PackLibrary
+    settings: Settings
+    clock: Clock
+
+    @property
+    def features(self) -> Sequence[Feature[Any, Scope, Any]]: ...
 
 
 class SchedulerService:
-    def __init__(self, app: CoachBot, planner: Planner, dispatcher: Dispatcher, *,
+    def __init__(self, app: Deployment, planner: Planner, dispatcher: Dispatcher, *,
                  plan: bool = True):
         self.app = app
         self.planner = planner
         self.dispatcher = dispatcher
         self.plan = plan
+        self.jobs: list[Job[Scope]] = [job for f in app.features for job in f.jobs()]
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
 
     @classmethod
-    def for_app(cls, app: CoachBot, channels: Mapping[str, OutboundChannel], *,
+    def for_app(cls, app: Deployment, channels: Mapping[str, OutboundChannel], *,
                 only_chats: Mapping[str, str] | None = None,
                 plan: bool = True) -> SchedulerService:
-        planner = Planner(app.db, app.library, app.settings, app.clock)
+        planner = Planner(app.db, app.library, app.settings, app.clock,
+                          sources=[src for f in app.features for src in f.nudges()])
         dispatcher = Dispatcher.from_settings(app.db, channels, app.settings, app.clock,
                                               only_chats=only_chats,
                                               validators=[planner.validator()])
@@ -69,23 +86,20 @@ class SchedulerService:
         return run
 
     async def plan_job(self) -> None:
-        """Plans nudges for every partner and enqueues the coaches' digest when it is time."""
+        """Plans nudges for every partner."""
         try:
-            if self.plan:
-                await self.planner.run_pass()
-            async with self.app.db.transaction() as s:
-                now = self.app.clock.now()
-                await digest.enqueue_if_due(s, self.app.library, self.app.settings, now)
+            await self.planner.run_pass()
         except Exception:
             log.exception("nudge planning pass failed; the next one will try again")
 
-    async def report_job(self) -> None:
-        """Sends each finished broadcast's summary to the coach who started it, once."""
+    async def run_job(self, job: Job[Scope]) -> None:
+        """Runs one feature job in its own transaction."""
         try:
             async with self.app.db.transaction() as s:
-                await broadcasts.report_finished(s, self.app.library, self.app.clock.now())
+                await job.run(Scope(Repos(s), self.app.library, self.app.settings,
+                                    self.app.clock.now(), self.app.features))
         except Exception:
-            log.exception("broadcast report check failed; the next one will try again")
+            log.exception("job %s failed; the next run will try again", job.name)
 
     async def dispatch_job(self) -> None:
         try:
@@ -93,24 +107,30 @@ class SchedulerService:
         except Exception:
             log.exception("outbox dispatcher tick failed; the next one will try again")
 
+    def _seconds(self, every: float | str) -> float:
+        return float(getattr(self.app.settings, every) if isinstance(every, str) else every)
+
     async def start(self) -> None:
         settings = self.app.settings
         sched = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        sched.add_job(self._tracked(self.plan_job),
-                      IntervalTrigger(seconds=max(settings.planner_interval, 1)),
-                      id="nudge-planner", next_run_time=now, **common)
+        if self.plan:
+            sched.add_job(self._tracked(self.plan_job),
+                          IntervalTrigger(seconds=max(settings.planner_interval, 1)),
+                          id="nudge-planner", next_run_time=now, **common)
         sched.add_job(self._tracked(self.dispatch_job),
                       IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
                       id="outbox-dispatcher", next_run_time=now, **common)
-        sched.add_job(self._tracked(self.report_job),
-                      IntervalTrigger(seconds=REPORT_INTERVAL),
-                      id="broadcast-reports", next_run_time=now, **common)
+        for job in self.jobs:
+            sched.add_job(self._tracked(functools.partial(self.run_job, job)),
+                          IntervalTrigger(seconds=max(self._seconds(job.every), 1)),
+                          id=job.name, next_run_time=now, **common)
         sched.start()
         self.scheduler = sched
-        log.info("scheduler started: planner every %ss, dispatcher every %ss",
-                 settings.planner_interval, settings.dispatch_interval)
+        log.info("scheduler started: planner every %ss, dispatcher every %ss, jobs: %s",
+                 settings.planner_interval, settings.dispatch_interval,
+                 ", ".join(j.name for j in self.jobs) or "none")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stops the timers, then lets the jobs in progress finish (within `grace` seconds):

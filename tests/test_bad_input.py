@@ -8,12 +8,12 @@ import pytest
 
 from bot.app import FALLBACK_ERROR, CoachBot
 from bot.core import Inbound, Reply
-from bot.storage.models import ConvState
 from bot.storage.repos import PartnerRepo
+from handlers.learning.states import LearningState
 from tests.fixtures.chat import Chat
 
 
-async def _state(bot: CoachBot, user: str = "sari") -> tuple[ConvState, str | None, str | None]:
+async def _state(bot: CoachBot, user: str = "sari") -> tuple[str, str | None, str | None]:
     async with bot.db.transaction() as s:
         from bot.storage.repos import PartnerRepo
 
@@ -41,7 +41,7 @@ async def test_button_from_an_old_message_does_not_advance_twice(chat: Chat,
     await chat.press_payload(next_button.payload)
     assert "earlier message" in chat.text
     assert "step 2/3" in chat.text
-    assert await _state(bot) == (ConvState.MODULE, "basics", "why")
+    assert await _state(bot) == (LearningState.MODULE, "basics", "why")
 
 
 @pytest.mark.parametrize("payload", [
@@ -71,7 +71,7 @@ async def test_rating_outside_one_to_five_is_refused(chat: Chat, bot: CoachBot) 
     payload = chat.button("5").payload.replace(":5", ":6")
     await chat.press_payload(payload)
     assert "number from 1 to 5" in chat.text
-    assert (await _state(bot))[0] is ConvState.ASSESS_BEFORE
+    assert (await _state(bot))[0] == LearningState.ASSESS_BEFORE
 
 
 async def test_unknown_command_is_named_and_help_follows(chat: Chat) -> None:
@@ -86,7 +86,7 @@ async def test_empty_and_huge_messages(chat: Chat, bot: CoachBot) -> None:
     assert "empty" in chat.text
     await chat.send("a" * 5000)
     assert "too long" in chat.text
-    assert (await _state(bot))[0] is ConvState.MENU
+    assert (await _state(bot))[0] == LearningState.MENU
 
 
 async def test_bad_input_is_answered_in_the_partners_language(chat: Chat) -> None:
@@ -113,7 +113,8 @@ async def test_emoji_and_other_scripts_are_fine(chat: Chat, bot: CoachBot) -> No
     await chat.send("Ingin 💰 untuk keluarga — هذا جيد")
     assert "Thank you for sharing" in chat.text
     async with bot.db.transaction() as s:
-        from bot.storage.repos import PartnerRepo, ProgressRepo
+        from bot.storage.repos import PartnerRepo
+        from handlers.learning.repo import ProgressRepo
 
         p = await PartnerRepo(s).get("console", "sari")
         assert p is not None and p.timezone == "Asia/Jayapura"

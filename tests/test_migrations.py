@@ -6,9 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import bot.storage.all_models  # noqa: F401
 from bot.storage.base import Base
 from bot.storage.db import Database, alembic_config
+from handlers.registry import load_models
+
+load_models()
 
 
 def _revisions() -> list[str]:

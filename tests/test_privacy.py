@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.app import CoachBot
-from bot.storage.models import AssessmentAnswer, ModuleProgress, Partner, StepResponse
+from bot.storage.models import Partner
+from handlers.learning.models import AssessmentAnswer, ModuleProgress, StepResponse
 from tests.fixtures.chat import Chat
 
 

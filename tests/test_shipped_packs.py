@@ -17,10 +17,11 @@ from bot.app import CoachBot
 from bot.cli import app as cli
 from bot.config import Settings
 from bot.core import Button, FixedClock
+from bot.core.payloads import parse
 from bot.storage.db import Database
 from content.loader import Pack, PackLibrary, discover_packs, load_pack
 from content.schema import LANGS, MAX_TEXT, NudgeKind, Option, Question, StepKind, Text
-from handlers.payloads import make, parse
+from handlers.learning.buttons import AnswerButton, CheckButton, MenuButton, QuizButton, StepButton
 from tests.fixtures.chat import Chat
 
 PACK_DIRS = discover_packs()
@@ -235,8 +236,8 @@ async def _tap(chat: Chat, payload: str) -> None:
 async def _answer(chat: Chat, question_id: str, option_id: str) -> None:
     """Taps the answer button of a quiz question (its payload names the attempt)."""
     found = [b.payload for b in _buttons(chat)
-             if (p := parse(b.payload)) and p.kind == "qa" and p.fields[1:] == (
-                 question_id, option_id)]
+             if isinstance(p := parse(b.payload), AnswerButton)
+             and (p.question, p.option) == (question_id, option_id)]
     assert found, f"no answer button {question_id}/{option_id}: {chat.labels}"
     await chat.press_payload(found[0])
 
@@ -246,7 +247,7 @@ def _right(options: list[Option]) -> Option:
 
 
 async def _take_quiz(chat: Chat, quiz_id: str, qs: list[Question], lang: str) -> None:
-    await _tap(chat, make("q", "start", quiz_id))
+    await _tap(chat, QuizButton("start", quiz_id).pack())
     for q in qs:
         assert q.text.get(lang) in chat.text
         await _answer(chat, q.id, _right(q.options).id)
@@ -278,33 +279,33 @@ async def test_partner_completes_every_module_quiz_and_the_final_quiz(
 
     first = True
     for mid, module in pack.modules.items():
-        await _tap(chat, make("m", "open", mid))
+        await _tap(chat, MenuButton("open", mid).pack())
         assert module.title.get(lang) in chat.text
         for i, step in enumerate(module.steps):
             assert step.text.get(lang) in chat.text, (mid, step.id)
             assert t("step_header", module=module.title.get(lang), n=i + 1,
                      total=len(module.steps)) in chat.text
             if step.kind is StepKind.EXPLAIN:
-                await _tap(chat, make("s", mid, step.id, "next"))
+                await _tap(chat, StepButton(mid, step.id, "next").pack())
             elif step.kind is StepKind.REFLECT:
                 await chat.send("Aku mau coba dulu dengan teman-teman kampus.")
                 assert t("reflect_ack", name="Sari") in chat.text
             else:
                 wrong = next(o for o in step.options if not o.correct)
-                await _tap(chat, make("c", mid, step.id, wrong.id))
+                await _tap(chat, CheckButton(mid, step.id, wrong.id).pack())
                 assert wrong.feedback.get(lang) in chat.text and t("check_wrong") in chat.text
-                await _tap(chat, make("s", mid, step.id, "retry"))
+                await _tap(chat, StepButton(mid, step.id, "retry").pack())
                 right = _right(step.options)
-                await _tap(chat, make("c", mid, step.id, right.id))
+                await _tap(chat, CheckButton(mid, step.id, right.id).pack())
                 assert right.feedback.get(lang) in chat.text and t("check_right") in chat.text
-                await _tap(chat, make("s", mid, step.id, "after"))
+                await _tap(chat, StepButton(mid, step.id, "after").pack())
         assert t("module_done", module=module.title.get(lang)) in chat.text
         assert module.quiz is not None
         qs = module.quiz.questions
         pass_mark = round(module.quiz.pass_mark * 100)
         if first:  # once per journey: a failed attempt shows the explanation of every miss
             first = False
-            await _tap(chat, make("q", "start", mid))
+            await _tap(chat, QuizButton("start", mid).pack())
             for q in qs:
                 await _answer(chat, q.id, next(o for o in q.options if not o.correct).id)
             assert t("quiz_failed", score=0, total=len(qs), pct=0,
@@ -316,7 +317,7 @@ async def test_partner_completes_every_module_quiz_and_the_final_quiz(
                  pass_mark=pass_mark) in chat.text
         nxt = pack.next_module(mid)
         if nxt is None:
-            await _tap(chat, make("m", "home"))
+            await _tap(chat, MenuButton("home").pack())
 
     final = pack.final_quiz
     await _take_quiz(chat, "final", final.questions, lang)

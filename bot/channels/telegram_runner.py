@@ -33,8 +33,9 @@ from bot.channels.telegram_common import (
     TokenRejected,
 )
 from bot.config import Settings
-from bot.core import Inbound, Reply, reply_to_dict
+from bot.core import Inbound, Reply
 from bot.storage.repos import Repos
+from scheduler.outbox import Outbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -136,8 +137,8 @@ class TelegramRunner:
             repos = Repos(session)
             partner = await repos.partners.get(CHANNEL, chat_id)
             for i, reply in enumerate(replies):
-                await repos.outbox.enqueue(
-                    channel=CHANNEL, chat_id=chat_id, kind="reply", payload=reply_to_dict(reply),
+                await repos.get(Outbox).add(
+                    channel=CHANNEL, chat_id=chat_id, kind="reply", reply=reply,
                     due_at=due, dedupe_key=f"{key}:{i}", now=now,
                     partner_id=partner.id if partner else None)
         log.warning("flood control on chat %s: %d replies go out via the outbox in %.0fs",

@@ -6,8 +6,19 @@ import sys
 
 import typer
 
+from bot.app import CoachBot
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
+from bot.storage.repos import Repos
+from handlers.coaches.roles import enroll_console_coach as enroll
+from handlers.kit.context import CONSOLE_COACH_CHAT
+
+
+async def enroll_console_coach(app: CoachBot, user: str, name: str | None) -> None:
+    """Makes the console user the coaches' chat (`coachbot chat --coach`), role coach."""
+    async with app.db.transaction() as session:
+        await enroll(Repos(session), user=user, name=name, pack_id=app.settings.default_pack,
+                     language=app.settings.coach_language, now=app.clock.now())
 
 
 async def _chat(settings: Settings, user: str, name: str | None, coach: bool = False) -> None:
@@ -17,8 +28,6 @@ async def _chat(settings: Settings, user: str, name: str | None, coach: bool = F
     scripted = not sys.stdin.isatty()
     app = await build_app(settings)
     if coach:  # the coaches' chat on the console: tickets arrive here
-        from handlers.tickets import enroll_console_coach
-
         await enroll_console_coach(app, user, name)
     channel = ConsoleChannel(user, scripted=scripted, display_name=name)
     try:
@@ -40,8 +49,6 @@ def register(app: typer.Typer) -> None:
         settings = Settings()
         setup_logging(settings, quiet=True)
         if coach:
-            from handlers.tickets import CONSOLE_COACH_CHAT
-
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
         run(_chat(settings, user, name, coach), settings.event_loop)
 

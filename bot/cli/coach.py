@@ -16,17 +16,30 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
 
+from bot.app import KNOWN_CHANNELS
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
 from bot.core import OutboundChannel, SystemClock
-
-if TYPE_CHECKING:
-    from bot.storage.repos import Repos
-    from content.loader import PackLibrary
+from bot.core.timezones import find_zone, fmt_local, parse_local
+from bot.runtime import load_library, open_database
+from bot.storage.models import Role
+from bot.storage.repos import Repos
+from content.loader import PackLibrary
+from handlers.audience import segments
+from handlers.broadcasts.service import BroadcastError, Broadcasts
+from handlers.coaches.roles import coaches, parse_who, set_role
+from handlers.coaches.roster import import_text
+from handlers.reports import report
+from handlers.reports.report import Reports
+from handlers.webinars.service import WebinarError, Webinars
+from scheduler.dispatcher import Dispatcher
 
 T = TypeVar("T")
 
@@ -52,8 +65,6 @@ def _settings() -> Settings:
 
 @asynccontextmanager
 async def _repos(settings: Settings) -> AsyncIterator[Repos]:
-    from bot.runtime import open_database
-    from bot.storage.repos import Repos
 
     db = await open_database(settings)
     try:
@@ -72,7 +83,6 @@ def _in_tx(settings: Settings, fn: Callable[[Repos], Awaitable[T]]) -> T:
 
 
 def _library(settings: Settings) -> PackLibrary:
-    from bot.runtime import load_library
 
     return load_library(settings)
 
@@ -82,9 +92,7 @@ def _modules(library: PackLibrary) -> set[str]:
 
 
 def _when(raw: str, tz: str) -> datetime:
-    from bot.coach.timeparse import parse_local, zone
-
-    if zone(tz) is None:
+    if find_zone(tz) is None:
         raise typer.BadParameter(f"unknown time zone '{tz}'", param_hint="--tz")
     when = parse_local(raw, tz, SystemClock().now())
     if when is None:
@@ -99,20 +107,16 @@ def _fail(message: str) -> None:
 
 
 def _ui(library: PackLibrary, key: str, **kw: Any) -> str:
-    from bot.coach.texts import t
-
-    return t(library, None, "en", key, **kw)
+    return library.t(None, "en", key, **kw)
 
 
 # ---- coach ---------------------------------------------------------------------------------
 
 def _who(raw: str, channel: str) -> tuple[str, str]:
-    from bot.coach.roles import parse_who
-
-    who = parse_who(raw, channel)
+    who = parse_who(raw, channel, KNOWN_CHANNELS)
     if who is None:
-        raise typer.BadParameter(f"'{raw}' is not [channel:]id (channels: telegram, console, "
-                                 "whatsapp)")
+        raise typer.BadParameter(f"'{raw}' is not [channel:]id (channels: "
+                                 f"{', '.join(sorted(KNOWN_CHANNELS))})")
     return who
 
 
@@ -121,9 +125,6 @@ def coach_add(who: str = typer.Argument(..., help="[channel:]user id, e.g. teleg
               channel: str = typer.Option("telegram", help="Channel when WHO has none"),
               name: str = typer.Option(None, help="Name shown in lists")) -> None:
     """Makes someone a coach (they need not have written to the bot yet)."""
-    from bot.coach.roles import set_role
-    from bot.storage.models import Role
-
     settings = _settings()
     ch, ext = _who(who, channel)
 
@@ -140,9 +141,6 @@ def coach_add(who: str = typer.Argument(..., help="[channel:]user id, e.g. teleg
 def coach_remove(who: str = typer.Argument(..., help="[channel:]user id"),
                  channel: str = typer.Option("telegram")) -> None:
     """Makes a coach a partner again."""
-    from bot.coach.roles import set_role
-    from bot.storage.models import Role
-
     settings = _settings()
     ch, ext = _who(who, channel)
 
@@ -159,8 +157,6 @@ def coach_remove(who: str = typer.Argument(..., help="[channel:]user id"),
 @coach_app.command("list")
 def coach_list() -> None:
     """Lists coaches and admins."""
-    from bot.coach.roles import coaches
-
     settings = _settings()
     for channel, ext, name, role in _in_tx(settings, coaches):
         typer.echo(f"{role}\t{channel}:{ext}\t{name or ''}")
@@ -175,8 +171,6 @@ def partners_import(file: Path = typer.Argument(..., exists=True, dir_okay=False
                     ) -> None:
     """Imports a roster CSV (channel,external_id,chat_id,name,language,timezone,cohort);
     bad rows are reported by line number, good rows imported, known partners updated."""
-    from bot.coach.roster import import_text
-
     settings = _settings()
     pack_id = pack or settings.default_pack
     try:
@@ -185,7 +179,8 @@ def partners_import(file: Path = typer.Argument(..., exists=True, dir_okay=False
         _fail(f"{file} is not UTF-8 text (export the spreadsheet as CSV UTF-8)")
 
     async def go(repos: Repos) -> Any:
-        return await import_text(repos, text, pack_id=pack_id, now=SystemClock().now())
+        return await import_text(repos, text, pack_id=pack_id, now=SystemClock().now(),
+                                 channels=KNOWN_CHANNELS)
 
     result = _in_tx(settings, go)
     for line, problem in result.errors:
@@ -209,23 +204,20 @@ def webinar_create(title: str = typer.Option(...), at: str = typer.Option(
                    audience: str = typer.Option("all", help="Segment, e.g. cohort:batch1")
                    ) -> None:
     """Announces a webinar with RSVP buttons to its audience."""
-    from bot.coach import webinars
-    from bot.coach.timeparse import zone
-
     settings = _settings()
     library = _library(settings)
     starts = _when(at, tz)
-    zi = zone(tz)
+    zi = find_zone(tz)
     assert zi is not None
 
     async def go(repos: Repos) -> str:
         try:
-            info, n = await webinars.create(
-                repos.session, library, title=title, starts_at=starts, link=link,
+            info, n = await repos.get(Webinars).create(
+                library, title=title, starts_at=starts, link=link,
                 description=description, followup=followup, audience=audience,
                 timezone=zi.key, created_by=None, now=SystemClock().now(),
                 known_modules=_modules(library))
-        except webinars.WebinarError as exc:
+        except WebinarError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         return f"webinar #{info.id} announced to {n} partners"
 
@@ -235,15 +227,13 @@ def webinar_create(title: str = typer.Option(...), at: str = typer.Option(
 @webinar_app.command("list")
 def webinar_list() -> None:
     """Lists upcoming webinars with their attendance."""
-    from bot.coach import webinars
-    from bot.coach.timeparse import fmt_local
-
     settings = _settings()
 
     async def go(repos: Repos) -> list[str]:
         out = []
-        for w in await webinars.upcoming(repos.session, SystemClock().now(), 100):
-            yes = len(await webinars.attendees(repos.session, w.id))
+        webinars = repos.get(Webinars)
+        for w in await webinars.upcoming(SystemClock().now(), 100):
+            yes = len(await webinars.attendees(w.id))
             out.append(f"#{w.id}\t{fmt_local(w.starts_at, w.timezone)}\t{w.audience}\t"
                        f"yes={yes}\t{w.title}")
         return out
@@ -255,14 +245,13 @@ def webinar_list() -> None:
 @webinar_app.command("attendance")
 def webinar_attendance(webinar_id: int) -> None:
     """Who said yes (and no) to a webinar."""
-    from bot.coach import webinars
-
     settings = _settings()
 
     async def go(repos: Repos) -> list[tuple[int, str | None, str, str]]:
-        if await webinars.get(repos.session, webinar_id) is None:
+        webinars = repos.get(Webinars)
+        if await webinars.get(webinar_id) is None:
             raise ValueError(f"no webinar #{webinar_id}")
-        return await webinars.attendees(repos.session, webinar_id, None)
+        return await webinars.attendees(webinar_id, None)
 
     rows = _in_tx(settings, go)
     for _, name, ext, answer in rows:
@@ -271,8 +260,6 @@ def webinar_attendance(webinar_id: int) -> None:
 
 
 def _webinar_change(action: str, webinar_id: int, at: str | None, tz: str) -> None:
-    from bot.coach import webinars
-
     settings = _settings()
     library = _library(settings)
     when = _when(at, tz) if at else None
@@ -281,10 +268,10 @@ def _webinar_change(action: str, webinar_id: int, at: str | None, tz: str) -> No
         now = SystemClock().now()
         try:
             if when is not None:
-                info, told = await webinars.move(repos.session, library, webinar_id, when, now)
+                info, told = await repos.get(Webinars).move(library, webinar_id, when, now)
             else:
-                info, told = await webinars.cancel(repos.session, library, webinar_id, now)
-        except webinars.WebinarError as exc:
+                info, told = await repos.get(Webinars).cancel(library, webinar_id, now)
+        except WebinarError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         return f"webinar #{info.id} {action}; {told} attendees told"
 
@@ -312,6 +299,7 @@ def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[
     if not settings.telegram_token:
         raise ValueError("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot "
                          "send, and watch with --no-dispatch)")
+    # the messaging library is imported only when this process sends
     from bot.channels.telegram_common import TelegramChannel
     from bot.channels.telegram_runner import make_driver
 
@@ -326,8 +314,6 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
                  on_progress: Callable[[Any], None], poll: float = 0.5) -> Any:
     """Watches a broadcast until nothing is pending (sending it from this process when
     `dispatch`), then sends the coach's report; returns the final Progress."""
-    from bot.coach import broadcasts
-    from bot.runtime import load_library, open_database
 
     db = await open_database(settings)
     library = load_library(settings)
@@ -337,8 +323,6 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
     close: Callable[[], Awaitable[None]] | None = None
     try:
         if dispatch:
-            from scheduler.dispatcher import Dispatcher
-
             channels, close = _channels(settings)
             # a claim is at most ~1 s of sending: what a crash can leave in flight
             dispatcher = Dispatcher.from_settings(
@@ -353,7 +337,7 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
             worker = asyncio.create_task(pump())
         while True:
             async with db.transaction() as s:
-                pr = await broadcasts.progress(s, broadcast_id, clock.now())
+                pr = await Broadcasts(s).progress(broadcast_id, clock.now())
             on_progress(pr)
             if pr.finished:
                 break
@@ -361,7 +345,7 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
                 worker.result()  # surfaces the dispatcher's exception
             await asyncio.sleep(poll)
         async with db.transaction() as s:
-            await broadcasts.report_finished(s, library, clock.now())
+            await Broadcasts(s).report_finished(library, clock.now())
         if dispatch:  # deliver the coach's report too
             stop.set()
             if worker is not None:
@@ -388,8 +372,6 @@ def _warm_up(settings: Settings) -> None:
 
 
 def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     started = time.monotonic()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), transient=False) as bar:
@@ -418,8 +400,6 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
                    wait: bool = typer.Option(True, help="Show progress until it is done")
                    ) -> None:
     """Queues a broadcast to a segment, shows a progress bar and ends with a summary line."""
-    from bot.coach import broadcasts, segments
-
     settings = _settings()
     library = _library(settings)
     when = _when(at, tz) if at else SystemClock().now()
@@ -437,11 +417,10 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
                 raise ValueError(f"nobody is known as {ch}:{ext}")
             created_by = rec.id
         try:
-            info = await broadcasts.create(repos.session, segment=segment, text=text,
-                                           send_at=when, created_by=created_by,
-                                           now=SystemClock().now(),
-                                           known_modules=_modules(library))
-        except broadcasts.BroadcastError as exc:
+            info = await repos.get(Broadcasts).create(
+                segment=segment, text=text, send_at=when, created_by=created_by,
+                now=SystemClock().now(), known_modules=_modules(library))
+        except BroadcastError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         except segments.SegmentError as exc:
             raise ValueError(str(exc)) from None
@@ -456,12 +435,10 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
 @broadcast_app.command("watch")
 def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False)) -> None:
     """Follows a broadcast (e.g. after a restart: with --dispatch it carries on sending)."""
-    from bot.coach import broadcasts
-
     settings = _settings()
 
     async def go(repos: Repos) -> int:
-        info = await broadcasts.get(repos.session, broadcast_id)
+        info = await repos.get(Broadcasts).get(broadcast_id)
         if info is None:
             raise ValueError(f"no broadcast #{broadcast_id}")
         return info.total
@@ -472,14 +449,12 @@ def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False)) -> 
 @broadcast_app.command("status")
 def broadcast_status(broadcast_id: int) -> None:
     """Prints a broadcast's summary line."""
-    from bot.coach import broadcasts
-
     settings = _settings()
 
     async def go(repos: Repos) -> str:
         try:
-            pr = await broadcasts.progress(repos.session, broadcast_id, SystemClock().now())
-        except broadcasts.BroadcastError:
+            pr = await repos.get(Broadcasts).progress(broadcast_id, SystemClock().now())
+        except BroadcastError:
             raise ValueError(f"no broadcast #{broadcast_id}") from None
         return pr.summary()
 
@@ -489,14 +464,12 @@ def broadcast_status(broadcast_id: int) -> None:
 @broadcast_app.command("cancel")
 def broadcast_cancel(broadcast_id: int) -> None:
     """Stops a broadcast: messages not yet sent are cancelled."""
-    from bot.coach import broadcasts
-
     settings = _settings()
 
     async def go(repos: Repos) -> str:
         try:
-            n = await broadcasts.cancel(repos.session, broadcast_id, SystemClock().now())
-        except broadcasts.BroadcastError as exc:
+            n = await repos.get(Broadcasts).cancel(broadcast_id, SystemClock().now())
+        except BroadcastError as exc:
             raise ValueError(f"broadcast #{broadcast_id}: {exc.key}") from None
         return f"broadcast #{broadcast_id} cancelled; {n} unsent messages dropped"
 
@@ -510,19 +483,15 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
                stalled_days: float = typer.Option(None, help="Idle days counted as stalled"),
                lang: str = typer.Option("en", help="Language of titles (id or en)")) -> None:
     """The cohort report: onboarding, modules, quiz pass rates, readiness, stalled partners."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from bot.coach import report
-
     settings = _settings()
     library = _library(settings)
     days = stalled_days if stalled_days is not None else settings.report_stalled_days
 
     async def go(repos: Repos) -> list[report.CohortReport]:
-        return await report.build(repos.session, library, now=SystemClock().now(),
-                                  stalled_days=days, lang="en" if lang == "en" else "id",
-                                  default_pack=settings.default_pack, cohort_code=cohort)
+        return await repos.get(Reports).build(
+            library, now=SystemClock().now(), stalled_days=days,
+            lang="en" if lang == "en" else "id", default_pack=settings.default_pack,
+            cohort_code=cohort)
 
     reports = _in_tx(settings, go)
     if not reports:

@@ -7,12 +7,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
+from rapidfuzz import process
 
+from bot.cli.common import run as run_async
 from bot.config import Settings
-from bot.faq import FaqIndex, load_faq_file, thresholds_for
-from bot.faq.evaluate import Case, load_cases, run, summarize
+from bot.runtime import open_database
+from bot.storage.repos import Repos
 from content.loader import PackInvalid, load_pack, load_ui_defaults
 from content.schema import FaqAsked
+from handlers.faq.engine import FaqIndex, asked, load_faq_file, thresholds_for
+from handlers.faq.engine.evaluate import Case, load_cases, run, summarize
+from handlers.faq.engine.index import ASKED_PER_ENTRY
+from handlers.faq.gaps import group_questions
+from handlers.faq.repo import FaqLogRepo
 
 app = typer.Typer(help="The FAQ engine: ask it, evaluate it, find what it cannot answer.",
                   no_args_is_help=True)
@@ -108,11 +115,6 @@ def teach(entry: str = typer.Argument(..., help="The id of the FAQ entry that an
           ) -> None:
     """Files a partner's question under the entry that answers it (faq_asked.yaml): the
     engine reads it as one more phrasing of that entry from its next start."""
-    from rapidfuzz import process
-
-    from bot.faq import asked
-    from bot.faq.index import ASKED_PER_ENTRY
-
     settings = Settings()
     folder = pack or Path(settings.packs_dir) / settings.default_pack
     try:
@@ -148,11 +150,6 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
                                           "group are."),
          ) -> None:
     """Lists unanswered and unhelpful questions, grouped by similarity."""
-    from bot.cli.common import run as run_async
-    from bot.faq.gaps import group_questions
-    from bot.faq.repos import FaqLogRepo
-    from bot.runtime import open_database
-
     settings = Settings()
 
     async def go() -> None:
@@ -160,7 +157,7 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
         try:
             since = datetime.now(UTC) - timedelta(days=days) if days > 0 else None
             async with db.transaction() as session:
-                questions = await FaqLogRepo(session).gaps(pack, since)
+                questions = await Repos(session).get(FaqLogRepo).gaps(pack, since)
         finally:
             await db.dispose()
         groups = group_questions(questions, similarity)

@@ -7,15 +7,17 @@ from sqlalchemy import select
 
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
+from bot.core.timezones import local_time
+from bot.runtime import load_library, open_database
+from bot.storage.db import Database
+from bot.storage.models import Partner
+from handlers.registry import nudge_sources
+from scheduler.planner import Planner
 
 app = typer.Typer(help="Follow-up nudges and the outbox.", no_args_is_help=True)
 
 
-async def _resolve(db: object, who: str) -> list[tuple[int, str, str, str | None]]:
-    from bot.storage.db import Database
-    from bot.storage.models import Partner
-
-    assert isinstance(db, Database)
+async def _resolve(db: Database, who: str) -> list[tuple[int, str, str, str | None]]:
     cols = (Partner.id, Partner.channel, Partner.external_id, Partner.name)
     async with db.transaction() as s:
         found = list((await s.execute(select(*cols).where(Partner.external_id == who))).all())
@@ -26,9 +28,6 @@ async def _resolve(db: object, who: str) -> list[tuple[int, str, str, str | None
 
 
 async def _preview(settings: Settings, who: str) -> int:
-    from bot.runtime import load_library, open_database
-    from scheduler.planner import Planner, local_time
-
     library = load_library(settings)
     db = await open_database(settings)
     try:
@@ -42,7 +41,7 @@ async def _preview(settings: Settings, who: str) -> int:
                 typer.echo(f"  {pid}  {ch}:{ext}  {name or ''}", err=True)
             return 1
         pid, channel, external, name = matches[0]
-        preview = await Planner(db, library, settings).preview(pid)
+        preview = await Planner(db, library, settings, sources=nudge_sources()).preview(pid)
         assert preview is not None
         tz = preview.timezone
         typer.echo(f"partner {pid} ({channel}:{external}{', ' + name if name else ''}), "
@@ -61,7 +60,7 @@ async def _preview(settings: Settings, who: str) -> int:
             typer.echo("  (none)")
         for placed in preview.planned:
             n = placed.nudge
-            typer.echo(f"  {local_time(placed.due_at, tz)}  {n.kind.value:<21} {n.reason}")
+            typer.echo(f"  {local_time(placed.due_at, tz)}  {str(n.kind):<21} {n.reason}")
         return 0
     finally:
         await db.dispose()
@@ -83,9 +82,6 @@ def preview(partner: str = typer.Argument(
 @app.command("plan")
 def plan() -> None:
     """Runs one nudge planning pass now and says how many nudges it queued."""
-    from bot.runtime import load_library, open_database
-    from scheduler.planner import Planner
-
     settings = Settings()
     setup_logging(settings, quiet=True)
 

@@ -131,6 +131,15 @@ class Router(Generic[C]):
             raise RouteConflict(f"router slot {slot} is filled twice")
         setattr(self, slot, fn)
 
+    async def run_command(self, name: str, msg: Inbound, ctx: C) -> list[Reply]:
+        """Runs a command as if it was typed (a button that leads to another feature's
+        command, e.g. the menu's "my progress")."""
+        cmd = self.commands.get(name)
+        if cmd is None:
+            assert self.unknown_command is not None
+            return await self.unknown_command(msg, ctx)
+        return await cmd.handler(msg, ctx)
+
     async def dispatch(self, msg: Inbound, ctx: C) -> list[Reply]:
         if msg.kind is InboundKind.COMMAND and msg.command is not None:
             cmd = self.commands.get(msg.command)
@@ -167,7 +176,8 @@ class Job(Generic[S]):
     its own transaction, with a scope)."""
 
     name: str
-    interval: float
+    # seconds, or the name of the setting that holds them (e.g. "planner_interval")
+    every: float | str
     run: Callable[[S], Awaitable[None]]
 
 
@@ -190,6 +200,11 @@ class Feature(Generic[C, S, N]):
 
     async def resume(self, ctx: C) -> list[Reply] | None:
         """The partner's place, when one of this feature's states holds them."""
+        return None
+
+    async def place(self, ctx: C, lang: str) -> str | None:
+        """Where the partner is, in words for a coach (in `lang`), when this feature holds
+        them."""
         return None
 
     async def progress(self, ctx: C) -> list[Reply]:

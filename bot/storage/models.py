@@ -1,4 +1,5 @@
-"""Core tables: partners, cohorts, progress, quizzes, assessments, updates, outbox."""
+"""Core tables: partners, cohorts, processed updates and the outbox. Features keep their own
+tables in their own `models.py`."""
 
 from __future__ import annotations
 
@@ -18,21 +19,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
-
-
-class ConvState(enum.StrEnum):
-    """Where a partner is in the conversation; stored by name, never by number."""
-
-    NEW = "new"
-    ONBOARD_LANGUAGE = "onboard_language"
-    ONBOARD_NAME = "onboard_name"
-    ONBOARD_BACKGROUND = "onboard_background"
-    ONBOARD_TIMEZONE = "onboard_timezone"
-    ASSESS_BEFORE = "assess_before"
-    MENU = "menu"
-    MODULE = "module"
-    QUIZ = "quiz"
-    ASSESS_AFTER = "assess_after"
 
 
 class Role(enum.StrEnum):
@@ -68,7 +54,8 @@ class Partner(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.PARTNER.value)
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     pack_id: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(32), default=ConvState.NEW.value)
+    # where the partner is: a state named by the feature that holds them (stored by name)
+    state: Mapped[str] = mapped_column(String(32), default="new")
     module_id: Mapped[str | None] = mapped_column(String(64))
     step_id: Mapped[str | None] = mapped_column(String(64))
     quiz_attempt_id: Mapped[int | None] = mapped_column(Integer)
@@ -78,74 +65,6 @@ class Partner(Base):
     blocked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class ModuleProgress(Base):
-    __tablename__ = "module_progress"
-    __table_args__ = (UniqueConstraint("partner_id", "module_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    module_id: Mapped[str] = mapped_column(String(64))
-    step_id: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-    completed_at: Mapped[datetime | None]
-
-
-class StepResponse(Base):
-    """A reflective answer or an understanding-check choice; every one is kept."""
-
-    __tablename__ = "step_responses"
-    __table_args__ = (Index("ix_step_responses_partner", "partner_id", "module_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    module_id: Mapped[str] = mapped_column(String(64))
-    step_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str | None] = mapped_column(Text)
-    option_id: Mapped[str | None] = mapped_column(String(64))
-    correct: Mapped[bool | None]
-    created_at: Mapped[datetime]
-
-
-class QuizAttempt(Base):
-    __tablename__ = "quiz_attempts"
-    __table_args__ = (Index("ix_quiz_attempts_partner", "partner_id", "quiz_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    quiz_id: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime]
-    finished_at: Mapped[datetime | None]
-    score: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int] = mapped_column(default=0)
-    passed: Mapped[bool | None]
-
-
-class QuizAnswer(Base):
-    __tablename__ = "quiz_answers"
-    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
-    question_id: Mapped[str] = mapped_column(String(64))
-    option_id: Mapped[str] = mapped_column(String(64))
-    correct: Mapped[bool]
-    created_at: Mapped[datetime]
-
-
-class AssessmentAnswer(Base):
-    __tablename__ = "assessment_answers"
-    __table_args__ = (UniqueConstraint("partner_id", "phase", "statement_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
-    phase: Mapped[str] = mapped_column(String(8))
-    statement_id: Mapped[str] = mapped_column(String(64))
-    rating: Mapped[int]
-    created_at: Mapped[datetime]
 
 
 class ProcessedUpdate(Base):

@@ -8,42 +8,24 @@ import sqlite3
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
-    Boolean,
-    Integer,
-    String,
     Table,
     bindparam,
-    cast,
     delete,
     exists,
     func,
     literal_column,
-    null,
     select,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import run_in_sqlite
-from bot.storage.models import (
-    AssessmentAnswer,
-    Cohort,
-    ConvState,
-    ModuleProgress,
-    OutboxMessage,
-    OutboxStatus,
-    Partner,
-    ProcessedUpdate,
-    QuizAnswer,
-    QuizAttempt,
-    StepResponse,
-)
+from bot.storage.models import Cohort, Partner, ProcessedUpdate
 
 # Statements on the per-message path are built once (module level or first use) and run with
 # bound parameters: building a select / insert costs about as much as the round trip itself,
@@ -51,7 +33,8 @@ from bot.storage.models import (
 _INSERT_ONCE: dict[tuple[str, Any], Any] = {}
 
 
-def _table(entity: Any) -> Table:
+def table_of(entity: Any) -> Table:
+    """The Core table of an ORM entity (statements on it skip the ORM's per-row work)."""
     table = entity.__table__
     assert isinstance(table, Table)
     return table
@@ -88,7 +71,7 @@ class PartnerRecord:
     role: str
     cohort_id: int | None
     pack_id: str
-    state: ConvState
+    state: str
     module_id: str | None
     step_id: str | None
     quiz_attempt_id: int | None
@@ -104,7 +87,12 @@ class PartnerRecord:
         now = {f: getattr(self, f) for f in _PARTNER_FIELDS}
         return {k: v for k, v in now.items() if self._loaded.get(k, object()) != v}
 
-    def move(self, state: ConvState, *, module_id: str | None = None,
+    @property
+    def onboarded(self) -> bool:
+        """Finished onboarding (profile and the first self-assessment)."""
+        return self.onboarded_at is not None
+
+    def move(self, state: str, *, module_id: str | None = None,
              step_id: str | None = None, quiz_attempt_id: int | None = None,
              position: str | None = None) -> None:
         """Sets the conversation position in one go so no stale field survives a move."""
@@ -120,7 +108,6 @@ _PARTNER_FIELDS = [f.name for f in dataclasses.fields(PartnerRecord) if not f.na
 
 def _record(row: Partner) -> PartnerRecord:
     values = {f: getattr(row, f) for f in _PARTNER_FIELDS}
-    values["state"] = ConvState(values["state"])
     rec = PartnerRecord(**values)
     rec._loaded = dict(values)
     return rec
@@ -128,13 +115,12 @@ def _record(row: Partner) -> PartnerRecord:
 
 def _record_from_row(row: Any) -> PartnerRecord:
     values = dict(zip(_PARTNER_FIELDS, row, strict=True))
-    values["state"] = ConvState(values["state"])
     rec = PartnerRecord(**values)
     rec._loaded = dict(values)
     return rec
 
 
-_PARTNERS = _table(Partner)
+_PARTNERS = table_of(Partner)
 _PARTNER_COLUMNS = [_PARTNERS.c[f] for f in _PARTNER_FIELDS]
 _BY_KEY = (_PARTNERS.c.channel == bindparam("p_channel"),
            _PARTNERS.c.external_id == bindparam("p_external_id"))
@@ -146,7 +132,7 @@ _TOUCH_PARTNER = (update(_PARTNERS).where(*_BY_KEY)
 
 def _record_update(insert: Any) -> Any:
     """INSERT … ON CONFLICT DO NOTHING of a message's update id, in the dialect of `insert`."""
-    updates = _table(ProcessedUpdate)
+    updates = table_of(ProcessedUpdate)
     return (insert(updates)
             .values(channel=bindparam("p_channel"), update_id=bindparam("p_update_id"),
                     created_at=bindparam("p_now", updates.c.created_at.type))
@@ -264,7 +250,7 @@ class PartnerRepo:
     async def create(self, *, channel: str, external_id: str, chat_id: str, pack_id: str,
                      now: datetime, language: str = "id", **extra: Any) -> PartnerRecord:
         row = Partner(channel=channel, external_id=external_id, chat_id=chat_id, pack_id=pack_id,
-                      language=language, state=ConvState.NEW.value, created_at=now,
+                      language=language, state="new", created_at=now,
                       last_active_at=now, role=extra.pop("role", "partner"),
                       timezone=extra.pop("timezone", "Asia/Jakarta"), opted_out=False,
                       blocked=False, **extra)
@@ -276,9 +262,29 @@ class PartnerRepo:
         changed = rec.changes()
         if not changed:
             return
-        values = {k: (v.value if isinstance(v, ConvState) else v) for k, v in changed.items()}
+        values = {k: (str(v) if k == "state" else v) for k, v in changed.items()}
         await self.s.execute(update(_PARTNERS).where(_PARTNERS.c.id == rec.id).values(**values))
         rec._loaded.update(changed)
+
+    async def count_new(self, since: datetime) -> int:
+        """Partners (not coaches) who first wrote since `since`."""
+        return int((await self.s.execute(
+            select(func.count()).select_from(Partner)
+            .where(Partner.role == "partner", Partner.created_at >= since))).scalar_one())
+
+    async def with_roles(self, roles: tuple[str, ...]) -> list[tuple[str, str, str | None, str]]:
+        """(channel, external id, name, role) of everyone with one of `roles`."""
+        rows = await self.s.execute(
+            select(Partner.channel, Partner.external_id, Partner.name, Partner.role)
+            .where(Partner.role.in_(roles)).order_by(Partner.role, Partner.name, Partner.id))
+        return [(c, e, n, r) for c, e, n, r in rows.all()]
+
+    async def coach_chats(self) -> list[tuple[str, str, str]]:
+        """(channel, chat id, language) of every coach and admin who can be reached."""
+        rows = await self.s.execute(select(Partner.channel, Partner.chat_id, Partner.language)
+                                    .where(Partner.role.in_(("coach", "admin")),
+                                           Partner.blocked.is_(False)))
+        return [(c, chat, lang) for c, chat, lang in rows.all()]
 
     async def delete(self, partner_id: int) -> None:
         await self.s.execute(delete(Partner).where(Partner.id == partner_id))
@@ -311,236 +317,31 @@ class CohortRepo:
         return list((await self.s.execute(select(Cohort).order_by(Cohort.id))).scalars())
 
 
-@dataclass(frozen=True)
-class ProgressRecord:
-    module_id: str
-    step_id: str
-    completed: bool
-    updated_at: datetime
+class SessionRepo(Protocol):
+    def __init__(self, session: AsyncSession) -> None: ...
 
 
-_MP = _table(ModuleProgress)
-_PROGRESS = select(_MP.c.module_id, _MP.c.step_id, _MP.c.completed_at.is_not(None),
-                   _MP.c.updated_at).where(_MP.c.partner_id == bindparam("pid"))
+R = TypeVar("R", bound=SessionRepo)
 
 
-class ProgressRepo:
-    def __init__(self, session: AsyncSession):
-        self.s = session
-
-    async def all(self, partner_id: int) -> dict[str, ProgressRecord]:
-        rows = await self.s.execute(_PROGRESS, {"pid": partner_id})
-        return {mid: ProgressRecord(mid, sid, bool(done), at) for mid, sid, done, at in rows}
-
-    async def overview(self, partner_id: int) -> Overview:
-        """Module progress, finished quiz attempts and ratings by phase, in one round trip."""
-        return await overview(self.s, partner_id)
-
-    async def at_step(self, partner_id: int, module_id: str, step_id: str, now: datetime) -> None:
-        """Saves where the partner is in a module (the resume point)."""
-        changed = await self.s.execute(
-            update(ModuleProgress)
-            .where(ModuleProgress.partner_id == partner_id, ModuleProgress.module_id == module_id)
-            .values(step_id=step_id, updated_at=now))
-        if changed.rowcount == 0:  # type: ignore[attr-defined]
-            self.s.add(ModuleProgress(partner_id=partner_id, module_id=module_id, step_id=step_id,
-                                      started_at=now, updated_at=now))
-            await self.s.flush()
-
-    async def complete(self, partner_id: int, module_id: str, step_id: str,
-                       now: datetime) -> bool:
-        """Marks a module finished; returns True the first time only."""
-        await self.at_step(partner_id, module_id, step_id, now)
-        result = await self.s.execute(
-            update(ModuleProgress)
-            .where(ModuleProgress.partner_id == partner_id, ModuleProgress.module_id == module_id,
-                   ModuleProgress.completed_at.is_(None))
-            .values(completed_at=now))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def record_response(self, partner_id: int, module_id: str, step_id: str, kind: str,
-                              now: datetime, *, text: str | None = None,
-                              option_id: str | None = None, correct: bool | None = None) -> None:
-        self.s.add(StepResponse(partner_id=partner_id, module_id=module_id, step_id=step_id,
-                                kind=kind, text=text, option_id=option_id, correct=correct,
-                                created_at=now))
-
-    async def responses(self, partner_id: int) -> list[StepResponse]:
-        return list((await self.s.execute(
-            select(StepResponse).where(StepResponse.partner_id == partner_id)
-            .order_by(StepResponse.id))).scalars())
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    id: int
-    quiz_id: str
-    score: int
-    total: int
-    passed: bool | None
-    finished_at: datetime | None
-    answers: dict[str, tuple[str, bool]]
-
-
-class QuizRepo:
-    def __init__(self, session: AsyncSession):
-        self.s = session
-
-    async def start(self, partner_id: int, quiz_id: str, total: int, now: datetime) -> int:
-        attempt = QuizAttempt(partner_id=partner_id, quiz_id=quiz_id, started_at=now, total=total)
-        self.s.add(attempt)
-        await self.s.flush()
-        return attempt.id
-
-    async def open_attempt(self, partner_id: int, quiz_id: str) -> int | None:
-        return (await self.s.execute(
-            select(QuizAttempt.id).where(QuizAttempt.partner_id == partner_id,
-                                         QuizAttempt.quiz_id == quiz_id,
-                                         QuizAttempt.finished_at.is_(None))
-            .order_by(QuizAttempt.id.desc()).limit(1))).scalar_one_or_none()
-
-    async def get(self, attempt_id: int) -> AttemptRecord | None:
-        attempt = await self.s.get(QuizAttempt, attempt_id)
-        if attempt is None:
-            return None
-        rows = (await self.s.execute(
-            select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id))).scalars()
-        return AttemptRecord(attempt.id, attempt.quiz_id, attempt.score, attempt.total,
-                             attempt.passed, attempt.finished_at,
-                             {r.question_id: (r.option_id, r.correct) for r in rows})
-
-    async def answer(self, attempt_id: int, question_id: str, option_id: str, correct: bool,
-                     now: datetime) -> bool:
-        """Records an answer once; a second answer to the same question is refused."""
-        return await insert_once(self.s, QuizAnswer, attempt_id=attempt_id,
-                                 question_id=question_id, option_id=option_id,
-                                 correct=correct, created_at=now)
-
-    async def finish(self, attempt_id: int, score: int, total: int, passed: bool,
-                     now: datetime) -> None:
-        await self.s.execute(update(QuizAttempt).where(QuizAttempt.id == attempt_id).values(
-            score=score, total=total, passed=passed, finished_at=now))
-
-    async def history(self, partner_id: int) -> list[AttemptRecord]:
-        rows = await self.s.execute(_HISTORY, {"pid": partner_id})
-        return [AttemptRecord(aid, qid, score, total, passed, at, {})
-                for aid, qid, score, total, passed, at in rows]
-
-
-_QA = _table(QuizAttempt)
-_HISTORY = (select(_QA.c.id, _QA.c.quiz_id, _QA.c.score, _QA.c.total, _QA.c.passed,
-                   _QA.c.finished_at)
-            .where(_QA.c.partner_id == bindparam("pid"), _QA.c.finished_at.is_not(None))
-            .order_by(_QA.c.id))
-
-
-class AssessmentRepo:
-    def __init__(self, session: AsyncSession):
-        self.s = session
-
-    async def rate(self, partner_id: int, phase: str, statement_id: str, rating: int,
-                   now: datetime) -> None:
-        changed = await self.s.execute(
-            update(AssessmentAnswer)
-            .where(AssessmentAnswer.partner_id == partner_id, AssessmentAnswer.phase == phase,
-                   AssessmentAnswer.statement_id == statement_id)
-            .values(rating=rating, created_at=now))
-        if changed.rowcount == 0:  # type: ignore[attr-defined]
-            self.s.add(AssessmentAnswer(partner_id=partner_id, phase=phase,
-                                        statement_id=statement_id, rating=rating,
-                                        created_at=now))
-            await self.s.flush()
-
-    async def ratings(self, partner_id: int, phase: str) -> dict[str, int]:
-        rows = await self.s.execute(_RATINGS, {"pid": partner_id, "phase": phase})
-        return {sid: rating for sid, rating in rows.all()}
-
-
-_AA = _table(AssessmentAnswer)
-_RATINGS = select(_AA.c.statement_id, _AA.c.rating).where(
-    _AA.c.partner_id == bindparam("pid"), _AA.c.phase == bindparam("phase"))
-
-
-@dataclass(frozen=True)
-class Overview:
-    """Everything /progress shows: module progress, finished quiz attempts, ratings by phase."""
-
-    progress: dict[str, ProgressRecord]
-    attempts: list[AttemptRecord]
-    ratings: dict[str, dict[str, int]]
-
-
-def _overview_query() -> Any:
-    """One UNION ALL over the three tables, so /progress costs one round trip, not four."""
-    text, num, flag = String(), Integer(), Boolean()
-    ts = _MP.c.updated_at.type
-    pid: Any = bindparam("pid")
-    progress = select(literal_column("'p'", text).label("kind"), _MP.c.id.label("id"),
-                      _MP.c.module_id.label("k1"), _MP.c.step_id.label("k2"),
-                      cast(null(), num).label("n1"), cast(null(), num).label("n2"),
-                      _MP.c.completed_at.is_not(None).label("b"), _MP.c.updated_at.label("ts")
-                      ).where(_MP.c.partner_id == pid)
-    quizzes = select(literal_column("'q'", text), _QA.c.id, _QA.c.quiz_id, cast(null(), text),
-                     _QA.c.score, _QA.c.total, _QA.c.passed, _QA.c.finished_at
-                     ).where(_QA.c.partner_id == pid, _QA.c.finished_at.is_not(None))
-    ratings = select(literal_column("'a'", text), _AA.c.id, _AA.c.phase, _AA.c.statement_id,
-                     _AA.c.rating, cast(null(), num), cast(null(), flag), cast(null(), ts)
-                     ).where(_AA.c.partner_id == pid)
-    return union_all(progress, quizzes, ratings)
-
-
-_OVERVIEW = _overview_query()
-
-
-async def overview(session: AsyncSession, partner_id: int) -> Overview:
-    """What ProgressRepo.all, QuizRepo.history and AssessmentRepo.ratings read, at once."""
-    progress: dict[str, ProgressRecord] = {}
-    attempts: list[AttemptRecord] = []
-    ratings: dict[str, dict[str, int]] = {}
-    rows = await session.execute(_OVERVIEW, {"pid": partner_id})
-    for kind, id_, k1, k2, n1, n2, b, ts in rows:
-        if kind == "p":
-            progress[k1] = ProgressRecord(k1, k2, bool(b), ts)
-        elif kind == "q":
-            attempts.append(AttemptRecord(id_, k1, n1, n2, b, ts, {}))
-        else:
-            ratings.setdefault(k1, {})[k2] = n1
-    attempts.sort(key=lambda a: a.id)
-    return Overview(progress, attempts, ratings)
-
-
-class OutboxRepo:
-    """Writes proactive messages; the dispatcher in scheduler/ sends them."""
-
-    def __init__(self, session: AsyncSession):
-        self.s = session
-
-    async def enqueue(self, *, channel: str, chat_id: str, kind: str,
-                      payload: dict[str, Any], due_at: datetime, dedupe_key: str, now: datetime,
-                      partner_id: int | None = None) -> bool:
-        """Adds a row unless one with the same dedupe key exists; True when added."""
-        return await insert_once(self.s, OutboxMessage, partner_id=partner_id, channel=channel,
-                                 chat_id=chat_id, kind=kind, payload=payload, due_at=due_at,
-                                 status=OutboxStatus.PENDING.value, attempts=0,
-                                 dedupe_key=dedupe_key, created_at=now)
-
-    async def count(self, status: OutboxStatus | None = None) -> int:
-        q = select(func.count()).select_from(OutboxMessage)
-        if status is not None:
-            q = q.where(OutboxMessage.status == status.value)
-        return int((await self.s.execute(q)).scalar_one())
-
-
-@dataclass
 class Repos:
-    """Every repository bound to one session: what a handler gets in its context."""
+    """The repositories of one unit of work (a partner's message, a scheduler tick).
 
-    session: AsyncSession
+    Each repository takes the session in its constructor; the session itself stays here,
+    so handlers reach data only through repositories. `get(SomeRepo)` gives a feature's
+    own repository, made once per unit of work.
+    """
 
-    def __post_init__(self) -> None:
-        self.partners = PartnerRepo(self.session)
-        self.cohorts = CohortRepo(self.session)
-        self.progress = ProgressRepo(self.session)
-        self.quizzes = QuizRepo(self.session)
-        self.assessments = AssessmentRepo(self.session)
-        self.outbox = OutboxRepo(self.session)
+    __slots__ = ("_made", "_session", "cohorts", "partners")
+
+    def __init__(self, session: AsyncSession):
+        self._session = session
+        self._made: dict[type, object] = {}
+        self.partners = PartnerRepo(session)
+        self.cohorts = CohortRepo(session)
+
+    def get(self, repo: type[R]) -> R:
+        made = self._made.get(repo)
+        if made is None:
+            made = self._made[repo] = repo(self._session)
+        return made  # type: ignore[return-value]

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli.coach import follow
-from bot.coach import broadcasts
 from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
 from bot.storage.models import Partner
 from bot.storage.repos import Repos
+from handlers.broadcasts.service import Broadcasts
 from tests.fakes import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ async def test_a_broadcast_reaches_everyone_once_and_blocked_partners_are_marked
             rina = await repos.partners.create(channel="telegram", external_id=str(coach),
                                                chat_id=str(coach), pack_id="example",
                                                now=clock.now(), role="coach", language="en")
-            info = await broadcasts.create(s, segment="all", text="Webinar malam ini 19:00!",
+            info = await Broadcasts(s).create(segment="all", text="Webinar malam ini 19:00!",
                                            send_at=clock.now(), created_by=rina.id,
                                            now=clock.now())
         assert info.total == 40
@@ -83,9 +83,9 @@ async def test_429s_are_honoured_without_losing_duplicating_or_reordering(
     async with FakeBotAPI(global_rate=10, global_burst=10, chat_rate=1) as fake:
         chats = await partners(database, fake, 12, clock)
         async with database.transaction() as s:
-            first = await broadcasts.create(s, segment="all", text="Satu", send_at=clock.now(),
+            first = await Broadcasts(s).create(segment="all", text="Satu", send_at=clock.now(),
                                             created_by=None, now=clock.now())
-            second = await broadcasts.create(s, segment="all", text="Dua", send_at=clock.now(),
+            second = await Broadcasts(s).create(segment="all", text="Dua", send_at=clock.now(),
                                              created_by=None, now=clock.now())
         tg = telegram(settings, fake, database)
         await follow(tg, first.id, dispatch=True, on_progress=lambda pr: None, poll=0.1)

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import CoachBot
-from bot.coach import broadcasts, segments
 from bot.core import FixedClock, SendResult
 from bot.storage.db import Database
 from bot.storage.models import OutboxStatus
+from handlers.audience import segments
+from handlers.audience.segments import Audience
+from handlers.broadcasts.service import Broadcasts
 from scheduler.dispatcher import Dispatcher
 from tests.coach.conftest import onboarded, outbox
 from tests.fixtures.chat import Chat
@@ -64,7 +66,7 @@ async def test_segments_pick_the_right_partners(cohort_of_four: dict[str, Chat],
             with pytest.raises(segments.SegmentError):
                 segments.parse(spec)
             return
-        found = await segments.resolve(s, segments.parse(spec))
+        found = await Audience(s).resolve(segments.parse(spec))
     assert {r.chat_id for r in found} == who
 
 
@@ -131,14 +133,14 @@ async def test_cancel_while_running_keeps_what_was_sent(
         coach: Chat, cohort_of_four: dict[str, Chat], database: Database,
         clock: FixedClock) -> None:
     async with database.transaction() as s:
-        info = await broadcasts.create(s, segment="all", text="Halo semua", send_at=clock.now(),
+        info = await Broadcasts(s).create(segment="all", text="Halo semua", send_at=clock.now(),
                                        created_by=None, now=clock.now())
     channel = RecordingChannel()
     await Dispatcher(database, {"console": channel}, clock, rate=None, chat_interval=0,
                      batch_size=1).tick()
     async with database.transaction() as s:
-        assert await broadcasts.cancel(s, info.id, clock.now()) == 2
-        pr = await broadcasts.progress(s, info.id, clock.now())
+        assert await Broadcasts(s).cancel(info.id, clock.now()) == 2
+        pr = await Broadcasts(s).progress(info.id, clock.now())
     assert pr.summary() == "sent=1 blocked=0 failed=0 pending=0 elapsed_s=0 cancelled=2"
     assert len(channel.sent) == 1
 
@@ -146,7 +148,7 @@ async def test_cancel_while_running_keeps_what_was_sent(
 async def test_a_partner_who_blocked_the_bot_is_counted_as_blocked(
         cohort_of_four: dict[str, Chat], database: Database, clock: FixedClock) -> None:
     async with database.transaction() as s:
-        info = await broadcasts.create(s, segment="all", text="Halo", send_at=clock.now(),
+        info = await Broadcasts(s).create(segment="all", text="Halo", send_at=clock.now(),
                                        created_by=None, now=clock.now())
     channel = RecordingChannel()
     channel.answer("ani", SendResult.blocked())
@@ -154,8 +156,8 @@ async def test_a_partner_who_blocked_the_bot_is_counted_as_blocked(
                      chat_interval=0).run_until_idle()
     clock.advance(seconds=5)
     async with database.transaction() as s:
-        pr = await broadcasts.progress(s, info.id, clock.now())
-        again = await segments.count(s, segments.parse("all"))
+        pr = await Broadcasts(s).progress(info.id, clock.now())
+        again = await Audience(s).count(segments.parse("all"))
     assert (pr.sent, pr.blocked, pr.failed, pr.pending) == (2, 1, 0, 0)
     assert again == 2  # Ani is not in the next broadcast
 
@@ -192,11 +194,12 @@ async def test_the_running_scheduler_tells_the_coach_when_a_broadcast_is_finishe
         channel.answer(who, SendResult.ok(f"m-{who}"))
     service = SchedulerService.for_app(bot, {"console": channel})
     service.dispatcher.chat_interval = service.dispatcher.chat_interval * 0
-    await service.report_job()
+    reports = next(job for job in service.jobs if job.name == "broadcast-reports")
+    await service.run_job(reports)
     assert await outbox(database, "bcr:") == []  # not finished yet: nothing to report
     await service.dispatcher.run_until_idle()
-    await service.report_job()
-    await service.report_job()  # a second check reports nothing twice
+    await service.run_job(reports)
+    await service.run_job(reports)  # a second check reports nothing twice
     report = await outbox(database, "bcr:")
     assert [r.chat_id for r in report] == ["coach-1"]
     assert "sent=3 blocked=0 failed=0 pending=0" in report[0].payload["text"]  # type: ignore[operator]

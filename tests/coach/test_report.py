@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.app import CoachBot
-from bot.coach import report
 from bot.core import FixedClock
 from bot.storage.db import Database
 from bot.storage.repos import CohortRepo
+from handlers.reports import report
+from handlers.reports.report import Reports
 from tests.coach.conftest import outbox
 from tests.coach.test_broadcasts import finish_basics, take_basics_quiz
 from tests.fixtures.chat import Chat
@@ -84,7 +85,7 @@ async def test_the_report_as_csv_has_one_row_per_metric(
     sari = await join(bot, "sari", "Sari", "none")
     await finish_basics(sari)
     async with database.transaction() as s:
-        reports = await report.build(s, bot.library, now=clock.now(), stalled_days=3,
+        reports = await Reports(s).build(bot.library, now=clock.now(), stalled_days=3,
                                      lang="en", default_pack="example")
     lines = report.to_csv(reports).splitlines()
     assert lines[0] == "cohort,metric,item,value,value_after,count"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.coach.timeparse import fmt_local, parse_local
+from bot.core.timezones import fmt_local, parse_local
 
 NOW = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
 

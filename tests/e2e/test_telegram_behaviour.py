@@ -14,8 +14,9 @@ from bot.app import CoachBot
 from bot.channels.telegram_runner import SECRET_HEADER, TelegramRunner
 from bot.config import Settings
 from bot.core import Button, Inbound, Reply, SendStatus, rows
-from bot.storage.models import ConvState, OutboxMessage, ProcessedUpdate
+from bot.storage.models import OutboxMessage, ProcessedUpdate
 from bot.storage.repos import Repos
+from handlers.onboarding.states import OnboardingState
 from tests.e2e.conftest import serving, telegram_settings
 from tests.fakes import FakeBotAPI
 
@@ -63,7 +64,7 @@ async def test_a_double_tap_advances_once(telegram: TelegramRunner, fake: FakeBo
 
     assert texts(answer).count("That button belongs to an earlier message") == 1
     partner = await partner_state(bot, rina.id)
-    assert partner.state is ConvState.ONBOARD_NAME and partner.language == "en"
+    assert partner.state == OnboardingState.NAME and partner.language == "en"
     assert fake.unanswered_callbacks == []
 
 
@@ -81,7 +82,7 @@ async def test_a_button_on_an_old_message_changes_nothing(telegram: TelegramRunn
     assert "That button belongs to an earlier message" in texts(stale)
     assert "What should I call you" in texts(stale), "she is shown where she is"
     partner = await partner_state(bot, rina.id)
-    assert partner.language == "en" and partner.state is ConvState.ONBOARD_NAME
+    assert partner.language == "en" and partner.state == OnboardingState.NAME
     assert fake.unanswered_callbacks == []
 
 

@@ -9,9 +9,9 @@ import pytest
 from bot.app import CoachBot
 from bot.config import Settings
 from bot.core import FixedClock
-from bot.faq import FaqIndex, load_faq_file
 from bot.storage.db import Database
 from content.loader import PackLibrary
+from handlers.faq.engine import FaqIndex, load_faq_file
 from tests.fixtures.chat import Chat
 
 HERE = Path(__file__).parent

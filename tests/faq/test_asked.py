@@ -11,9 +11,9 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.faq import FaqIndex, load_faq_file
-from bot.faq.index import Band
 from content.loader import PackInvalid, load_pack
+from handlers.faq.engine import FaqIndex, load_faq_file
+from handlers.faq.engine.index import Band
 from tests.conftest import EXAMPLE_PACKS
 from tests.faq.conftest import SAMPLE_FAQ
 
@@ -95,7 +95,7 @@ def test_a_malformed_asked_file_is_named(pack: Path) -> None:
 
 def test_the_questions_kept_for_an_entry_are_those_that_bring_new_words(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.faq import index
+    from handlers.faq.engine import index
 
     monkeypatch.setattr(index, "ASKED_PER_ENTRY", 2)
     (entry,) = [e for e in load_faq_file(SAMPLE_FAQ) if e.id == "payout-schedule"]
@@ -142,7 +142,7 @@ def test_teaching_a_missing_entry_or_a_bad_question_files_nothing(
 
 
 def test_rewriting_the_development_data_keeps_what_coaches_taught(pack: Path) -> None:
-    from bot.faq import asked
+    from handlers.faq.engine import asked
 
     path = pack / asked.FILE
     asked.teach(path, "payout", "kuenya kapan nyampe dompet")

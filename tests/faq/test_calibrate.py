@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.faq import calibrate
-from bot.faq.calibrate import Scored, fit_model, held_out_confidences
-from bot.faq.evaluate import Case
+from benchmarks.tools import faq_calibrate as calibrate
+from benchmarks.tools.faq_calibrate import Scored, fit_model, held_out_confidences
+from handlers.faq.engine.evaluate import Case
 
 
 def _scored(source: str, n: int, shift: float) -> list[Scored]:
@@ -44,7 +44,7 @@ def test_the_offer_threshold_rejects_the_target_share_of_held_out_out_of_scope()
 
 def test_each_file_is_scored_with_the_other_files_questions_but_not_their_near_copies(
 ) -> None:
-    from bot.faq import load_faq_file
+    from handlers.faq.engine import load_faq_file
     from tests.faq.conftest import SAMPLE_FAQ
 
     faqs = {"p": load_faq_file(SAMPLE_FAQ)}

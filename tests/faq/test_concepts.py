@@ -1,13 +1,13 @@
-"""The concept lexicon (bot/faq/concepts.yaml): everyday words reach the FAQ entry that
+"""The concept lexicon (handlers/faq/engine/concepts.yaml): everyday words reach the FAQ entry that
 words the same situation differently, and never outweigh the FAQ's own words."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.faq import FaqIndex, index
-from bot.faq.text import concept_groups, tokens
 from content.schema import FaqEntry
+from handlers.faq.engine import FaqIndex, index
+from handlers.faq.engine.text import concept_groups, tokens
 
 
 def test_the_lexicon_loads_through_the_same_pipeline_as_the_phrasings() -> None:

@@ -1,14 +1,13 @@
 """The development data over the shipped packs stay answerable (accuracy, not timing).
 
-Held-out figures per file come from `python -m bot.faq.calibrate --cv` and
+Held-out figures per file come from `python -m benchmarks.tools.faq_calibrate --cv` and
 `python -m benchmarks.bench_faq`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.faq import FaqIndex
-from bot.faq.calibrate import (
+from benchmarks.tools.faq_calibrate import (
     CASE_FILES,
     asked_questions,
     load_all,
@@ -16,8 +15,9 @@ from bot.faq.calibrate import (
     shipped_faqs,
     shipped_indexes,
 )
-from bot.faq.evaluate import load_cases, run, summarize
-from bot.faq.index import default_out_of_scope
+from handlers.faq.engine import FaqIndex
+from handlers.faq.engine.evaluate import load_cases, run, summarize
+from handlers.faq.engine.index import default_out_of_scope
 
 DEV = Path(__file__).parents[1] / "fixtures" / "faq_dev.yaml"
 
@@ -31,12 +31,12 @@ def test_dev_set_has_enough_varied_cases() -> None:
 
 
 def test_the_shipped_out_of_scope_list_is_the_development_data() -> None:
-    # rerun `python -m bot.faq.calibrate --write` after changing a cases file
+    # rerun `python -m benchmarks.tools.faq_calibrate --write` after changing a cases file
     assert set(default_out_of_scope()) == set(out_of_scope_questions(load_all(CASE_FILES)))
 
 
 def test_the_shipped_asked_questions_are_the_development_data() -> None:
-    # rerun `python -m bot.faq.calibrate --write` after changing a cases file
+    # rerun `python -m benchmarks.tools.faq_calibrate --write` after changing a cases file
     asked = asked_questions(load_all(CASE_FILES), faqs=shipped_faqs())
     for pack, index in shipped_indexes().items():
         own = [p for e in index.entries for lang in sorted(e.questions)

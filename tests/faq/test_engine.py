@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.faq import Band, FaqEngines, FaqIndex
-from bot.faq.gaps import group_questions
-from bot.faq.hours import CoachHours, reannounce_times
-from bot.faq.index import Match
-from bot.faq.repos import QuestionRecord
-from bot.faq.text import is_smalltalk, tokens
 from content.loader import PackLibrary
+from handlers.faq.engine import Band, FaqEngines, FaqIndex
+from handlers.faq.engine.index import Match
+from handlers.faq.engine.text import is_smalltalk, tokens
+from handlers.faq.gaps import group_questions
+from handlers.faq.repo import QuestionRecord
+from handlers.tickets.hours import CoachHours, reannounce_times
 
 
 def test_chat_indonesian_is_normalised_before_matching() -> None:
@@ -56,15 +56,15 @@ def test_out_of_scope_and_junk_are_not_answered(sample_index: FaqIndex, question
 ])
 def test_pasted_code_is_not_answered_even_with_domain_words(junk: str) -> None:
     # "partners", "komisi" and "akun" are real domain words, but code asks the FAQ nothing
-    from bot.faq.calibrate import shipped_indexes
+    from benchmarks.tools.faq_calibrate import shipped_indexes
 
     for pack, index in shipped_indexes().items():
         assert index.search(junk).band is Band.NONE, pack
 
 
 def test_no_real_question_is_taken_for_code() -> None:
-    from bot.faq.calibrate import CASE_FILES, load_all, shipped_faqs
-    from bot.faq.text import is_code
+    from benchmarks.tools.faq_calibrate import CASE_FILES, load_all, shipped_faqs
+    from handlers.faq.engine.text import is_code
 
     questions = [c.q for cs in load_all(CASE_FILES).values() for c in cs]
     questions += [p for entries in shipped_faqs().values() for e in entries

@@ -10,8 +10,8 @@ from bot.app import CoachBot
 from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
-from bot.storage.faq_models import FaqQuestion
 from content.loader import PackLibrary
+from handlers.faq.models import FaqQuestion
 from tests.faq.conftest import make_bot
 from tests.fixtures.chat import Chat
 

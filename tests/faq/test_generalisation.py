@@ -4,10 +4,10 @@ question has in common with an entry."""
 
 from __future__ import annotations
 
-from bot.faq import Band, FaqIndex
-from bot.faq.index import FEATURES
-from bot.faq.text import tokens
 from content.schema import FaqEntry, Text
+from handlers.faq.engine import Band, FaqIndex
+from handlers.faq.engine.index import FEATURES
+from handlers.faq.engine.text import tokens
 
 
 def test_twin_dates_percentages_and_amounts_become_words() -> None:

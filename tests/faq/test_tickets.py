@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from bot.app import CoachBot
 from bot.core import FixedClock, Inbound, reply_from_dict
-from bot.storage.faq_models import CoachTicket, TicketMessage
 from bot.storage.models import OutboxMessage
+from handlers.tickets.models import CoachTicket, TicketMessage
 from tests.fixtures.chat import Chat
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import CoachBot
+from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage
-from scheduler import digest
+from bot.storage.repos import Repos
+from handlers.registry import FEATURES
+from handlers.reports import digest
+from scheduler.scope import Scope
 from tests.fixtures.chat import Chat
+
+
+def _scope(s: AsyncSession, bot: CoachBot, settings: Settings, now: datetime) -> Scope:
+    return Scope(Repos(s), bot.library, settings, now, FEATURES)
 
 
 async def _digests(database: Database) -> list[OutboxMessage]:
@@ -34,11 +45,11 @@ async def test_coaches_get_one_digest_a_day_with_stalled_partners_and_questions(
 
     early = clock.now().replace(hour=0)  # 07:00 in Jakarta: before the digest hour
     async with database.transaction() as s:
-        assert await digest.enqueue_if_due(s, bot.library, settings, early) == 0
+        assert await digest.enqueue_if_due(_scope(s, bot, settings, early)) == 0
     async with database.transaction() as s:
-        assert await digest.enqueue_if_due(s, bot.library, settings, clock.now()) == 1
+        assert await digest.enqueue_if_due(_scope(s, bot, settings, clock.now())) == 1
     async with database.transaction() as s:  # a second pass, or a second worker: no repeat
-        assert await digest.enqueue_if_due(s, bot.library, settings, clock.now()) == 0
+        assert await digest.enqueue_if_due(_scope(s, bot, settings, clock.now())) == 0
 
     [row] = await _digests(database)
     assert row.chat_id == "coaches"
@@ -51,7 +62,7 @@ async def test_coaches_get_one_digest_a_day_with_stalled_partners_and_questions(
     clock.advance(hours=24)
     await budi.send("apakah ada asuransi kesehatan untuk mitra?")
     async with database.transaction() as s:
-        assert await digest.enqueue_if_due(s, bot.library, settings, clock.now()) == 1
+        assert await digest.enqueue_if_due(_scope(s, bot, settings, clock.now())) == 1
     latest = (await _digests(database))[-1]
     assert "Pertanyaan dalam 24 jam terakhir: 1 (tak terjawab FAQ: 1" in str(
         latest.payload["text"])

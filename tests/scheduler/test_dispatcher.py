@@ -10,8 +10,8 @@ from bot.core import FixedClock, Reply, SendResult
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage
 from bot.storage.repos import PartnerRepo
-from scheduler import outbox
 from scheduler.dispatcher import Dispatcher
+from scheduler.outbox import Outbox
 from tests.scheduler.fakes import RecordingChannel
 
 
@@ -19,7 +19,7 @@ async def enqueue(db: Database, clock: FixedClock, chat: str, text: str, *,
                   kind: str = "reminder", partner_id: int | None = None,
                   channel: str = "console", delay: float = 0) -> None:
     async with db.transaction() as s:
-        await outbox.enqueue_reply(s, channel=channel, chat_id=chat, kind=kind,
+        await Outbox(s).add(channel=channel, chat_id=chat, kind=kind,
                                    reply=Reply(text), partner_id=partner_id,
                                    due_at=clock.now() + timedelta(seconds=delay),
                                    dedupe_key=f"t:{chat}:{text}", now=clock.now())

@@ -11,8 +11,9 @@ from bot.core import FixedClock
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, Partner
 from content.loader import PackLibrary
-from scheduler import outbox
+from handlers.registry import nudge_sources
 from scheduler.dispatcher import Dispatcher
+from scheduler.outbox import Outbox
 from scheduler.planner import Planner
 from tests.fixtures.chat import Chat
 from tests.scheduler.fakes import RecordingChannel
@@ -26,7 +27,7 @@ def channel() -> RecordingChannel:
 @pytest.fixture
 def planner(database: Database, library: PackLibrary, settings: Settings,
             clock: FixedClock) -> Planner:
-    return Planner(database, library, settings, clock)
+    return Planner(database, library, settings, clock, sources=nudge_sources())
 
 
 @pytest.fixture
@@ -225,14 +226,14 @@ async def test_outbox_helpers_cancel_by_prefix(database: Database, clock: FixedC
 
     async with database.transaction() as s:
         for i in range(3):
-            await outbox.enqueue_reply(s, channel="console", chat_id=f"p{i}", kind="reminder",
+            await Outbox(s).add(channel="console", chat_id=f"p{i}", kind="reminder",
                                        reply=Reply("Webinar in an hour"), due_at=clock.now(),
                                        dedupe_key=f"webinar:7:remind:{i}", now=clock.now())
-        assert not await outbox.enqueue_reply(
-            s, channel="console", chat_id="p0", kind="reminder", reply=Reply("again"),
-            due_at=clock.now(), dedupe_key="webinar:7:remind:0", now=clock.now())
-        await outbox.enqueue_reply(s, channel="console", chat_id="p9", kind="reminder",
+        assert not await Outbox(s).add(channel="console", chat_id="p0", kind="reminder",
+                                       reply=Reply("again"), due_at=clock.now(),
+                                       dedupe_key="webinar:7:remind:0", now=clock.now())
+        await Outbox(s).add(channel="console", chat_id="p9", kind="reminder",
                                    reply=Reply("Other webinar"), due_at=clock.now(),
                                    dedupe_key="webinar:70:remind:9", now=clock.now())
-        assert await outbox.cancel_prefix(s, "webinar:7:", now=clock.now()) == 3
-        assert await outbox.counts(s) == {"cancelled": 3, "pending": 1}
+        assert await Outbox(s).cancel_prefix("webinar:7:") == 3
+        assert await Outbox(s).counts() == {"cancelled": 3, "pending": 1}

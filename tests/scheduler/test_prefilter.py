@@ -19,10 +19,12 @@ from sqlalchemy import func, insert, select, update
 from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
-from bot.storage.models import ModuleProgress, OutboxMessage, Partner, QuizAttempt
+from bot.storage.models import OutboxMessage, Partner
 from content.loader import PackLibrary
+from handlers.learning.models import ModuleProgress, QuizAttempt
+from handlers.onboarding.nudges import UNFINISHED_STATES as ONBOARDING_STATES
+from handlers.registry import nudge_sources
 from scheduler.planner import Planner, calendar_near
-from scheduler.rules import ONBOARDING_STATES
 
 KINDS = ["onboarding_unfinished", "stalled", "module_finished", "quiz_failed", "inactive",
          "calendar"]
@@ -154,7 +156,8 @@ async def test_prefiltered_pass_plans_exactly_what_the_rules_decide(
     start = (datetime(2025, 11, 9, 18, tzinfo=UTC) if kind == "calendar"
              else datetime(2025, 3, 12, 6, 30, tzinfo=UTC))
     clock = FixedClock(start)
-    planner = Planner(database, library, settings, clock, batch_size=37)
+    planner = Planner(database, library, settings, clock, batch_size=37,
+                      sources=nudge_sources())
     await seed(database, population(kind, start))
     rnd = random.Random(kind)
     planned_total = cancelled_total = 0

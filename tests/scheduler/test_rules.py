@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from content.schema import NudgeKind
-from scheduler.rules import (
+from handlers.learning.nudges import facts, next_payday, next_twin_date, rules
+from handlers.onboarding.nudges import onboarding_unfinished
+from scheduler.nudging import (
     PartnerFacts,
     QuietHours,
     RuleConfig,
     candidates,
     choose,
-    next_payday,
-    next_twin_date,
     place,
     still_valid,
     zone,
 )
 
-CFG = RuleConfig(next_module={"basics": "promo", "promo": None}, promotion_module="promo")
+# the example pack: basics, then promo, the promotion module; learning's and onboarding's rules
+CFG = RuleConfig(rules=(*rules({"basics": "promo", "promo": None}), onboarding_unfinished))
 WIB, WIT = zone("Asia/Jakarta"), zone("Asia/Jayapura")
 
 
@@ -31,7 +32,7 @@ def sari(**kw: object) -> PartnerFacts:
     base: dict[str, object] = dict(id=7, state="menu", last_active_at=at(2, 10),
                                    onboarded_at=at(1, 9), timezone="Asia/Jakarta")
     base.update(kw)
-    return PartnerFacts(**base)  # type: ignore[arg-type]
+    return facts(**base)  # type: ignore[arg-type]
 
 
 def test_quiet_hours_wrap_midnight_and_move_to_the_morning() -> None:

@@ -17,6 +17,7 @@ from bot.app import CoachBot
 from bot.core import Reply, SendResult, reply_to_dict
 from bot.storage.db import Database
 from bot.storage.repos import Repos
+from scheduler.outbox import Outbox
 from scheduler.service import SchedulerService
 from tests.scheduler.fakes import RecordingChannel
 
@@ -38,7 +39,7 @@ async def test_stopping_waits_for_a_nudge_being_sent(
         database: Database, bot: CoachBot, caplog: pytest.LogCaptureFixture) -> None:
     now = bot.clock.now()
     async with database.transaction() as session:
-        await Repos(session).outbox.enqueue(
+        await Repos(session).get(Outbox).add(
             channel="console", chat_id="sari", kind="nudge",
             payload=reply_to_dict(Reply("Yuk lanjut modul 2!")), due_at=now,
             dedupe_key="nudge:sari:1", now=now)

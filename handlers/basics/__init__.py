@@ -1,0 +1,1 @@
+"""Basics: /help, /progress, /language, unknown commands and text nobody is waiting for."""

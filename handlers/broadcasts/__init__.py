@@ -1,0 +1,1 @@
+"""Broadcasts: a coach's message to a segment of partners, sent at the platform's rate."""

@@ -1,0 +1,1 @@
+"""Coaches and admins: roles, and the partner roster."""

@@ -1,0 +1,1 @@
+"""Questions in the partner's own words, answered from the pack's FAQ."""

@@ -1,0 +1,132 @@
+"""Questions in the partner's own words: the FAQ engine, /tanya and /ask, "did this help?"."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.core import Button, Inbound, Reply, rows
+from bot.core.payloads import ButtonData, button
+from handlers.faq.engine import Band, FaqEngines, FaqIndex
+from handlers.faq.engine.text import is_smalltalk
+from handlers.faq.repo import FaqLogRepo, QuestionRecord
+from handlers.kit.context import Context
+from handlers.kit.position import stale, where
+from handlers.learning.buttons import HOME
+from handlers.tickets import chat as tickets
+
+log = logging.getLogger(__name__)
+
+LABEL_MAX = 60
+
+
+@button("fq")
+@dataclass(frozen=True, slots=True)
+class FaqButton(ButtonData):
+    """On a logged question: `y` it helped, `n` it did not, `pN` the Nth offered entry,
+    `c` ask a coach."""
+
+    question: int
+    action: str | None = None
+
+
+def engines(ctx: Context) -> FaqEngines:
+    """The shared per-pack indexes; built here only when start-up did not build them."""
+    found = ctx.services.get(FaqEngines)
+    if found is None:
+        found = FaqEngines(ctx.settings)
+        ctx.services.put(found)
+    return found
+
+
+def index(ctx: Context) -> FaqIndex:
+    return engines(ctx).for_pack(ctx.pack)
+
+
+def _help_buttons(ctx: Context, qid: int) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (FaqButton(qid, "y").button(ctx.t("btn_faq_yes")),
+         FaqButton(qid, "n").button(ctx.t("btn_faq_no_coach"))),
+    )
+
+
+def _answer_reply(ctx: Context, idx: FaqIndex, entry_id: str, qid: int) -> Reply:
+    text = idx.answer(entry_id, ctx.lang) + "\n\n" + ctx.t("faq_did_it_help")
+    return Reply(text, _help_buttons(ctx, qid))
+
+
+async def ask(text: str, ctx: Context) -> list[Reply]:
+    """Answers, offers the likeliest entries, or says honestly it does not know."""
+    small = is_smalltalk(text)
+    if small == "thanks":
+        return [Reply(ctx.t("faq_thanks"))]
+    if small == "hello":
+        return [Reply(ctx.t("faq_hello"))]
+    idx = index(ctx)
+    match = idx.search(text)
+    record = await ctx.repo(FaqLogRepo).log(
+        partner_id=ctx.partner.id, pack_id=ctx.pack.id, lang=ctx.lang, text=text, match=match,
+        now=ctx.now())
+    log.info("faq question %s: %s %.3f %s", record.id, match.band.value, match.confidence,
+             match.top, extra={"partner_id": ctx.partner.id})
+    if match.band is Band.ANSWER and match.top is not None:
+        return [_answer_reply(ctx, idx, match.top, record.id)]
+    if match.band is Band.OFFER:
+        buttons = [FaqButton(record.id, f"p{i}").button(
+            idx.label(h.entry_id, ctx.lang)[:LABEL_MAX]) for i, h in enumerate(match.hits)]
+        buttons.append(FaqButton(record.id, "c").button(ctx.t("btn_faq_ask_coach")))
+        return [Reply(ctx.t("faq_offer"), rows(*buttons))]
+    return [Reply(ctx.t("faq_unknown"),
+                  rows(FaqButton(record.id, "c").button(ctx.t("btn_faq_ask_coach")),
+                       HOME.button(ctx.t("btn_menu")), width=2))]
+
+
+async def ask_command(msg: Inbound, ctx: Context) -> list[Reply]:
+    """/tanya and /ask: the question after the command goes to the FAQ engine."""
+    if not msg.args.strip():
+        return [Reply(ctx.t("faq_ask_prompt"))]
+    return await ask(msg.args, ctx)
+
+
+async def fallback(msg: Inbound, ctx: Context) -> list[Reply]:
+    """Free text nobody is waiting for: a question for the FAQ engine."""
+    if msg.is_group:  # the coaches' chat: stay quiet unless spoken to with a command
+        return []
+    if not ctx.partner.onboarded:
+        return [Reply(ctx.t("not_understood")), *await where(ctx)]
+    return await ask(msg.text, ctx)
+
+
+async def _own_question(data: FaqButton, ctx: Context) -> QuestionRecord | None:
+    record = await ctx.repo(FaqLogRepo).get(data.question)
+    if record is None or record.partner_id != ctx.partner.id:
+        return None
+    return record
+
+
+async def on_button(data: FaqButton, msg: Inbound, ctx: Context) -> list[Reply]:
+    """Handles "yes, it helped", "no, ask a coach", a pick from the top 3, or "ask a coach"."""
+    record = await _own_question(data, ctx)
+    action = data.action or ""
+    if record is None:
+        return await stale(msg, ctx)
+    repo = ctx.repo(FaqLogRepo)
+    idx = index(ctx)
+    if action.startswith("p") and action[1:].isdigit():
+        i = int(action[1:])
+        if i >= len(record.offered) or record.offered[i] not in idx.by_id:
+            return await stale(msg, ctx)
+        entry_id = record.offered[i]
+        await repo.choose(record.id, entry_id)
+        return [_answer_reply(ctx, idx, entry_id, record.id)]
+    if action == "y":
+        if not await repo.feedback(record.id, True, ctx.now()):
+            return [Reply(ctx.t("faq_feedback_noted")), *await where(ctx)]
+        return [Reply(ctx.t("faq_glad")), *await where(ctx)]
+    if action in ("n", "c"):
+        if action == "n" and not await repo.feedback(record.id, False, ctx.now()):
+            current = await tickets.current_ticket(ctx)
+            if current is not None:
+                return [Reply(ctx.t("faq_feedback_noted"))]
+        return await tickets.open_ticket(ctx, record.text, question_id=record.id)
+    return await stale(msg, ctx)

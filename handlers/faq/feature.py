@@ -1,0 +1,38 @@
+"""The FAQ: free text nobody is waiting for is a question for the pack's FAQ."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar
+
+from bot.core.feature import Router
+from handlers.faq import chat
+from handlers.faq.engine import FaqEngines
+from handlers.faq.repo import FaqLogRepo
+from handlers.kit.context import Context
+from handlers.kit.feature import FeatureBase, Startup
+from scheduler.scope import Scope
+
+
+class Faq(FeatureBase):
+    name: ClassVar[str] = "faq"
+
+    def routes(self, router: Router[Context]) -> None:
+        router.command("tanya", "ask", help_key="help_ask")(chat.ask_command)
+        router.button(chat.FaqButton)(chat.on_button)
+        router.set("fallback", chat.fallback)
+
+    async def digest(self, scope: Scope, lang: str) -> list[str]:
+        """What partners asked in the last day, and what the FAQ could not settle."""
+        total, unanswered, unhelpful, recent = await scope.repo(FaqLogRepo).digest(
+            scope.now - timedelta(hours=24))
+        lines = [scope.t(None, lang, "digest_questions", n=total, unanswered=unanswered,
+                         unhelpful=unhelpful)]
+        return lines + [f"  “{q[:120]}”" for q in recent]
+
+    def prepare(self, startup: Startup) -> None:
+        # one index per pack, built at start-up rather than on the first question
+        startup.services.put(FaqEngines.build(startup.library, startup.settings))
+
+
+FEATURE = Faq()

@@ -1,0 +1,1 @@
+"""Learning: the module menu, guided modules, quizzes and the readiness self-assessment."""

@@ -1,0 +1,1 @@
+"""Onboarding: /start, joining a cohort, and the profile (language, name, background, zone)."""

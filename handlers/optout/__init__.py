@@ -1,0 +1,1 @@
+"""Opting out: /stop turns off nudges and broadcasts; /start turns them back on."""

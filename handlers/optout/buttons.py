@@ -1,0 +1,27 @@
+"""The buttons under every nudge: continue where I was, or stop the reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.payloads import ButtonData, button
+
+
+@button("st")
+@dataclass(frozen=True, slots=True)
+class StopButton(ButtonData):
+    """`ask`: confirm first; `yes`: opt out; `no`: keep the reminders."""
+
+    action: str
+
+
+@button("n")
+@dataclass(frozen=True, slots=True)
+class NudgeButton(ButtonData):
+    """A nudge's Continue: `here` shows the partner where they are."""
+
+    action: str
+
+
+CONTINUE = NudgeButton("here")
+ASK_STOP = StopButton("ask")

@@ -1,0 +1,1 @@
+"""Privacy: /mydata shows what is stored about a partner, /deletedata erases it."""

@@ -1,0 +1,53 @@
+"""/mydata shows a partner what we store about them; /deletedata erases it after a confirmation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core import Inbound, Reply, rows
+from bot.core.payloads import ButtonData, button
+from handlers.kit.context import Context
+from handlers.kit.position import stale, where
+
+
+@button("pv")
+@dataclass(frozen=True, slots=True)
+class PrivacyButton(ButtonData):
+    """`ask`: confirm deletion; `yes`: delete; `no`: keep."""
+
+    action: str
+
+
+async def my_data(msg: Inbound, ctx: Context) -> list[Reply]:
+    """Lists the profile and what every feature stores for this partner."""
+    p = ctx.partner
+    lines = [ctx.t("mydata_title"),
+             ctx.t("mydata_profile", name=p.name or "–", language=p.language,
+                   background=p.background or "–", timezone=p.timezone,
+                   created=p.created_at.strftime("%Y-%m-%d"))]
+    for feature in ctx.features:
+        for section in await feature.my_data(ctx):
+            lines += section.lines
+    return [Reply("\n".join(lines),
+                  rows(PrivacyButton("ask").button(ctx.t("btn_delete_data"))))]
+
+
+async def delete_data(msg: Inbound, ctx: Context) -> list[Reply]:
+    """Asks for a confirmation before erasing everything."""
+    return [Reply(ctx.t("delete_confirm"),
+                  rows(PrivacyButton("yes").button(ctx.t("btn_delete_yes")),
+                       PrivacyButton("no").button(ctx.t("btn_delete_no")), width=2))]
+
+
+async def on_button(data: PrivacyButton, msg: Inbound, ctx: Context) -> list[Reply]:
+    if data.action == "ask":
+        return await delete_data(msg, ctx)
+    if data.action == "yes":
+        text = ctx.t("data_deleted")
+        await ctx.repos.partners.delete(ctx.partner.id)
+        ctx.partner._loaded = {}  # nothing left to write back
+        ctx.partner.id = -1
+        return [Reply(text)]
+    if data.action == "no":
+        return [Reply(ctx.t("delete_cancelled")), *await where(ctx)]
+    return await stale(msg, ctx)

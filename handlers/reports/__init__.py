@@ -1,0 +1,1 @@
+"""Reports for coaches: the cohort report (/cohort) and the daily digest."""

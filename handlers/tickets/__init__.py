@@ -1,0 +1,1 @@
+"""Tickets: a partner reaches a human coach; coaches answer from the coaches' chat."""

@@ -1,0 +1,36 @@
+"""Tickets: the hand-off from the bot to a human coach."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.core.feature import Router
+from handlers.kit.context import Context
+from handlers.kit.feature import FeatureBase
+from handlers.learning.menu import MENU_EVENT
+from handlers.tickets import chat
+from handlers.tickets.repo import TicketRepo
+from scheduler.scope import Scope
+
+
+class Tickets(FeatureBase):
+    name: ClassVar[str] = "tickets"
+
+    def routes(self, router: Router[Context]) -> None:
+        router.command("coach", help_key="help_coach")(chat.coach_command)
+        router.command("reply", "balas", help_key="coach_help_reply", for_coaches=True)(
+            chat.reply_command)
+        router.command("close", "tutup", help_key="coach_help_close", for_coaches=True)(
+            chat.close_command)
+        router.command("tickets", "tiket", help_key="coach_help_tickets", for_coaches=True)(
+            chat.list_command)
+        router.button(chat.TicketButton)(chat.on_button)
+        router.intercept(chat.intercept)
+        router.on(MENU_EVENT)(chat.end_thread)
+
+    async def digest(self, scope: Scope, lang: str) -> list[str]:
+        n = await scope.repo(TicketRepo).count_open()
+        return [scope.t(None, lang, "digest_open_tickets", n=n)]
+
+
+FEATURE = Tickets()

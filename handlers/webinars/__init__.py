@@ -1,0 +1,1 @@
+"""Webinars: coaches announce them with RSVP; partners get reminders before they start."""
