@@ -7,6 +7,9 @@ features' parts in this order.
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 from handlers.basics.feature import FEATURE as basics
 from handlers.broadcasts.feature import FEATURE as broadcasts
 from handlers.coaches.feature import FEATURE as coaches
@@ -43,11 +46,5 @@ def nudge_sources() -> list[NudgeSource]:
 
 def load_models() -> None:
     """Imports every feature's tables onto the shared metadata (for Alembic and tests)."""
-    import importlib
-    import pkgutil
-
-    import handlers
-
-    for info in pkgutil.iter_modules(handlers.__path__):
-        if info.ispkg and importlib.util.find_spec(f"handlers.{info.name}.models"):
-            importlib.import_module(f"handlers.{info.name}.models")
+    for models in sorted(Path(__file__).parent.glob("*/models.py")):
+        importlib.import_module(f"handlers.{models.parent.name}.models")

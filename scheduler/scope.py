@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.feature import Feature
 from bot.storage.repos import Repos, SessionRepo
-from content.loader import PackLibrary
+from content.loader import Pack, PackLibrary
 from scheduler.outbox import Outbox
 
 if TYPE_CHECKING:
@@ -36,5 +36,5 @@ class Scope:
     def outbox(self) -> Outbox:
         return self.repos.get(Outbox)
 
-    def t(self, pack_id: str | None, lang: str, key: str, /, **values: Any) -> str:
-        return self.library.t(pack_id, lang, key, **values)
+    def t(self, pack: Pack | str | None, lang: str, key: str, /, **values: Any) -> str:
+        return self.library.t(pack, lang, key, **values)

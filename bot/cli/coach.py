@@ -36,10 +36,11 @@ from handlers.audience import segments
 from handlers.broadcasts.service import BroadcastError, Broadcasts
 from handlers.coaches.roles import coaches, parse_who, set_role
 from handlers.coaches.roster import import_text
+from handlers.registry import FEATURES
 from handlers.reports import report
-from handlers.reports.report import Reports
 from handlers.webinars.service import WebinarError, Webinars
 from scheduler.dispatcher import Dispatcher
+from scheduler.scope import Scope
 
 T = TypeVar("T")
 
@@ -487,13 +488,12 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
     library = _library(settings)
     days = stalled_days if stalled_days is not None else settings.report_stalled_days
 
-    async def go(repos: Repos) -> list[report.CohortReport]:
-        return await repos.get(Reports).build(
-            library, now=SystemClock().now(), stalled_days=days,
-            lang="en" if lang == "en" else "id", default_pack=settings.default_pack,
-            cohort_code=cohort)
+    async def go(repos: Repos) -> list[report.CohortReport] | None:
+        scope = Scope(repos, library, settings, SystemClock().now(), FEATURES)
+        return await report.build(scope, stalled_days=days,
+                                  lang="en" if lang == "en" else "id", cohort_code=cohort)
 
-    reports = _in_tx(settings, go)
+    reports = _in_tx(settings, go) or []
     if not reports:
         _fail(f"no cohort '{cohort}'" if cohort else "no partners yet")
     console = Console()
@@ -504,15 +504,10 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
         table.add_column("value", justify="right")
         table.add_column("after", justify="right")
         table.add_row("onboarding finished", "", str(r.onboarded), "")
-        for mid, _, n in r.modules:
-            table.add_row("module finished", mid, str(n), "")
-        for q in r.quizzes:
-            rate = "-" if q.pass_rate is None else f"{100 * q.pass_rate:.0f}% of {q.attempted}"
-            table.add_row("quiz passed", q.quiz_id, rate, "")
-        for rd in r.readiness:
-            table.add_row("readiness", rd.statement_id,
-                          "-" if rd.before is None else f"{rd.before:.2f}",
-                          "-" if rd.after is None else f"{rd.after:.2f}")
+        for section in r.sections:
+            for row in section.rows:
+                table.add_row(row.metric.replace("_", " "), row.item, row.shown or row.value,
+                              row.after or ("-" if row.metric.startswith("readiness") else ""))
         table.add_row(f"stalled (> {days:g} days)", "", str(len(r.stalled)), "")
         console.print(table)
         for s in r.stalled[:50]:

@@ -60,7 +60,7 @@ async def _preview(settings: Settings, who: str) -> int:
             typer.echo("  (none)")
         for placed in preview.planned:
             n = placed.nudge
-            typer.echo(f"  {local_time(placed.due_at, tz)}  {str(n.kind):<21} {n.reason}")
+            typer.echo(f"  {local_time(placed.due_at, tz)}  {n.kind!s:<21} {n.reason}")
         return 0
     finally:
         await db.dispose()

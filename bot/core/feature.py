@@ -190,6 +190,37 @@ class DataSection:
     export: Any
 
 
+@dataclass(frozen=True)
+class ReportGroup:
+    """One group of the cohort report: a cohort (or the partners without one) and its pack."""
+
+    code: str
+    pack_id: str
+    partner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One figure of a report section, for the CSV export and the terminal's table."""
+
+    metric: str  # e.g. module_finished
+    item: str  # e.g. the module id
+    value: str
+    after: str = ""
+    count: str = ""
+    shown: str = ""  # the value as a coach reads it in a table ("67% of 3")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """What one feature adds to one group's cohort report: a heading and lines for chat,
+    rows for the CSV and the table."""
+
+    title: str
+    lines: list[str]
+    rows: list[ReportRow]
+
+
 class Feature(Generic[C, S, N]):
     """One feature's contributions; override what the feature has, the rest is empty."""
 
@@ -218,6 +249,11 @@ class Feature(Generic[C, S, N]):
     async def digest(self, scope: S, lang: str) -> list[str]:
         """Lines for the coaches' daily digest."""
         return []
+
+    async def report(self, scope: S, groups: Sequence[ReportGroup],
+                     lang: str) -> dict[str, list[ReportSection]]:
+        """Sections of the cohort report, per group code."""
+        return {}
 
     def nudges(self) -> Sequence[N]:
         """Nudge sources handed to the planner at start-up."""

@@ -12,6 +12,7 @@ from bot.core.feature import Router
 from bot.storage.repos import PartnerRecord, Repos, SessionRepo
 from content.loader import Pack, PackLibrary
 from scheduler.outbox import Outbox
+from scheduler.scope import Scope
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -122,3 +123,7 @@ class Context:
     @property
     def outbox(self) -> Outbox:
         return self.repos.get(Outbox)
+
+    def scope(self) -> Scope:
+        """This turn as background work sees it (for the shared reports)."""
+        return Scope(self.repos, self.library, self.settings, self.now(), self.features)

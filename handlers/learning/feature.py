@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.core import Inbound, Reply
-from bot.core.feature import DataSection, Router
+from bot.core.feature import DataSection, ReportGroup, ReportSection, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.kit.position import stale
@@ -90,6 +90,10 @@ class Learning(FeatureBase):
 
     async def digest(self, scope: Scope, lang: str) -> list[str]:
         return await overview.digest(scope, lang)
+
+    async def report(self, scope: Scope, groups: Sequence[ReportGroup],
+                     lang: str) -> dict[str, list[ReportSection]]:
+        return await overview.report(scope, groups, lang)
 
     def nudges(self) -> Sequence[NudgeSource]:
         return (LearningNudges(),)

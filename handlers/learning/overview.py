@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 from bot.core import Reply, rows
-from bot.core.feature import DataSection
+from bot.core.feature import DataSection, ReportGroup, ReportRow, ReportSection
 from handlers.kit.context import Context
 from handlers.learning import assessment, menu
 from handlers.learning.buttons import HOME
-from handlers.learning.repo import AssessmentRepo, LearningDigest, ProgressRepo, QuizRepo
+from handlers.learning.repo import (
+    AssessmentRepo,
+    LearningDigest,
+    LearningReport,
+    ProgressRepo,
+    QuizRepo,
+)
 from scheduler.scope import Scope
 
 
@@ -84,3 +93,54 @@ async def digest(scope: Scope, lang: str) -> list[str]:
     if names:
         lines.append(scope.t(None, lang, "digest_names", names=", ".join(names)))
     return lines
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({round(100 * part / whole)}%)" if whole else "0/0"
+
+
+def _avg(v: float | None, digits: int) -> str:
+    return "" if v is None else f"{v:.{digits}f}"
+
+
+async def report(scope: Scope, groups: Sequence[ReportGroup],
+                 lang: str) -> dict[str, list[ReportSection]]:
+    """Per group: modules finished, quiz pass rates, readiness before and after."""
+    figures = await scope.repo(LearningReport).figures({g.code: g.partner_ids for g in groups})
+    out: dict[str, list[ReportSection]] = {}
+    for g in groups:
+        pack = scope.library.fallback(g.pack_id, scope.settings.default_pack)
+        fig, n = figures[g.code], len(g.partner_ids)
+
+        t = partial(scope.t, pack, lang)
+
+        modules = [(mid, m.title.get(lang), fig.finished.get(mid, 0))
+                   for mid, m in pack.modules.items()]
+        sections = [ReportSection(
+            t("report_modules"), [f"• {title}: {pct(k, n)}" for _, title, k in modules],
+            [ReportRow("module_finished", mid, str(k), shown=str(k)) for mid, _, k in modules])]
+        lines, rows = [], []
+        for qid in [*(mid for mid, m in pack.modules.items() if m.quiz), "final"]:
+            quiz = pack.quiz(qid)
+            assert quiz is not None
+            attempted, passed = fig.quizzes.get(qid, (0, 0))
+            rate = passed / attempted if attempted else None
+            lines.append(f"• {quiz.title.get(lang)}: " + (
+                t("report_quiz_rate", passed=passed, attempted=attempted,
+                  pct=round(100 * (rate or 0))) if attempted else t("report_quiz_none")))
+            rows.append(ReportRow("quiz_pass_rate", qid, _avg(rate, 3), count=str(attempted),
+                                  shown="-" if rate is None else
+                                  f"{100 * rate:.0f}% of {attempted}"))
+        sections.append(ReportSection(t("report_quizzes"), lines, rows))
+        lines, rows = [], []
+        for st in pack.assessment.statements:
+            before = fig.ratings.get(("before", st.id), [])
+            after = fig.ratings.get(("after", st.id), [])
+            b = sum(before) / len(before) if before else None
+            a = sum(after) / len(after) if after else None
+            lines.append(f"• {st.text.get(lang)}: {_avg(b, 1) or '–'} → {_avg(a, 1) or '–'}")
+            rows.append(ReportRow("readiness_before_after", st.id, _avg(b, 2), _avg(a, 2),
+                                  f"{len(before)}/{len(after)}", shown=_avg(b, 2) or "-"))
+        sections.append(ReportSection(t("report_readiness"), lines, rows))
+        out[g.code] = sections
+    return out

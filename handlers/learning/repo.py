@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,8 +12,11 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     String,
+    and_,
     bindparam,
+    case,
     cast,
+    exists,
     func,
     literal_column,
     null,
@@ -248,8 +252,9 @@ class LearningDigest:
 
     async def stalled(self, now: datetime) -> tuple[int, list[str]]:
         """Partners idle mid-module for a day to a week, and the longest-idle names."""
-        day, week = now - timedelta(hours=24), now - timedelta(days=7)
-        where = (Partner.state == "module", Partner.last_active_at < day,
+        # stalled mid-module for a day, not yet a week (a week idle counts as inactive)
+        week = now - timedelta(days=7)
+        where = (stalled(now, timedelta(hours=24)), Partner.state == "module",
                  Partner.last_active_at >= week)
         n = await self._count(*where)
         if not n:
@@ -269,3 +274,67 @@ class LearningDigest:
         return int((await self.s.execute(
             select(func.count(func.distinct(QuizAttempt.partner_id)))
             .where(QuizAttempt.finished_at >= day, QuizAttempt.passed.is_(False)))).scalar_one())
+
+
+def finished_program() -> ColumnElement[bool]:
+    """The partner passed the final quiz: through the program, never counted as stalled."""
+    return exists().where(QuizAttempt.partner_id == Partner.id, QuizAttempt.quiz_id == "final",
+                          QuizAttempt.passed.is_(True))
+
+
+def stalled(now: datetime, idle_for: timedelta) -> ColumnElement[bool]:
+    """The one definition of a stalled partner: in the program (not through the final quiz,
+    not opted out) and without activity for more than `idle_for`. The digest narrows it to
+    those stopped mid-module; the cohort report uses it as it is."""
+    return and_(Partner.role == "partner", Partner.opted_out.is_(False),
+                Partner.last_active_at < now - idle_for, ~finished_program())
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """Learning's figures for one group of partners."""
+
+    finished: dict[str, int]  # module id -> partners who finished it
+    quizzes: dict[str, tuple[int, int]]  # quiz id -> (attempted, passed)
+    ratings: dict[tuple[str, str], list[int]]  # (phase, statement) -> ratings
+
+
+class LearningReport:
+    """Module, quiz and readiness figures per group of partners, read in chunks."""
+
+    CHUNK = 5000
+
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def figures(self, groups: dict[str, tuple[int, ...]]) -> dict[str, GroupFigures]:
+        group_of = {pid: code for code, ids in groups.items() for pid in ids}
+        ids = list(group_of)
+        finished: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        quiz: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+        ratings: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(
+            lambda: defaultdict(list))
+        for i in range(0, len(ids), self.CHUNK):
+            chunk = ids[i:i + self.CHUNK]
+            for pid, mid in (await self.s.execute(
+                    select(ModuleProgress.partner_id, ModuleProgress.module_id)
+                    .where(ModuleProgress.partner_id.in_(chunk),
+                           ModuleProgress.completed_at.is_not(None)))).all():
+                finished[group_of[pid]][mid] += 1
+            for pid, qid, best in (await self.s.execute(
+                    select(QuizAttempt.partner_id, QuizAttempt.quiz_id,
+                           func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
+                    .where(QuizAttempt.partner_id.in_(chunk),
+                           QuizAttempt.finished_at.is_not(None))
+                    .group_by(QuizAttempt.partner_id, QuizAttempt.quiz_id))).all():
+                stat = quiz[group_of[pid]][qid]
+                stat[0] += 1
+                stat[1] += int(bool(best))
+            for pid, phase, sid, rating in (await self.s.execute(
+                    select(AssessmentAnswer.partner_id, AssessmentAnswer.phase,
+                           AssessmentAnswer.statement_id, AssessmentAnswer.rating)
+                    .where(AssessmentAnswer.partner_id.in_(chunk)))).all():
+                ratings[group_of[pid]][(phase, sid)].append(rating)
+        return {code: GroupFigures(dict(finished[code]),
+                                   {q: (a, p) for q, (a, p) in quiz[code].items()},
+                                   dict(ratings[code])) for code in groups}

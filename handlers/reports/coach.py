@@ -13,7 +13,7 @@ from bot.storage.models import Role
 from content.schema import NudgeKind
 from handlers.kit.context import Context
 from handlers.reports import report
-from handlers.reports.report import CohortReport, Reports
+from handlers.reports.report import CohortReport
 
 MAX_STALLED_BUTTONS = 10
 
@@ -31,27 +31,13 @@ def _pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({round(100 * part / whole)}%)" if whole else "0/0"
 
 
-def _avg(v: float | None) -> str:
-    return "–" if v is None else f"{v:.1f}"
-
-
 def render(ctx: Context, rep: CohortReport) -> Reply:
     name = rep.name if rep.code != report.NO_COHORT else ctx.t("report_no_cohort")
     lines = [ctx.t("report_title", cohort=name, code=rep.code, partners=rep.partners),
              ctx.t("report_onboarded", n=_pct(rep.onboarded, rep.partners))]
-    if rep.modules:
-        lines.append(ctx.t("report_modules"))
-        lines += [f"• {title}: {_pct(n, rep.partners)}" for _, title, n in rep.modules]
-    if rep.quizzes:
-        lines.append(ctx.t("report_quizzes"))
-        lines += [f"• {q.title}: " + (ctx.t("report_quiz_rate", passed=q.passed,
-                                             attempted=q.attempted,
-                                             pct=round(100 * (q.pass_rate or 0)))
-                                      if q.attempted else ctx.t("report_quiz_none"))
-                  for q in rep.quizzes]
-    if rep.readiness:
-        lines.append(ctx.t("report_readiness"))
-        lines += [f"• {r.text}: {_avg(r.before)} → {_avg(r.after)}" for r in rep.readiness]
+    for section in rep.sections:
+        if section.lines:
+            lines += [section.title, *section.lines]
     days = ctx.settings.report_stalled_days
     if rep.stalled:
         lines.append(ctx.t("report_stalled", n=len(rep.stalled), days=f"{days:g}"))
@@ -70,9 +56,8 @@ def render(ctx: Context, rep: CohortReport) -> Reply:
 async def cohort(msg: Inbound, ctx: Context) -> list[Reply]:
     """The cohort report, for every cohort or the one named: `/cohort CODE`."""
     code = msg.args.split()[0] if msg.args.split() else None
-    reports = await ctx.repo(Reports).build(ctx.library, now=ctx.now(),
-                                 stalled_days=ctx.settings.report_stalled_days, lang=ctx.lang,
-                                 default_pack=ctx.settings.default_pack, cohort_code=code)
+    reports = await report.build(ctx.scope(), stalled_days=ctx.settings.report_stalled_days,
+                                 lang=ctx.lang, cohort_code=code)
     if not reports:
         return [Reply(ctx.t("report_unknown_cohort" if code else "report_empty",
                             code=(code or "")[:32]))]

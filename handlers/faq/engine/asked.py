@@ -16,7 +16,7 @@ HEADER = (
     "# them as more phrasings of their entry: up to {k} per entry, those under `taught`\n"
     "# first.\n"
     "# taught: filed by coaches with `coachbot faq teach` (e.g. from `coachbot faq gaps`).\n"
-    "# asked: the in-scope cases of the development data in tests/fixtures/, up to {k} per\n"
+    "# asked: the in-scope cases of the development data (the FAQ cases files), up to {k} per\n"
     "#   entry chosen for the words they add; rewritten by\n"
     "#   `python -m benchmarks.tools.faq_calibrate --write`.\n"
 )

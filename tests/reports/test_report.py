@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.app import CoachBot
 from bot.core import FixedClock
 from bot.storage.db import Database
-from bot.storage.repos import CohortRepo
+from bot.storage.repos import CohortRepo, Repos
+from handlers.registry import FEATURES
 from handlers.reports import report
-from handlers.reports.report import Reports
-from tests.coach.conftest import outbox
-from tests.coach.test_broadcasts import finish_basics, take_basics_quiz
+from scheduler.scope import Scope
+from tests.broadcasts.test_broadcasts import finish_basics, take_basics_quiz
 from tests.fixtures.chat import Chat
+from tests.fixtures.coaching import outbox
 
 
 async def join(bot: CoachBot, user: str, name: str, code: str) -> Chat:
@@ -85,8 +86,9 @@ async def test_the_report_as_csv_has_one_row_per_metric(
     sari = await join(bot, "sari", "Sari", "none")
     await finish_basics(sari)
     async with database.transaction() as s:
-        reports = await Reports(s).build(bot.library, now=clock.now(), stalled_days=3,
-                                     lang="en", default_pack="example")
+        reports = await report.build(Scope(Repos(s), bot.library, bot.settings, clock.now(),
+                                           FEATURES), stalled_days=3, lang="en")
+    assert reports is not None
     lines = report.to_csv(reports).splitlines()
     assert lines[0] == "cohort,metric,item,value,value_after,count"
     assert "-,partners,,1,," in lines

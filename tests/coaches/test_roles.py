@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import CoachBot
-from tests.coach.conftest import onboarded
 from tests.fixtures.chat import Chat
+from tests.fixtures.coaching import onboarded
 
 COACH_COMMANDS = ["/addcoach 42", "/removecoach 42", "/coaches", "/cohort", "/webinar",
                   "/webinars", "/broadcast", "/broadcasts"]

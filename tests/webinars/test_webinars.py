@@ -9,8 +9,8 @@ from bot.app import CoachBot
 from bot.core import FixedClock
 from bot.storage.db import Database
 from bot.storage.models import OutboxStatus
-from tests.coach.conftest import onboarded, outbox
 from tests.fixtures.chat import Chat
+from tests.fixtures.coaching import onboarded, outbox
 
 # the FixedClock starts at 2026-11-02 03:00 UTC (10:00 WIB)
 START = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)  # 19:00 WIB

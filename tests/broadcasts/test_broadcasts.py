@@ -14,8 +14,8 @@ from handlers.audience import segments
 from handlers.audience.segments import Audience
 from handlers.broadcasts.service import Broadcasts
 from scheduler.dispatcher import Dispatcher
-from tests.coach.conftest import onboarded, outbox
 from tests.fixtures.chat import Chat
+from tests.fixtures.coaching import onboarded, outbox
 from tests.scheduler.fakes import RecordingChannel
 
 
