@@ -140,9 +140,9 @@ async def _serve_echo(driver: str, mode: str) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     token, base = os.environ["COACHBOT_TELEGRAM_TOKEN"], os.environ["COACHBOT_TELEGRAM_API_BASE"]
     if driver == "aiogram":
-        from bot.channels.telegram_aiogram import run_echo_bot
+        from bot.channels.telegram.aiogram import run_echo_bot
     else:
-        from bot.channels.telegram_ptb import run_echo_bot  # type: ignore[assignment]
+        from bot.channels.telegram.ptb import run_echo_bot  # type: ignore[assignment]
     await run_echo_bot(token, base, stop, webhook=mode == "webhook")
 
 

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         settings = Settings()
         if settings.telegram_token:
             setup_logging(settings)
-            from bot.channels.telegram_runner import run_telegram
+            from bot.channels.telegram.runner import run_telegram
 
             run(run_telegram(settings), settings.event_loop)
             return

@@ -312,8 +312,8 @@ def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[
     if not settings.telegram_token:
         raise ValueError("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot "
                          "send, and watch with --no-dispatch)")
-    from bot.channels.telegram_common import TelegramChannel
-    from bot.channels.telegram_runner import make_driver
+    from bot.channels.telegram.common import TelegramChannel
+    from bot.channels.telegram.runner import make_driver
 
     driver = make_driver(settings)
     channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id)
@@ -382,9 +382,8 @@ def _warm_up(settings: Settings) -> None:
     seconds, which should not count as the broadcast's time."""
     import importlib
 
-    name = {"ptb": "telegram_ptb"}.get(settings.telegram_driver.strip().lower(),
-                                       "telegram_aiogram")
-    importlib.import_module(f"bot.channels.{name}")
+    name = "ptb" if settings.telegram_driver.strip().lower() == "ptb" else "aiogram"
+    importlib.import_module(f"bot.channels.telegram.{name}")
 
 
 def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:

@@ -10,7 +10,8 @@ import asyncio
 
 import pytest
 
-from bot.channels import telegram_aiogram, telegram_ptb
+from bot.channels.telegram import aiogram as telegram_aiogram
+from bot.channels.telegram import ptb as telegram_ptb
 from tests.e2e.conftest import DRIVERS, MODES
 from tests.fakes import FakeBotAPI
 

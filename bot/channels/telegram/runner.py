@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.app import CoachBot, KeyedLocks
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     CHANNEL,
     Driver,
     Handle,
@@ -50,11 +50,11 @@ def make_driver(settings: Settings) -> Driver:
         raise ValueError("COACHBOT_TELEGRAM_TOKEN is not set")
     name = settings.telegram_driver.strip().lower()
     if name == "aiogram":
-        from bot.channels.telegram_aiogram import AiogramDriver
+        from bot.channels.telegram.aiogram import AiogramDriver
 
         return AiogramDriver(settings.telegram_token, settings.telegram_api_base)
     if name == "ptb":
-        from bot.channels.telegram_ptb import PtbDriver
+        from bot.channels.telegram.ptb import PtbDriver
 
         return PtbDriver(settings.telegram_token, settings.telegram_api_base)
     raise ValueError(f"COACHBOT_TELEGRAM_DRIVER must be one of {', '.join(DRIVERS)}, "

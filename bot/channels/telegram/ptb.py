@@ -1,7 +1,7 @@
 """The Telegram driver on python-telegram-bot 22: the Bot API calls through PTB's Bot.
 
 PTB's Updater confirms an update (and its webhook server answers 200) before the update is
-processed, so the serving loop is the shared one in telegram_runner; this module holds the
+processed, so the serving loop is the shared one in runner; this module holds the
 client and translates its types and errors.
 """
 
@@ -37,7 +37,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     ALLOWED_UPDATES,
     BotApiCalls,
     BotInfo,

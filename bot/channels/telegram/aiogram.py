@@ -1,7 +1,7 @@
 """The Telegram driver on aiogram 3: the Bot API calls, through aiogram's Bot and types.
 
 The serving loop (polling that confirms an offset only after processing, and a webhook that
-answers only after processing) is shared and lives in telegram_runner; this module holds the
+answers only after processing) is shared and lives in runner; this module holds the
 client and translates its types and errors.
 """
 
@@ -46,7 +46,7 @@ from aiogram.types import (
 )
 from aiogram.utils.token import TokenValidationError
 
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     ALLOWED_UPDATES,
     BotApiCalls,
     BotInfo,
