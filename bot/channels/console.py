@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from itertools import count
@@ -13,23 +12,24 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.channels.markdown import spans
 from bot.core import Button, Inbound, Reply, SendResult
 
-_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
-_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
-
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+_STYLE = {(False, False): "", (True, False): "bold", (False, True): "italic",
+          (True, True): "bold italic"}  # by (bold, italic)
 
 
 def to_rich(markdown: str) -> Text:
-    """Renders our Markdown subset (*bold*, _italic_) for the terminal."""
-    markup = markdown.replace("[", r"\[")
-    markup = _BOLD.sub(r"[bold]\1[/bold]", markup)
-    markup = _ITALIC.sub(r"[italic]\1[/italic]", markup)
-    try:
-        return Text.from_markup(markup)
-    except Exception:  # unbalanced markup in user text: show it plain
-        return Text(markdown)
+    """Renders our Markdown subset (*bold*, _italic_) for the terminal.
+
+    Built from spans, never parsed as rich markup: whatever a partner typed (`[b]`, `:x:`)
+    is shown as typed, as on Telegram.
+    """
+    text = Text()
+    for span in spans(markdown):
+        text.append(span.text, style=_STYLE[span.bold, span.italic])
+    return text
 
 
 class ConsoleChannel:

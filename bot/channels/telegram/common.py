@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.channels.markdown import groups
 from bot.core import Inbound, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,6 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_ROW = 8  # buttons Telegram shows side by side
 ALLOWED_UPDATES = ("message", "callback_query")
-
-_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
-_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
 
 # Said by the adapter itself in groups other than the coaches' chat (no partner exists there).
 GROUP_POINTER = {
@@ -45,31 +42,21 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _italic_html(segment: str) -> str:
-    out: list[str] = []
-    pos = 0
-    for m in _ITALIC.finditer(segment):
-        out.append(html.escape(segment[pos:m.start()], quote=False))
-        out.append(f"<i>{html.escape(m.group(1), quote=False)}</i>")
-        pos = m.end()
-    out.append(html.escape(segment[pos:], quote=False))
-    return "".join(out)
-
-
 def to_html(markdown: str) -> str:
     """Renders our Markdown subset (`*bold*`, `_italic_`) as Telegram HTML.
 
     Everything else is escaped, so any user text (a name like `*_[`\\``) is shown as typed.
-    Italics are looked for inside and between bold spans separately, so tags always nest.
     """
     out: list[str] = []
-    pos = 0
-    for m in _BOLD.finditer(markdown):
-        out.append(_italic_html(markdown[pos:m.start()]))
-        out.append(f"<b>{_italic_html(m.group(1))}</b>")
-        pos = m.end()
-    out.append(_italic_html(markdown[pos:]))
+    for group in groups(markdown):
+        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+                        for s in group)
+        out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _cut(text: str, limit: int) -> tuple[str, str]:
