@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.channels.delivery import Delivery
 from bot.channels.markdown import spans
 from bot.core import Button, Inbound, Reply, SendResult
 
@@ -47,6 +48,7 @@ class ConsoleChannel:
                                width=100 if scripted else None)
         self.buttons: list[Button] = []
         self._ids = count(1)
+        self._answers = Delivery(_Answers(self))
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         self.show(reply, proactive=True)
@@ -111,5 +113,18 @@ class ConsoleChannel:
                 continue
             replies = await handle(msg)
             self.buttons = []
-            for reply in replies:
-                self.show(reply)
+            await self._answers.deliver(msg, replies)
+
+
+class _Answers:
+    """The console as delivery sees it while its user waits for the answer: replies are
+    shown without the bell of a message the bot sends on its own (`ConsoleChannel.send`)."""
+
+    name = ConsoleChannel.name
+
+    def __init__(self, console: ConsoleChannel):
+        self.console = console
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        self.console.show(reply)  # one terminal: every answer is shown in it
+        return SendResult.ok()

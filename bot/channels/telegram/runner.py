@@ -15,13 +15,14 @@ import re
 import secrets
 import signal
 from collections.abc import Awaitable
-from datetime import timedelta
+from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.app import CoachBot, KeyedLocks
+from bot.channels.delivery import defer_to_outbox
 from bot.channels.telegram.common import (
     CHANNEL,
     Driver,
@@ -33,8 +34,7 @@ from bot.channels.telegram.common import (
     TokenRejected,
 )
 from bot.config import Settings
-from bot.core import Inbound, Reply, reply_to_dict
-from bot.storage.repos import Repos
+from bot.core import Inbound, Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,7 +78,7 @@ class TelegramRunner:
         self.driver = driver
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
-                                       defer=self._defer)
+                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL))
         self.handle: Handle = handle or app.handle
         if app.db.is_sqlite:
             self.handle = _one_at_a_time(self.handle)
@@ -126,22 +126,6 @@ class TelegramRunner:
                 await self.process(u)
 
         await asyncio.gather(*(one_chat(us) for us in by_chat.values()))
-
-    async def _defer(self, chat_id: str, replies: list[Reply], retry_after: float,
-                     key: str) -> None:
-        """Puts replies Telegram would not take now into the outbox, due after retry_after."""
-        now = self.app.clock.now()
-        due = now + timedelta(seconds=max(retry_after, 1.0))
-        async with self.app.db.transaction() as session:
-            repos = Repos(session)
-            partner = await repos.partners.get(CHANNEL, chat_id)
-            for i, reply in enumerate(replies):
-                await repos.outbox.enqueue(
-                    channel=CHANNEL, chat_id=chat_id, kind="reply", payload=reply_to_dict(reply),
-                    due_at=due, dedupe_key=f"{key}:{i}", now=now,
-                    partner_id=partner.id if partner else None)
-        log.warning("flood control on chat %s: %d replies go out via the outbox in %.0fs",
-                    chat_id, len(replies), retry_after)
 
     # --- long polling ----------------------------------------------------------------------
 
