@@ -14,6 +14,7 @@ from rich.text import Text
 
 from bot.channels.delivery import Delivery
 from bot.channels.markdown import spans
+from bot.config import Settings
 from bot.core import Button, Inbound, Reply, SendResult
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
@@ -128,3 +129,22 @@ class _Answers:
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         self.console.show(reply)  # one terminal: every answer is shown in it
         return SendResult.ok()
+
+
+async def serve(settings: Settings, user: str = "demo", name: str | None = None,
+                coach: bool = False) -> None:
+    """Chats in the terminal until its input ends (`coachbot chat`, and `coachbot run` when no
+    network channel is configured); piped stdin is a script, one message per line."""
+    from bot.runtime import background_services, build_app
+
+    app = await build_app(settings)
+    if coach:  # the coaches' chat on the console: tickets arrive here
+        from handlers.tickets import enroll_console_coach
+
+        await enroll_console_coach(app, user, name)
+    channel = ConsoleChannel(user, scripted=not sys.stdin.isatty(), display_name=name)
+    try:
+        async with background_services(app, {channel.name: channel}):
+            await channel.run(app.handle)
+    finally:
+        await app.db.dispose()

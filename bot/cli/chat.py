@@ -1,31 +1,11 @@
-"""`coachbot run` and `coachbot chat`: serve partners on the configured channel."""
+"""`coachbot run` and `coachbot chat`: serve partners on the configured channels."""
 
 from __future__ import annotations
-
-import sys
 
 import typer
 
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
-
-
-async def _chat(settings: Settings, user: str, name: str | None, coach: bool = False) -> None:
-    from bot.channels.console import ConsoleChannel
-    from bot.runtime import background_services, build_app
-
-    scripted = not sys.stdin.isatty()
-    app = await build_app(settings)
-    if coach:  # the coaches' chat on the console: tickets arrive here
-        from handlers.tickets import enroll_console_coach
-
-        await enroll_console_coach(app, user, name)
-    channel = ConsoleChannel(user, scripted=scripted, display_name=name)
-    try:
-        async with background_services(app, {channel.name: channel}):
-            await channel.run(app.handle)
-    finally:
-        await app.db.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -43,20 +23,28 @@ def register(app: typer.Typer) -> None:
             from handlers.tickets import CONSOLE_COACH_CHAT
 
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
-        run(_chat(settings, user, name, coach), settings.event_loop)
+        from bot.channels.console import serve
+
+        run(serve(settings, user, name, coach), settings.event_loop)
 
     @app.command("run")
     def run_bot() -> None:
-        """Runs the bot: on Telegram when a token is configured, else the terminal chat."""
-        settings = Settings()
-        if settings.telegram_token:
-            setup_logging(settings)
-            from bot.channels.telegram.runner import run_telegram
+        """Runs the bot on every channel configured (Telegram when a token is set), else the
+        terminal chat."""
+        from bot.channels import CHANNELS, FALLBACK, network_channels
 
-            run(run_telegram(settings), settings.event_loop)
+        settings = Settings()
+        network = network_channels(settings)
+        if network:
+            from bot.channels.serving import serve_network
+
+            setup_logging(settings)
+            run(serve_network(settings, network), settings.event_loop)
             return
+        serve = CHANNELS[FALLBACK].serve
+        assert serve is not None
         setup_logging(settings, quiet=True)
-        run(_chat(settings, "demo", None), settings.event_loop)
+        run(serve(settings), settings.event_loop)
 
     @app.command("migrate")
     def migrate() -> None:

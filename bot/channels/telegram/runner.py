@@ -13,18 +13,19 @@ import hmac
 import logging
 import re
 import secrets
-import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.app import CoachBot, KeyedLocks
 from bot.channels.delivery import defer_to_outbox
+from bot.channels.serving import Connection, Route, listening, parse_listen
 from bot.channels.telegram.common import (
     CHANNEL,
+    BotInfo,
     Driver,
     Handle,
     PollingConflict,
@@ -61,13 +62,6 @@ def make_driver(settings: Settings) -> Driver:
                      f"not {settings.telegram_driver!r}")
 
 
-def _listen(value: str) -> tuple[str, int]:
-    host, _, port = value.strip().rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"COACHBOT_WEBHOOK_LISTEN must be host:port, not {value!r}")
-    return host, int(port)
-
-
 class TelegramRunner:
     """One bot on Telegram: the channel adapter plus the loop that feeds it updates."""
 
@@ -93,16 +87,38 @@ class TelegramRunner:
 
     async def start(self) -> None:
         """Checks the token (getMe) and says what is about to run."""
-        me = await self.channel.start()
-        log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
+        await self.channel.start()
+        self.announce()
+
+    def announce(self) -> None:
+        """Says what is about to run: bot, driver, mode and API base."""
+        assert self.channel.me is not None
+        log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", self.channel.me.username,
                  self.driver.name, self.mode, self.driver.api_base)
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Serves until `stop` is set; call start() first."""
-        if self.mode == "webhook":
-            await self._serve_webhook(stop)
-        else:
+    def routes(self) -> list[Route]:
+        """The webhook endpoint (the path of COACHBOT_WEBHOOK_URL); none when polling."""
+        if self.mode != "webhook":
+            return []
+        return [Route(self._path(), self._on_webhook)]
+
+    def _path(self) -> str:
+        assert self.settings.webhook_url
+        return urlsplit(self.settings.webhook_url).path or "/"
+
+    async def serve(self, stop: asyncio.Event, port: int | None = None) -> None:
+        """Serves until `stop` is set; call start() first.
+
+        In webhook mode `port` is the shared listener's, already serving routes(); without it
+        the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
+        """
+        if self.mode == "polling":
             await self._poll(stop)
+        elif port is not None:
+            await self._serve_webhook(stop, port)
+        else:
+            async with listening(self.settings.webhook_listen, self.routes()) as port:
+                await self._serve_webhook(stop, port)
 
     # --- processing ------------------------------------------------------------------------
 
@@ -180,26 +196,16 @@ class TelegramRunner:
         await self.process(tg)
         return web.Response(text="")
 
-    async def _serve_webhook(self, stop: asyncio.Event) -> None:
+    async def _serve_webhook(self, stop: asyncio.Event, port: int) -> None:
         assert self.settings.webhook_url
-        host, port = _listen(self.settings.webhook_listen)
-        path = urlsplit(self.settings.webhook_url).path or "/"
-        web_app = web.Application()
-        web_app.router.add_post(path, self._on_webhook)
-        runner = web.AppRunner(web_app, access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            self.webhook_port = int(runner.addresses[0][1])
-            # `{port}` lets a test (or a local tunnel) use the port picked at bind time
-            url = self.settings.webhook_url.replace("{port}", str(self.webhook_port))
-            await self.driver.set_webhook(url, self.secret)
-            log.info("webhook listening on %s:%s%s", host, self.webhook_port, path)
-            self.ready.set()
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+        self.webhook_port = port
+        # `{port}` lets a test (or a local tunnel) use the port picked at bind time
+        url = self.settings.webhook_url.replace("{port}", str(port))
+        await self.driver.set_webhook(url, self.secret)
+        host, _ = parse_listen(self.settings.webhook_listen)
+        log.info("webhook listening on %s:%s%s", host, port, self._path())
+        self.ready.set()
+        await stop.wait()
 
 
 def _one_at_a_time(handle: Handle) -> Handle:
@@ -236,21 +242,36 @@ async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
     return None
 
 
-async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """`coachbot run` with a token: serve on Telegram until SIGINT/SIGTERM.
+class TelegramConnection:
+    """A bot whose token Telegram accepted, not yet serving."""
+
+    def __init__(self, settings: Settings, driver: Driver, me: BotInfo):
+        self.settings = settings
+        self.driver = driver
+        self.me = me
+
+    def attach(self, app: CoachBot) -> TelegramRunner:
+        runner = TelegramRunner(app, self.settings, self.driver)
+        runner.channel.me = self.me
+        runner.announce()
+        return runner
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+
+async def connect(settings: Settings) -> TelegramConnection:
+    """Checks the token (getMe) before anything else starts: the channel's `connect`.
 
     A wrong token or an unreachable API ends with one clear ValueError (the CLI prints it
     and exits non-zero) instead of a retry loop.
     """
-    from bot.runtime import background_services, build_app
-
     # httpx logs every request URL at INFO, and the URL holds the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         driver = make_driver(settings)
     except TokenRejected as exc:  # the token's shape, never the token itself
         raise ValueError(f"COACHBOT_TELEGRAM_TOKEN is not a bot token: {exc}") from None
-    stop = stop or asyncio.Event()
     try:
         try:
             me = await driver.get_me()
@@ -260,20 +281,11 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) ->
         except TelegramUnavailable as exc:
             raise ValueError(f"cannot reach the Telegram Bot API at {driver.api_base}: "
                              f"{exc}") from None
-        app = await build_app(settings)
-        try:
-            runner = TelegramRunner(app, settings, driver)
-            runner.channel.me = me
-            log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
-                     driver.name, runner.mode, driver.api_base)
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, stop.set)
-            async with background_services(app, {CHANNEL: runner.channel}):
-                await runner.serve(stop)
-        finally:
-            await app.db.dispose()
-    finally:
+    except BaseException:
         await driver.close()
+        raise
+    return TelegramConnection(settings, driver, me)
 
+
+if TYPE_CHECKING:  # CHANNELS calls `connect`: mypy checks that it keeps the protocol
+    _connect: Callable[[Settings], Awaitable[Connection]] = connect
