@@ -120,7 +120,8 @@ async def serve_network(settings: Settings, specs: Sequence[ChannelSpec],
 
 
 async def _serve_all(servers: Sequence[Server], stop: asyncio.Event, port: int | None) -> None:
-    """Runs every server until `stop`; the first to fail stops the others and is raised."""
+    """Runs every server until `stop`; one that fails stops the others, and its error is
+    raised once all have stopped."""
     tasks = [asyncio.create_task(s.serve(stop, port)) for s in servers]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -3,6 +3,9 @@
 Nothing acknowledged to Telegram is lost: polling confirms an offset (the next getUpdates)
 only after the whole batch is processed, and the webhook answers 200 only after the update is
 processed. A crash in between means redelivery, which the update-id dedupe in CoachBot absorbs.
+
+`connect(settings)` is Telegram's entry in CHANNELS: `coachbot run` serves the runner it
+attaches beside the other network channels (bot/channels/serving.py).
 """
 
 from __future__ import annotations
