@@ -94,8 +94,8 @@ def _account(fake: FakeBotAPI, chats: list[int], since: int = 0,
 
 async def _baseline(fake: FakeBotAPI, chats: list[int]) -> Run:
     """The adapter alone under the same bucket: sends in a loop, no storage."""
-    from bot.channels.telegram_aiogram import AiogramDriver
-    from bot.channels.telegram_common import TelegramChannel
+    from bot.channels.telegram.aiogram import AiogramDriver
+    from bot.channels.telegram.common import TelegramChannel
 
     driver = AiogramDriver(fake.token, fake.base_url)
     channel = TelegramChannel(driver)

@@ -139,11 +139,9 @@ async def _serve_echo(driver: str, mode: str) -> None:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     token, base = os.environ["COACHBOT_TELEGRAM_TOKEN"], os.environ["COACHBOT_TELEGRAM_API_BASE"]
-    if driver == "aiogram":
-        from bot.channels.telegram_aiogram import run_echo_bot
-    else:
-        from bot.channels.telegram_ptb import run_echo_bot  # type: ignore[assignment]
-    await run_echo_bot(token, base, stop, webhook=mode == "webhook")
+    from benchmarks.echo_bots import ECHO_BOTS
+
+    await ECHO_BOTS[driver](token, base, stop, webhook=mode == "webhook")
 
 
 async def _run(n: int, m: int, drivers: list[str], database_url: str | None,

@@ -187,15 +187,46 @@ def test_a_feature_reaches_data_through_repositories_not_the_session() -> None:
     assert offenders == []
 
 
-def _libraries(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _imports_in(source: str) -> set[str]:
+    """The top-level modules the source imports, wherever it does: at module level, inside a
+    function or a class, or by name through importlib / __import__."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and _imports_by_name(node.func) and node.args
+              and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value.split(".")[0])
     return found
+
+
+def _imports_by_name(func: ast.expr) -> bool:
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in ("import_module", "__import__")
+
+
+def _libraries(path: Path) -> set[str]:
+    return _imports_in(path.read_text(encoding="utf-8"))
+
+
+def test_the_messaging_check_sees_imports_inside_functions_and_by_name() -> None:
+    source = '''
+import json
+
+def send() -> None:
+    from aiogram import Bot
+
+class Later:
+    def load(self) -> None:
+        import telegram.ext
+        importlib.import_module("pywa.types")
+        __import__("aiogram")
+        from . import sibling
+'''
+    assert _imports_in(source) == {"json", "aiogram", "telegram", "pywa"}
 
 
 def test_no_messaging_library_outside_bot_channels() -> None:

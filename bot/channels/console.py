@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import sys
 from collections.abc import Awaitable, Callable
 from itertools import count
@@ -13,23 +12,29 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
+from bot.channels.delivery import Delivery
+from bot.channels.markdown import spans
+from bot.config import Settings
 from bot.core import Button, Inbound, Reply, SendResult
-
-_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
-_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
+from bot.runtime import background_services, build_app
+from bot.storage.repos import Repos
+from handlers.coaches.roles import enroll_console_coach
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+_STYLE = {(False, False): "", (True, False): "bold", (False, True): "italic",
+          (True, True): "bold italic"}  # by (bold, italic)
 
 
 def to_rich(markdown: str) -> Text:
-    """Renders our Markdown subset (*bold*, _italic_) for the terminal."""
-    markup = markdown.replace("[", r"\[")
-    markup = _BOLD.sub(r"[bold]\1[/bold]", markup)
-    markup = _ITALIC.sub(r"[italic]\1[/italic]", markup)
-    try:
-        return Text.from_markup(markup)
-    except Exception:  # unbalanced markup in user text: show it plain
-        return Text(markdown)
+    """Renders our Markdown subset (*bold*, _italic_) for the terminal.
+
+    Built from spans, never parsed as rich markup: whatever a partner typed (`[b]`, `:x:`)
+    is shown as typed, as on Telegram.
+    """
+    text = Text()
+    for span in spans(markdown):
+        text.append(span.text, style=_STYLE[span.bold, span.italic])
+    return text
 
 
 class ConsoleChannel:
@@ -47,6 +52,7 @@ class ConsoleChannel:
                                width=100 if scripted else None)
         self.buttons: list[Button] = []
         self._ids = count(1)
+        self._answers = Delivery(_Answers(self))
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
         self.show(reply, proactive=True)
@@ -111,5 +117,36 @@ class ConsoleChannel:
                 continue
             replies = await handle(msg)
             self.buttons = []
-            for reply in replies:
-                self.show(reply)
+            await self._answers.deliver(msg, replies)
+
+
+class _Answers:
+    """The console as delivery sees it while its user waits for the answer: replies are
+    shown without the bell of a message the bot sends on its own (`ConsoleChannel.send`)."""
+
+    name = ConsoleChannel.name
+
+    def __init__(self, console: ConsoleChannel):
+        self.console = console
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        self.console.show(reply)  # one terminal: every answer is shown in it
+        return SendResult.ok()
+
+
+async def serve(settings: Settings, user: str = "demo", name: str | None = None,
+                coach: bool = False) -> None:
+    """Chats in the terminal until its input ends (`coachbot chat`, and `coachbot run` when no
+    network channel is configured); piped stdin is a script, one message per line."""
+    app = await build_app(settings)
+    if coach:  # the coaches' chat on the console: tickets arrive here
+        async with app.db.transaction() as session:
+            await enroll_console_coach(Repos(session), user=user, name=name,
+                                       pack_id=settings.default_pack,
+                                       language=settings.coach_language, now=app.clock.now())
+    channel = ConsoleChannel(user, scripted=not sys.stdin.isatty(), display_name=name)
+    try:
+        async with background_services(app, {channel.name: channel}):
+            await channel.run(app.handle)
+    finally:
+        await app.db.dispose()

@@ -1,40 +1,15 @@
-"""`coachbot run` and `coachbot chat`: serve partners on the configured channel."""
+"""`coachbot run` and `coachbot chat`: serve partners on the configured channels."""
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
-from bot.app import CoachBot
+from bot.channels import CHANNELS, FALLBACK, console, network_channels
+from bot.channels.serving import serve_network
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
-from bot.storage.repos import Repos
-from handlers.coaches.roles import enroll_console_coach as enroll
+from bot.runtime import open_database
 from handlers.kit.context import CONSOLE_COACH_CHAT
-
-
-async def enroll_console_coach(app: CoachBot, user: str, name: str | None) -> None:
-    """Makes the console user the coaches' chat (`coachbot chat --coach`), role coach."""
-    async with app.db.transaction() as session:
-        await enroll(Repos(session), user=user, name=name, pack_id=app.settings.default_pack,
-                     language=app.settings.coach_language, now=app.clock.now())
-
-
-async def _chat(settings: Settings, user: str, name: str | None, coach: bool = False) -> None:
-    from bot.channels.console import ConsoleChannel
-    from bot.runtime import background_services, build_app
-
-    scripted = not sys.stdin.isatty()
-    app = await build_app(settings)
-    if coach:  # the coaches' chat on the console: tickets arrive here
-        await enroll_console_coach(app, user, name)
-    channel = ConsoleChannel(user, scripted=scripted, display_name=name)
-    try:
-        async with background_services(app, {channel.name: channel}):
-            await channel.run(app.handle)
-    finally:
-        await app.db.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -50,26 +25,26 @@ def register(app: typer.Typer) -> None:
         setup_logging(settings, quiet=True)
         if coach:
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
-        run(_chat(settings, user, name, coach), settings.event_loop)
+        run(console.serve(settings, user, name, coach), settings.event_loop)
 
     @app.command("run")
     def run_bot() -> None:
-        """Runs the bot: on Telegram when a token is configured, else the terminal chat."""
+        """Runs the bot on every channel configured (Telegram when a token is set), else the
+        terminal chat."""
         settings = Settings()
-        if settings.telegram_token:
+        network = network_channels(settings)
+        if network:
             setup_logging(settings)
-            from bot.channels.telegram_runner import run_telegram
-
-            run(run_telegram(settings), settings.event_loop)
+            run(serve_network(settings, network), settings.event_loop)
             return
+        serve = CHANNELS[FALLBACK].serve
+        assert serve is not None
         setup_logging(settings, quiet=True)
-        run(_chat(settings, "demo", None), settings.event_loop)
+        run(serve(settings), settings.event_loop)
 
     @app.command("migrate")
     def migrate() -> None:
         """Brings the database schema up to date (Alembic)."""
-        from bot.runtime import open_database
-
         settings = Settings()
         setup_logging(settings)
 

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from bot.app import KNOWN_CHANNELS
+from bot.channels import network_channels
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
 from bot.core import OutboundChannel, SystemClock
@@ -294,21 +295,20 @@ def webinar_cancel(webinar_id: int) -> None:
 
 # ---- broadcasts ----------------------------------------------------------------------------
 
-def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel], Callable[[], Awaitable[
-        None]]]:
-    """The channels this process can send through (Telegram when a token is configured)."""
-    if not settings.telegram_token:
+async def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel],
+                                                 Callable[[], Awaitable[None]]]:
+    """The channels this process can send through (every network channel configured)."""
+    made = [await spec.sender(settings) for spec in network_channels(settings)
+            if spec.sender is not None]
+    if not made:
         raise ValueError("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot "
                          "send, and watch with --no-dispatch)")
-    # the messaging library is imported only when this process sends
-    from bot.channels.telegram_common import TelegramChannel
-    from bot.channels.telegram_runner import make_driver
 
-    driver = make_driver(settings)
-    channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id)
-    return {channel.name: channel}, driver.close
+    async def close() -> None:
+        for _, closer in made:
+            await closer()
 
-
+    return {channel.name: channel for channel, _ in made}, close
 
 
 async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
@@ -324,7 +324,7 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
     close: Callable[[], Awaitable[None]] | None = None
     try:
         if dispatch:
-            channels, close = _channels(settings)
+            channels, close = await _channels(settings)
             # a claim is at most ~1 s of sending: what a crash can leave in flight
             dispatcher = Dispatcher.from_settings(
                 db, channels, settings, clock, batch_size=max(int(settings.send_rate), 1))
@@ -367,9 +367,8 @@ def _warm_up(settings: Settings) -> None:
     seconds, which should not count as the broadcast's time."""
     import importlib
 
-    name = {"ptb": "telegram_ptb"}.get(settings.telegram_driver.strip().lower(),
-                                       "telegram_aiogram")
-    importlib.import_module(f"bot.channels.{name}")
+    name = "ptb" if settings.telegram_driver.strip().lower() == "ptb" else "aiogram"
+    importlib.import_module(f"bot.channels.telegram.{name}")
 
 
 def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import CoachBot
-from bot.channels.telegram_common import Handle
-from bot.channels.telegram_runner import TelegramRunner, make_driver
+from bot.channels.telegram.common import Handle
+from bot.channels.telegram.runner import TelegramRunner, make_driver
 from bot.config import Settings
 from tests.fakes import FakeBotAPI
 

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from bot.channels import telegram_aiogram, telegram_ptb
+from benchmarks.echo_bots import ECHO_BOTS
 from tests.e2e.conftest import DRIVERS, MODES
 from tests.fakes import FakeBotAPI
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e]
 @pytest.mark.parametrize("driver", DRIVERS)
 async def test_the_echo_bot_answers_each_partner_in_its_mode(fake: FakeBotAPI, driver: str,
                                                              mode: str) -> None:
-    run = (telegram_aiogram if driver == "aiogram" else telegram_ptb).run_echo_bot
+    run = ECHO_BOTS[driver]
     stop = asyncio.Event()
     task = asyncio.create_task(run(fake.token, fake.base_url, stop, webhook=mode == "webhook"))
     try:

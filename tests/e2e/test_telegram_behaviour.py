@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import CoachBot
-from bot.channels.telegram_runner import SECRET_HEADER, TelegramRunner
+from bot.channels.telegram.runner import SECRET_HEADER, TelegramRunner
 from bot.config import Settings
 from bot.core import Button, Inbound, Reply, SendStatus, rows
 from bot.storage.models import OutboxMessage, ProcessedUpdate
@@ -240,7 +240,7 @@ async def test_startup_names_driver_mode_and_api_base(bot: CoachBot, fake: FakeB
                                                       settings: Settings, driver_name: str,
                                                       mode: str,
                                                       caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.channels.telegram_runner")
+    caplog.set_level(logging.INFO, logger="bot.channels.telegram.runner")
     async with serving(bot, telegram_settings(settings, fake, driver_name, mode)):
         pass
     assert (f"telegram bot @coach_test_bot: driver={driver_name} mode={mode} "

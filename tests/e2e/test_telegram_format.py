@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     GroupPointer,
     TgUpdate,
     route,

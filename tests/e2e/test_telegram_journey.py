@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram_runner import TelegramRunner
+from bot.channels.telegram.runner import TelegramRunner
 from tests.fakes import FakeBotAPI
 
 pytestmark = pytest.mark.e2e

@@ -1,17 +1,14 @@
 """The Telegram driver on python-telegram-bot 22: the Bot API calls through PTB's Bot.
 
 PTB's Updater confirms an update (and its webhook server answers 200) before the update is
-processed, so the serving loop is the shared one in telegram_runner; this module holds the
+processed, so the serving loop is the shared one in runner; this module holds the
 client and translates its types and errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import secrets
-import socket
 import warnings
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -37,7 +34,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     ALLOWED_UPDATES,
     BotApiCalls,
     BotInfo,
@@ -173,42 +170,3 @@ class PtbDriver(BotApiCalls):
 
     async def close(self) -> None:
         await self.bot.shutdown()
-
-
-# --- the benchmark's baseline ----------------------------------------------------------------
-
-async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
-                       polling_timeout: int = 1, webhook: bool = False) -> None:
-    """A PTB echo bot as its examples write one (Application; polling, or PTB's own webhook
-    server), until `stop` is set.
-
-    `concurrent_updates(True)` so the baseline serves partners in parallel, as ours does.
-    """
-    from telegram.ext import Application, ContextTypes, MessageHandler, filters
-
-    base = api_base.rstrip("/")
-    app = (Application.builder().token(token).base_url(f"{base}/bot")
-           .base_file_url(f"{base}/file/bot").concurrent_updates(True).build())
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Sends the partner's text back."""
-        if update.message is not None:
-            await update.message.reply_text(update.message.text or "…")
-
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    async with app:
-        assert app.updater is not None
-        if webhook:
-            with socket.socket() as probe:  # PTB's server needs a port number up front
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            await app.updater.start_webhook(
-                listen="127.0.0.1", port=port, url_path="hook",
-                webhook_url=f"http://127.0.0.1:{port}/hook",
-                secret_token=secrets.token_urlsafe(16))
-        else:
-            await app.updater.start_polling(poll_interval=0, timeout=polling_timeout)
-        await app.start()
-        await stop.wait()
-        await app.updater.stop()
-        await app.stop()

@@ -3,6 +3,9 @@
 Nothing acknowledged to Telegram is lost: polling confirms an offset (the next getUpdates)
 only after the whole batch is processed, and the webhook answers 200 only after the update is
 processed. A crash in between means redelivery, which the update-id dedupe in CoachBot absorbs.
+
+`connect(settings)` is Telegram's entry in CHANNELS: `coachbot run` serves the runner it
+attaches beside the other network channels (bot/channels/serving.py).
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ import hmac
 import logging
 import re
 import secrets
-import signal
-from collections.abc import Awaitable
-from datetime import timedelta
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from bot.app import CoachBot, KeyedLocks
-from bot.channels.telegram_common import (
+from bot.channels.delivery import defer_to_outbox
+from bot.channels.serving import Connection, Route, listening, parse_listen
+from bot.channels.telegram.common import (
     CHANNEL,
+    BotInfo,
     Driver,
     Handle,
     PollingConflict,
@@ -34,8 +39,6 @@ from bot.channels.telegram_common import (
 )
 from bot.config import Settings
 from bot.core import Inbound, Reply
-from bot.storage.repos import Repos
-from scheduler.outbox import Outbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,22 +54,17 @@ def make_driver(settings: Settings) -> Driver:
         raise ValueError("COACHBOT_TELEGRAM_TOKEN is not set")
     name = settings.telegram_driver.strip().lower()
     if name == "aiogram":
-        from bot.channels.telegram_aiogram import AiogramDriver
+        # one driver's library is loaded: the one the deployment chose
+        from bot.channels.telegram.aiogram import AiogramDriver
 
         return AiogramDriver(settings.telegram_token, settings.telegram_api_base)
     if name == "ptb":
-        from bot.channels.telegram_ptb import PtbDriver
+        # (as above: python-telegram-bot only when chosen)
+        from bot.channels.telegram.ptb import PtbDriver
 
         return PtbDriver(settings.telegram_token, settings.telegram_api_base)
     raise ValueError(f"COACHBOT_TELEGRAM_DRIVER must be one of {', '.join(DRIVERS)}, "
                      f"not {settings.telegram_driver!r}")
-
-
-def _listen(value: str) -> tuple[str, int]:
-    host, _, port = value.strip().rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"COACHBOT_WEBHOOK_LISTEN must be host:port, not {value!r}")
-    return host, int(port)
 
 
 class TelegramRunner:
@@ -79,7 +77,7 @@ class TelegramRunner:
         self.driver = driver
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
-                                       defer=self._defer)
+                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL))
         self.handle: Handle = handle or app.handle
         if app.db.is_sqlite:
             self.handle = _one_at_a_time(self.handle)
@@ -94,16 +92,38 @@ class TelegramRunner:
 
     async def start(self) -> None:
         """Checks the token (getMe) and says what is about to run."""
-        me = await self.channel.start()
-        log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
+        await self.channel.start()
+        self.announce()
+
+    def announce(self) -> None:
+        """Says what is about to run: bot, driver, mode and API base."""
+        assert self.channel.me is not None
+        log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", self.channel.me.username,
                  self.driver.name, self.mode, self.driver.api_base)
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Serves until `stop` is set; call start() first."""
-        if self.mode == "webhook":
-            await self._serve_webhook(stop)
-        else:
+    def routes(self) -> list[Route]:
+        """The webhook endpoint (the path of COACHBOT_WEBHOOK_URL); none when polling."""
+        if self.mode != "webhook":
+            return []
+        return [Route(self._path(), self._on_webhook)]
+
+    def _path(self) -> str:
+        assert self.settings.webhook_url
+        return urlsplit(self.settings.webhook_url).path or "/"
+
+    async def serve(self, stop: asyncio.Event, port: int | None = None) -> None:
+        """Serves until `stop` is set; call start() first.
+
+        In webhook mode `port` is the shared listener's, already serving routes(); without it
+        the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
+        """
+        if self.mode == "polling":
             await self._poll(stop)
+        elif port is not None:
+            await self._serve_webhook(stop, port)
+        else:
+            async with listening(self.settings.webhook_listen, self.routes()) as port:
+                await self._serve_webhook(stop, port)
 
     # --- processing ------------------------------------------------------------------------
 
@@ -127,22 +147,6 @@ class TelegramRunner:
                 await self.process(u)
 
         await asyncio.gather(*(one_chat(us) for us in by_chat.values()))
-
-    async def _defer(self, chat_id: str, replies: list[Reply], retry_after: float,
-                     key: str) -> None:
-        """Puts replies Telegram would not take now into the outbox, due after retry_after."""
-        now = self.app.clock.now()
-        due = now + timedelta(seconds=max(retry_after, 1.0))
-        async with self.app.db.transaction() as session:
-            repos = Repos(session)
-            partner = await repos.partners.get(CHANNEL, chat_id)
-            for i, reply in enumerate(replies):
-                await repos.get(Outbox).add(
-                    channel=CHANNEL, chat_id=chat_id, kind="reply", reply=reply,
-                    due_at=due, dedupe_key=f"{key}:{i}", now=now,
-                    partner_id=partner.id if partner else None)
-        log.warning("flood control on chat %s: %d replies go out via the outbox in %.0fs",
-                    chat_id, len(replies), retry_after)
 
     # --- long polling ----------------------------------------------------------------------
 
@@ -197,26 +201,16 @@ class TelegramRunner:
         await self.process(tg)
         return web.Response(text="")
 
-    async def _serve_webhook(self, stop: asyncio.Event) -> None:
+    async def _serve_webhook(self, stop: asyncio.Event, port: int) -> None:
         assert self.settings.webhook_url
-        host, port = _listen(self.settings.webhook_listen)
-        path = urlsplit(self.settings.webhook_url).path or "/"
-        web_app = web.Application()
-        web_app.router.add_post(path, self._on_webhook)
-        runner = web.AppRunner(web_app, access_log=None)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            self.webhook_port = int(runner.addresses[0][1])
-            # `{port}` lets a test (or a local tunnel) use the port picked at bind time
-            url = self.settings.webhook_url.replace("{port}", str(self.webhook_port))
-            await self.driver.set_webhook(url, self.secret)
-            log.info("webhook listening on %s:%s%s", host, self.webhook_port, path)
-            self.ready.set()
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+        self.webhook_port = port
+        # `{port}` lets a test (or a local tunnel) use the port picked at bind time
+        url = self.settings.webhook_url.replace("{port}", str(port))
+        await self.driver.set_webhook(url, self.secret)
+        host, _ = parse_listen(self.settings.webhook_listen)
+        log.info("webhook listening on %s:%s%s", host, port, self._path())
+        self.ready.set()
+        await stop.wait()
 
 
 def _one_at_a_time(handle: Handle) -> Handle:
@@ -253,21 +247,36 @@ async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
     return None
 
 
-async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """`coachbot run` with a token: serve on Telegram until SIGINT/SIGTERM.
+class TelegramConnection:
+    """A bot whose token Telegram accepted, not yet serving."""
+
+    def __init__(self, settings: Settings, driver: Driver, me: BotInfo):
+        self.settings = settings
+        self.driver = driver
+        self.me = me
+
+    def attach(self, app: CoachBot) -> TelegramRunner:
+        runner = TelegramRunner(app, self.settings, self.driver)
+        runner.channel.me = self.me
+        runner.announce()
+        return runner
+
+    async def close(self) -> None:
+        await self.driver.close()
+
+
+async def connect(settings: Settings) -> TelegramConnection:
+    """Checks the token (getMe) before anything else starts: the channel's `connect`.
 
     A wrong token or an unreachable API ends with one clear ValueError (the CLI prints it
     and exits non-zero) instead of a retry loop.
     """
-    from bot.runtime import background_services, build_app
-
     # httpx logs every request URL at INFO, and the URL holds the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         driver = make_driver(settings)
     except TokenRejected as exc:  # the token's shape, never the token itself
         raise ValueError(f"COACHBOT_TELEGRAM_TOKEN is not a bot token: {exc}") from None
-    stop = stop or asyncio.Event()
     try:
         try:
             me = await driver.get_me()
@@ -277,20 +286,17 @@ async def run_telegram(settings: Settings, stop: asyncio.Event | None = None) ->
         except TelegramUnavailable as exc:
             raise ValueError(f"cannot reach the Telegram Bot API at {driver.api_base}: "
                              f"{exc}") from None
-        app = await build_app(settings)
-        try:
-            runner = TelegramRunner(app, settings, driver)
-            runner.channel.me = me
-            log.info("telegram bot @%s: driver=%s mode=%s api_base=%s", me.username,
-                     driver.name, runner.mode, driver.api_base)
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, stop.set)
-            async with background_services(app, {CHANNEL: runner.channel}):
-                await runner.serve(stop)
-        finally:
-            await app.db.dispose()
-    finally:
+    except BaseException:
         await driver.close()
+        raise
+    return TelegramConnection(settings, driver, me)
 
+
+if TYPE_CHECKING:  # CHANNELS calls `connect`: mypy checks that it keeps the protocol
+    _connect: Callable[[Settings], Awaitable[Connection]] = connect
+
+
+async def sender(settings: Settings) -> tuple[TelegramChannel, Callable[[], Awaitable[None]]]:
+    """Sends through Telegram without serving it (a broadcast sent from the CLI)."""
+    driver = make_driver(settings)
+    return TelegramChannel(driver, coach_chat_id=settings.coach_chat_id), driver.close

@@ -1,15 +1,13 @@
 """The Telegram driver on aiogram 3: the Bot API calls, through aiogram's Bot and types.
 
 The serving loop (polling that confirms an offset only after processing, and a webhook that
-answers only after processing) is shared and lives in telegram_runner; this module holds the
+answers only after processing) is shared and lives in runner; this module holds the
 client and translates its types and errors.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -46,7 +44,7 @@ from aiogram.types import (
 )
 from aiogram.utils.token import TokenValidationError
 
-from bot.channels.telegram_common import (
+from bot.channels.telegram.common import (
     ALLOWED_UPDATES,
     BotApiCalls,
     BotInfo,
@@ -174,43 +172,3 @@ class AiogramDriver(BotApiCalls):
 
     async def close(self) -> None:
         await self.bot.session.close()
-
-
-# --- the benchmark's baseline ----------------------------------------------------------------
-
-async def run_echo_bot(token: str, api_base: str, stop: asyncio.Event,
-                       polling_timeout: int = 1, webhook: bool = False) -> None:
-    """An aiogram echo bot as its docs write one (Dispatcher; polling, or a webhook behind
-    aiogram's own aiohttp request handler), until `stop` is set."""
-    from aiogram import Dispatcher
-
-    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
-    dp = Dispatcher()
-
-    @dp.message()
-    async def echo(message: Message) -> None:
-        """Sends the partner's text back."""
-        await message.answer(message.text or "…")
-
-    if webhook:
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-        from aiohttp import web
-
-        secret = secrets.token_urlsafe(16)
-        app = web.Application()
-        SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
-            app, path="/hook")
-        setup_application(app, dp, bot=bot)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        port = runner.addresses[0][1]
-        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=secret)
-        await stop.wait()
-        await runner.cleanup()
-        return
-    polling = asyncio.create_task(dp.start_polling(bot, polling_timeout=polling_timeout,
-                                                   handle_signals=False, close_bot_session=True))
-    await stop.wait()
-    await dp.stop_polling()
-    await polling

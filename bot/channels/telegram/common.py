@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.channels.delivery import Defer, Delivery
+from bot.channels.markdown import groups
 from bot.core import Inbound, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
@@ -25,9 +26,6 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_ROW = 8  # buttons Telegram shows side by side
 ALLOWED_UPDATES = ("message", "callback_query")
-
-_BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
-_ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
 
 # Said by the adapter itself in groups other than the coaches' chat (no partner exists there).
 GROUP_POINTER = {
@@ -45,31 +43,21 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _italic_html(segment: str) -> str:
-    out: list[str] = []
-    pos = 0
-    for m in _ITALIC.finditer(segment):
-        out.append(html.escape(segment[pos:m.start()], quote=False))
-        out.append(f"<i>{html.escape(m.group(1), quote=False)}</i>")
-        pos = m.end()
-    out.append(html.escape(segment[pos:], quote=False))
-    return "".join(out)
-
-
 def to_html(markdown: str) -> str:
     """Renders our Markdown subset (`*bold*`, `_italic_`) as Telegram HTML.
 
     Everything else is escaped, so any user text (a name like `*_[`\\``) is shown as typed.
-    Italics are looked for inside and between bold spans separately, so tags always nest.
     """
     out: list[str] = []
-    pos = 0
-    for m in _BOLD.finditer(markdown):
-        out.append(_italic_html(markdown[pos:m.start()]))
-        out.append(f"<b>{_italic_html(m.group(1))}</b>")
-        pos = m.end()
-    out.append(_italic_html(markdown[pos:]))
+    for group in groups(markdown):
+        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+                        for s in group)
+        out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _cut(text: str, limit: int) -> tuple[str, str]:
@@ -321,8 +309,6 @@ def blocked_or_failed(status: int | None, description: str) -> SendResult:
 # --- the adapter -----------------------------------------------------------------------------
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
-# hands replies that could not be sent now to the outbox: (chat_id, replies, retry_after, key)
-Defer = Callable[[str, list[Reply], float, str], Awaitable[None]]
 
 
 class TelegramChannel:
@@ -334,8 +320,9 @@ class TelegramChannel:
                  inline_retry_max: float = 2.0, defer: Defer | None = None):
         self.driver = driver
         self.coach_chat_id = coach_chat_id
-        self.inline_retry_max = inline_retry_max
-        self.defer = defer
+        # "tg": the dedupe-key prefix of replies deferred to the outbox, as it always was
+        self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
+                                 key_prefix="tg")
         self.me: BotInfo | None = None
 
     async def start(self) -> BotInfo:
@@ -375,6 +362,10 @@ class TelegramChannel:
             return await self.send(chat_id, reply)
         return result
 
+    async def clear_buttons(self, chat_id: str, message_id: str) -> SendResult:
+        """Removes a message's inline keyboard."""
+        return await self.driver.edit_markup(chat_id, message_id, None)
+
     async def process(self, tg: TgUpdate, handle: Handle) -> None:
         """Handles one update end to end: answer the button, run the core, send replies."""
         assert self.me is not None, "start() first"
@@ -388,7 +379,7 @@ class TelegramChannel:
                 await self._point_to_private(decision)
             elif isinstance(decision, Inbound):
                 replies = await handle(decision)
-                await self._deliver(decision, replies)
+                await self.delivery.deliver(decision, replies)
         finally:
             if answered is not None:
                 res = await answered
@@ -405,52 +396,3 @@ class TelegramChannel:
                                              markup)
         if res.status is not SendStatus.OK:
             log.warning("group pointer to %s: %s", pointer.chat_id, res.reason or res.status)
-
-    async def _deliver(self, msg: Inbound, replies: Sequence[Reply]) -> None:
-        edited = False
-        pending = list(replies)
-        while pending:
-            reply = pending.pop(0)
-            chat_id = self._target(msg, reply)
-            if chat_id is None:
-                continue
-            for attempt in range(3):
-                if reply.edit and msg.message_ref and chat_id == msg.chat_id and not edited:
-                    result = await self.edit(chat_id, msg.message_ref, reply)
-                    edited = result.status is SendStatus.OK
-                else:
-                    result = await self.send(chat_id, reply)
-                if result.status is not SendStatus.RETRY_AFTER:
-                    break
-                if result.retry_after > self.inline_retry_max or attempt == 2:
-                    await self._defer(chat_id, [reply, *pending], result.retry_after, msg)
-                    pending = []
-                    break
-                await asyncio.sleep(result.retry_after)
-            if result.status is SendStatus.BLOCKED:
-                log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
-                pending = [r for r in pending if self._target(msg, r) != chat_id]
-            elif result.status is SendStatus.FAILED:
-                log.error("reply to %s failed: %s", chat_id, result.reason,
-                          extra={"update_id": msg.update_id})
-        if msg.payload is not None and msg.message_ref and replies and not edited:
-            # the pressed message's buttons are spent: remove them so they cannot go stale
-            res = await self.driver.edit_markup(msg.chat_id, msg.message_ref, None)
-            if res.status is not SendStatus.OK:
-                log.debug("keyboard of %s/%s kept: %s", msg.chat_id, msg.message_ref,
-                          res.reason)
-
-    def _target(self, msg: Inbound, reply: Reply) -> str | None:
-        if reply.to_channel not in (None, CHANNEL):
-            log.warning("reply for channel %s dropped: out-of-band messages go through the "
-                        "outbox", reply.to_channel)
-            return None
-        return reply.to_chat or msg.chat_id
-
-    async def _defer(self, chat_id: str, replies: list[Reply], retry_after: float,
-                     msg: Inbound) -> None:
-        if self.defer is None:
-            log.error("%d replies to %s lost to flood control (retry after %.0fs)",
-                      len(replies), chat_id, retry_after)
-            return
-        await self.defer(chat_id, replies, retry_after, f"tg:{msg.update_id}:{chat_id}")
