@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import DBAPIError
 
+from bot.channels import CHANNELS
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
@@ -21,7 +22,7 @@ from handlers.kit.feature import FeatureBase, Startup
 from handlers.registry import FEATURES
 
 # the channels a partner or coach can be named on (`telegram:12345`)
-KNOWN_CHANNELS = frozenset({"console", "telegram", "whatsapp"})
+KNOWN_CHANNELS = frozenset(CHANNELS)
 
 log = logging.getLogger(__name__)
 
