@@ -11,7 +11,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.i18n import fill
-
 from content.schema import (
     LANGS,
     Assessment,

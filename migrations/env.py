@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from handlers.registry import load_models
 from bot.storage.base import Base
+from handlers.registry import load_models
 
 load_models()  # every feature's tables on the metadata
 target_metadata = Base.metadata

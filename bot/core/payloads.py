@@ -57,7 +57,7 @@ class ButtonData:
         while parts and parts[-1] == "":
             parts.pop()
         for p in parts:
-            if not _FIELD.match(p):
+            if not _FIELD.fullmatch(p):
                 raise PayloadError(f"bad payload field {p!r} in {type(self).__name__}")
         data = ":".join([f"{self.prefix}{VERSION}", *parts])
         if len(data.encode()) > MAX_BYTES:
@@ -76,7 +76,7 @@ class ButtonData:
                 continue
             text = raw[i]
             if kind is int:
-                if not _INT.match(text):
+                if not _INT.fullmatch(text):
                     return None
                 values[name] = int(text)
             else:
@@ -98,7 +98,7 @@ def _field_type(annotation: Any) -> type:
 
 def button(prefix: str) -> typing.Callable[[B], B]:
     """Registers a button kind under `prefix` (one to three lowercase letters)."""
-    if not _PREFIX.match(prefix):
+    if not _PREFIX.fullmatch(prefix):
         raise ValueError(f"a button prefix is 1-3 lowercase letters, not {prefix!r}")
 
     def register(cls: B) -> B:
@@ -121,8 +121,8 @@ def parse(data: str | None) -> ButtonData | None:
     if not data or len(data.encode("utf-8", "replace")) > MAX_BYTES:
         return None
     head, *fields = data.split(":")
-    m = _HEAD.match(head)
-    if not m or m.group(2) != VERSION or not all(_FIELD.match(f) for f in fields):
+    m = _HEAD.fullmatch(head)
+    if not m or m.group(2) != VERSION or not all(_FIELD.fullmatch(f) for f in fields):
         return None
     kind = _KINDS.get(m.group(1))
     return kind._unpack(fields) if kind is not None else None
