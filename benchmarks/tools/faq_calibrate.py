@@ -20,7 +20,7 @@ earlier question came in 0.05 to 0.15 below the held-out figures. One global set
 nothing here looks at single questions.
 
 The out-of-scope questions of the development data are also kept as the engine's list of
-known out-of-scope questions (out_of_scope.yaml beside the engine, a feature of the model). So that
+known out-of-scope questions (faq/engine/out_of_scope.yaml, a feature of the model). So that
 the model learns how much that list helps with questions it does not contain, every case's
 features are computed with the list built from the other files only (out of fold).
 Likewise the in-scope questions become the packs' asked questions (faq_asked.yaml), which
@@ -31,6 +31,16 @@ them the model would learn to trust the lists more than a new question allows.
 
 `--cv` holds each file out in turn: the list and the model are built from the other files
 only, then the file is scored. These are the figures to trust for unseen questions.
+
+All of the above is the tuned model of the shipped packs (calibration.TUNED_PACKS), fitted
+on their own questions. Any other FAQ gets the generic model (round 12): fitted on the
+questions of FAQs written for other partner programs (benchmarks/faq_programs, all but the
+final held-out one) and on the shipped packs' questions asked of their bare FAQs (no asked
+questions, no out-of-scope list, no topic lexicon), as every new FAQ is. Its thresholds
+come from the programs' held-out confidences (each program scored by the model fitted
+without it): the offer threshold rejects GENERIC_OOS_TARGET of their out-of-scope and vague
+questions, the answer threshold keeps GENERIC_PRECISION of direct answers right.
+`python -m benchmarks.bench_faq_programs` holds each program out in turn.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from content.schema import FaqEntry
 from handlers.faq.engine import asked as asked_file
 from handlers.faq.engine import calibration, index
 from handlers.faq.engine.evaluate import Case, load_cases
-from handlers.faq.engine.index import FaqIndex, select_asked, sigmoid
+from handlers.faq.engine.index import ConfidenceModel, FaqIndex, select_asked, sigmoid
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -66,6 +76,16 @@ OOS_TARGET = 0.88
 L2 = 0.05
 # the largest likeness a blind set's question may have to any earlier one (rapidfuzz ratio)
 NEAR_COPY = 75.0
+# FAQs of other partner programs, each with chat questions by a separate author
+PROGRAMS_DIR = ROOT / "benchmarks" / "faq_programs"
+DEV_PROGRAMS = ("ride-hailing", "marketplace-sellers", "agent-banking", "cosmetics-resellers",
+                "insurance-agents")
+# evaluated once with the final engine (bench_faq_programs --final), never fitted on
+FINAL_PROGRAM = "food-merchants"
+# the generic bands: rejection of out-of-scope questions on a program the model has not
+# seen (goal 0.85, plus a margin for the spread between programs), precision of answers
+GENERIC_OOS_TARGET = 0.88
+GENERIC_PRECISION = 0.98
 
 
 def shipped_faqs() -> dict[str, list[FaqEntry]]:
@@ -96,7 +116,7 @@ def shipped_packs() -> dict[str, Pack]:
 
 def shipped_indexes() -> dict[str, FaqIndex]:
     """Every shipped pack's FAQ index, as the bot builds it."""
-    return {pid: FaqIndex(pack.faq, asked=pack.faq_asked)
+    return {pid: FaqIndex(pack.faq, asked=pack.faq_asked, pack=pid)
             for pid, pack in shipped_packs().items()}
 
 
@@ -171,6 +191,11 @@ class Model:
             s.features, self.mean, self.std, self.weights, strict=True))
         return sigmoid(z)
 
+    def engine(self) -> ConfidenceModel:
+        """The model as the engine uses it."""
+        return ConfidenceModel(tuple(self.mean), tuple(self.std), tuple(self.weights),
+                               self.bias, self.answer, self.offer)
+
 
 def load_all(files: Sequence[Path]) -> dict[Path, list[Case]]:
     return {f: load_cases(f) for f in files}
@@ -234,16 +259,32 @@ def score(cases: dict[Path, list[Case]], faqs: dict[str, list[FaqEntry]],
         near = _near_copies(cases, f)
         oos = [q for q in out_of_scope_questions(cases, (f, *exclude)) if q not in near]
         asked = asked_questions(cases, (f, *exclude), faqs, leave_out=near)
-        indexes = {pack: FaqIndex(entries, out_of_scope=oos, asked=asked.get(pack))
+        indexes = {pack: FaqIndex(entries, out_of_scope=oos, asked=asked.get(pack), pack=pack)
                    for pack, entries in faqs.items()}
         for c in cases[f]:
             ix = indexes.get(c.pack or "")
             if ix is None:
                 continue
             m = ix.search(c.q)
-            out.append(Scored(c, f, m.features or None,
+            out.append(Scored(c, f, _tuned_features(m.features),
                               c.expect is not None and m.top == c.expect))
     return out
+
+
+def _tuned_features(features: tuple[float, ...]) -> tuple[float, ...] | None:
+    """The features the tuned model reads (index.TUNED_FEATURES), the others held at 0."""
+    if not features:
+        return None
+    n = index.TUNED_FEATURES
+    return features[:n] + (0.0,) * (len(features) - n)
+
+
+def _generic_features(features: tuple[float, ...]) -> tuple[float, ...] | None:
+    """The features the generic model reads, those in index.GENERIC_IGNORES held at 0."""
+    if not features:
+        return None
+    ignored = {index.FEATURES.index(name) for name in index.GENERIC_IGNORES}
+    return tuple(0.0 if i in ignored else x for i, x in enumerate(features))
 
 
 def _fit_model(scored: list[Scored]) -> Model:
@@ -268,13 +309,21 @@ def fit_model(scored: list[Scored]) -> Model:
     """The confidence model from out-of-fold features, and both thresholds from held-out
     confidences (each file scored by the model fitted without it)."""
     model = _fit_model(scored)
-    confs = held_out_confidences(scored)
+    offer, answer = choose_thresholds(held_out_confidences(scored), scored, OOS_TARGET,
+                                      ANSWER_PRECISION)
+    return Model(model.mean, model.std, model.weights, model.bias, answer, offer)
+
+
+def choose_thresholds(confs: Sequence[float], scored: Sequence[Scored], oos_target: float,
+                      precision: float) -> tuple[float, float]:
+    """The lowest offer threshold that rejects `oos_target` of the out-of-scope questions
+    (so top-1 is as high as that allows), and the lowest answer threshold at which answered
+    questions are right at least `precision` of the time."""
     oos = [c for c, s in zip(confs, scored, strict=True) if s.case.expect is None]
-    # the highest top-1 that still rejects OOS_TARGET of the out-of-scope questions
     offer = 0.99
     for step in range(99, 0, -1):
         t = step / 100
-        if sum(c < t for c in oos) / max(len(oos), 1) >= OOS_TARGET:
+        if sum(c < t for c in oos) / max(len(oos), 1) >= oos_target:
             offer = t
         else:
             break
@@ -282,10 +331,69 @@ def fit_model(scored: list[Scored]) -> Model:
     for step in range(99, int(offer * 100) - 1, -1):
         t = step / 100
         answered = [s.top_right for c, s in zip(confs, scored, strict=True) if c >= t]
-        if answered and sum(answered) / len(answered) >= ANSWER_PRECISION:
+        if answered and sum(answered) / len(answered) >= precision:
             answer = t
         else:
             break
+    return offer, answer
+
+
+@dataclass(frozen=True)
+class Program:
+    """A partner program's FAQ and its chat questions (benchmarks/faq_programs/<name>)."""
+
+    name: str
+    entries: list[FaqEntry]
+    cases: list[Case]
+
+
+def load_program(name: str) -> Program:
+    from handlers.faq.engine import load_faq_file
+
+    folder = PROGRAMS_DIR / name
+    return Program(name, load_faq_file(folder / "faq.yaml"), load_cases(folder / "questions.yaml"))
+
+
+def score_generic(entries: Sequence[FaqEntry], cases: Sequence[Case], source: str
+                  ) -> list[Scored]:
+    """Features of each case against a bare FAQ, as a new FAQ is indexed (no asked
+    questions, no out-of-scope list, no topic lexicon), each question once."""
+    ix = FaqIndex(entries)
+    seen: set[str] = set()
+    out = []
+    for c in cases:
+        if c.q in seen:
+            continue
+        seen.add(c.q)
+        m = ix.search(c.q)
+        out.append(Scored(c, Path(source), _generic_features(m.features),
+                          c.expect is not None and m.top == c.expect))
+    return out
+
+
+def generic_training(programs: Sequence[Program], faqs: dict[str, list[FaqEntry]],
+                     cases: dict[Path, list[Case]]) -> dict[str, list[Scored]]:
+    """The generic model's data, by FAQ: the programs' questions, and the shipped packs'
+    development questions asked of their bare FAQs."""
+    out = {p.name: score_generic(p.entries, p.cases, p.name) for p in programs}
+    for pack, entries in faqs.items():
+        mine = [c for cs in cases.values() for c in cs if c.pack == pack]
+        out[f"pack:{pack}"] = score_generic(entries, mine, f"pack:{pack}")
+    return out
+
+
+def fit_generic(groups: dict[str, list[Scored]], programs: Sequence[str]) -> Model:
+    """The generic model on every group's cases; its thresholds from the programs'
+    held-out confidences (each program scored by the model fitted without it)."""
+    every = [s for rows in groups.values() for s in rows]
+    model = _fit_model(every)
+    confs: list[float] = []
+    held: list[Scored] = []
+    for name in programs:
+        without = _fit_model([s for g, rows in groups.items() if g != name for s in rows])
+        confs += [without.confidence(s) for s in groups[name]]
+        held += groups[name]
+    offer, answer = choose_thresholds(confs, held, GENERIC_OOS_TARGET, GENERIC_PRECISION)
     return Model(model.mean, model.std, model.weights, model.bias, answer, offer)
 
 
@@ -335,23 +443,30 @@ def _tuple(name: str, values: Sequence[float]) -> str:
     return "\n".join([*lines, line]) + "\n"
 
 
-def write(model: Model, oos: list[str], asked: dict[str, dict[str, list[str]]],
-          files: Sequence[Path]) -> None:
-    block = (_tuple("FEATURE_MEAN", model.mean) + _tuple("FEATURE_STD", model.std)
-             + _tuple("WEIGHTS", model.weights) + f"BIAS = {round(model.bias, 4)}\n")
+def write(model: Model, generic: Model, oos: list[str],
+          asked: dict[str, dict[str, list[str]]], files: Sequence[Path]) -> None:
     path = Path(calibration.__file__)
     head = path.read_text(encoding="utf-8").split("# logistic regression", 1)[0]
-    path.write_text(head + "# logistic regression over the features in "
-                    "handlers.faq.engine.index.FEATURES, on standardised values\n" + block
-                    + "\n# answer directly at or above ANSWER; offer the top 3 at or above "
-                    f"OFFER; below: don't know\nANSWER = {model.answer}\n"
-                    f"OFFER = {model.offer}\n", encoding="utf-8")
+    path.write_text(
+        head + "# logistic regression over the features in handlers.faq.engine.index.FEATURES, on "
+        "standardised values\n" + _tuple("FEATURE_MEAN", model.mean)
+        + _tuple("FEATURE_STD", model.std) + _tuple("WEIGHTS", model.weights)
+        + f"BIAS = {round(model.bias, 4)}\n"
+        + "\n# answer directly at or above ANSWER; offer the top 3 at or above OFFER; below: "
+        f"don't know\nANSWER = {model.answer}\nOFFER = {model.offer}\n"
+        "\n# the generic model, for every other FAQ: fitted on the FAQs of other partner "
+        "programs\n# (benchmarks/faq_programs, DEV_PROGRAMS) and the shipped packs' bare "
+        "FAQs\n" + _tuple("GENERIC_MEAN", generic.mean) + _tuple("GENERIC_STD", generic.std)
+        + _tuple("GENERIC_WEIGHTS", generic.weights)
+        + f"GENERIC_BIAS = {round(generic.bias, 4)}\n"
+        f"GENERIC_ANSWER = {generic.answer}\nGENERIC_OFFER = {generic.offer}\n",
+        encoding="utf-8")
     names = ", ".join(f.name for f in files)
     header = ("# Questions partners asked that no FAQ entry answers: the out-of-scope cases of\n"
               f"# the development data in tests/fixtures/\n# ({names}).\n"
-              "# Written by `python -m benchmarks.tools.faq_calibrate --write`; a question close\n"
-              "# to one of these is less likely to be answered (feature `out_of_scope`). Coaches\n"
-              "# may add"
+              "# Written by `python -m benchmarks.tools.faq_calibrate --write`; a question\n"
+              "# close to one of these is less likely to be answered (feature `out_of_scope`).\n"
+              "# Coaches may add"
               " more (e.g. from `coachbot faq gaps`), then recalibrate.\n")
     index.OUT_OF_SCOPE_FILE.write_text(
         header + yaml.safe_dump({"questions": oos}, allow_unicode=True, width=100),
@@ -390,9 +505,12 @@ def main() -> None:
     print(f"# features {index.FEATURES}")
     print(f"WEIGHTS = {tuple(round(v, 4) for v in model.weights)}\nBIAS = {model.bias:.4f}\n"
           f"ANSWER = {model.answer}\nOFFER = {model.offer}")
+    programs = [load_program(name) for name in DEV_PROGRAMS]
+    generic = fit_generic(generic_training(programs, faqs, cases), DEV_PROGRAMS)
+    print(f"GENERIC_ANSWER = {generic.answer}\nGENERIC_OFFER = {generic.offer}")
     if args.write:
-        write(model, out_of_scope_questions(cases), asked_questions(cases, faqs=faqs),
-              list(cases))
+        write(model, generic, out_of_scope_questions(cases),
+              asked_questions(cases, faqs=faqs), list(cases))
 
 
 if __name__ == "__main__":

@@ -28,19 +28,19 @@ app = typer.Typer(help="The FAQ engine: ask it, evaluate it, find what it cannot
 def _indexes(packs: list[Path] | None, faq: Path | None) -> dict[str, FaqIndex]:
     """Pack id -> index; a stand-alone FAQ file is one index named after the file."""
     settings = Settings()
-    thresholds = thresholds_for(settings)
     if packs and faq:
         typer.echo("give either --pack or --faq, not both", err=True)
         raise typer.Exit(2)
     try:
         if faq:
-            return {faq.stem: FaqIndex(load_faq_file(faq), thresholds)}
+            return {faq.stem: FaqIndex(load_faq_file(faq), thresholds_for(settings))}
         dirs = list(packs) if packs else [Path(settings.packs_dir) / settings.default_pack]
         ui = load_ui_defaults()
         out: dict[str, FaqIndex] = {}
         for d in dirs:
             pack = load_pack(d, ui)
-            out[pack.id] = FaqIndex(pack.faq, thresholds, asked=pack.faq_asked)
+            out[pack.id] = FaqIndex(pack.faq, thresholds_for(settings, pack.id),
+                                    asked=pack.faq_asked, pack=pack.id)
         return out
     except PackInvalid as exc:
         for err in exc.errors:
@@ -138,7 +138,8 @@ def teach(entry: str = typer.Argument(..., help="The id of the FAQ entry that an
     if count > ASKED_PER_ENTRY:
         typer.echo(f"note: the engine reads the first {ASKED_PER_ENTRY} per entry only")
     now = FaqAsked.model_validate(asked.read(folder / asked.FILE)).by_entry()
-    match = FaqIndex(loaded.faq, thresholds_for(settings), asked=now).search(text)
+    match = FaqIndex(loaded.faq, thresholds_for(settings, loaded.id), asked=now,
+                     pack=loaded.id).search(text)
     typer.echo(f"the engine now: {match.top or 'none'} confidence={match.confidence:.3f} "
                f"band={match.band.value}")
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.core import Button, Inbound, Reply, rows
 from bot.core.payloads import ButtonData, button
-from handlers.faq.engine import Band, FaqEngines, FaqIndex
-from handlers.faq.engine.text import is_smalltalk
+from handlers.faq.engine import Band, Chat, FaqEngines, FaqIndex
 from handlers.faq.repo import FaqLogRepo, QuestionRecord
 from handlers.kit.context import Context
 from handlers.kit.position import stale, where
@@ -55,15 +54,19 @@ def _answer_reply(ctx: Context, idx: FaqIndex, entry_id: str, qid: int) -> Reply
     return Reply(text, _help_buttons(ctx, qid))
 
 
+# a message that asks the FAQ nothing gets a short reply of its kind, and is not logged as
+# a question (it would only crowd `coachbot faq gaps`)
+CHAT_REPLIES = {Chat.THANKS: "faq_thanks", Chat.HELLO: "faq_hello", Chat.ACK: "faq_ack",
+                Chat.VAGUE: "faq_vague"}
+
+
 async def ask(text: str, ctx: Context) -> list[Reply]:
-    """Answers, offers the likeliest entries, or says honestly it does not know."""
-    small = is_smalltalk(text)
-    if small == "thanks":
-        return [Reply(ctx.t("faq_thanks"))]
-    if small == "hello":
-        return [Reply(ctx.t("faq_hello"))]
+    """Answers, offers the likeliest entries, or says honestly it does not know; asks what
+    a question with no topic is about."""
     idx = index(ctx)
     match = idx.search(text)
+    if match.chat is not None:
+        return [Reply(ctx.t(CHAT_REPLIES[match.chat]))]
     record = await ctx.repo(FaqLogRepo).log(
         partner_id=ctx.partner.id, pack_id=ctx.pack.id, lang=ctx.lang, text=text, match=match,
         now=ctx.now())

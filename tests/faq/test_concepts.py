@@ -11,7 +11,8 @@ from handlers.faq.engine.text import concept_groups, tokens
 
 
 def test_the_lexicon_loads_through_the_same_pipeline_as_the_phrasings() -> None:
-    groups = concept_groups()
+    # everyday groups and (round 12) the shipped packs' topic groups, as a tuned pack has them
+    groups = concept_groups(topics=True)
     # stemmed and folded like a phrasing: "penarikan" is "tarik", "ditolak" is "tolak"
     for word, group in (("penarikan", "withdraw"), ("ditolak", "reject"),
                         ("pensiunan", "age"), ("tetangga", "other-person"),
@@ -24,6 +25,16 @@ def test_the_lexicon_loads_through_the_same_pipeline_as_the_phrasings() -> None:
         for name in names:
             sizes[name] = sizes.get(name, 0) + 1
     assert min(sizes.values()) >= 3
+
+
+def test_a_new_faq_gets_the_everyday_groups_only() -> None:
+    # the topic groups were written for the shipped packs' business (round 12)
+    everyday, every = concept_groups(), concept_groups(topics=True)
+    assert set(everyday) < set(every)
+    (voucher,) = tokens("voucher")
+    assert "promo" in every[voucher] and voucher not in everyday
+    (penarikan,) = tokens("penarikan")
+    assert "withdraw" in everyday[penarikan]
 
 
 @pytest.mark.parametrize(("question", "expected"), [

@@ -52,7 +52,7 @@ def test_dev_set_accuracy_without_its_own_questions() -> None:
     cases = load_all(CASE_FILES)
     others = out_of_scope_questions(cases, exclude=(DEV,))
     asked = asked_questions(cases, exclude=(DEV,), faqs=shipped_faqs())
-    indexes = {p: FaqIndex(e, out_of_scope=others, asked=asked.get(p))
+    indexes = {p: FaqIndex(e, out_of_scope=others, asked=asked.get(p), pack=p)
                for p, e in shipped_faqs().items()}
     dev = [c for c in cases[DEV] if c.pack in indexes]
     summary = summarize(run(dev, lambda c: indexes[c.pack or ""]))

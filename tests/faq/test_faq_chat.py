@@ -132,3 +132,18 @@ async def test_feedback_twice_is_noted_once(chat: Chat, bot: CoachBot) -> None:
     await chat.press_payload(yes)
     await chat.press_payload(yes)
     assert "already noted" in chat.text
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("maksudnya gimana kak?", "Boleh diperjelas"),
+    ("terus?", "Boleh diperjelas"),
+    ("ok kak siap", "Siap 👍"),
+    ("oh gitu ya", "Siap 👍"),
+])
+async def test_a_message_that_asks_nothing_gets_a_short_reply_not_an_entry(
+        chat: Chat, bot: CoachBot, text: str, reply: str) -> None:
+    await chat.onboard(lang="Bahasa Indonesia")
+    await chat.send(text)
+    assert reply in chat.text
+    assert "Apakah ini membantu?" not in chat.text and not chat.labels
+    assert await _questions(bot) == []  # not a question: `faq gaps` stays clean

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from content.schema import FaqEntry, Text
 from handlers.faq.engine import Band, FaqIndex
-from handlers.faq.engine.index import FEATURES
+from handlers.faq.engine.index import FEATURES, TUNED_MODEL
 from handlers.faq.engine.text import tokens
 
 
@@ -114,9 +114,10 @@ def test_a_question_close_to_a_known_out_of_scope_one_is_less_sure() -> None:
         "id": ["cara daftar akun mitra", "gimana bikin akun mitra"],
         "en": ["how to register a partner account", "create a partner account"]},
         answer=Text(id="Daftar lewat aplikasi.", en="Register in the app."))]
-    without = FaqIndex(entries, out_of_scope=[])
+    # the list is a tuned pack's data, read by the tuned model only (round 12)
+    without = FaqIndex(entries, out_of_scope=[], model=TUNED_MODEL)
     known = FaqIndex(entries, out_of_scope=["cara hapus akun mitra selamanya",
-                                            "cara daftar akun mitra"])
+                                            "cara daftar akun mitra"], model=TUNED_MODEL)
     # the second one is what the FAQ itself says, so it is not held against it
     assert len(known.out_of_scope) == 1
     question = "gmn cara hapus akun mitra"

@@ -11,15 +11,24 @@ import yaml
 
 from content.loader import Pack, PackLibrary
 from content.schema import Faq, FaqEntry
-from handlers.faq.engine.index import Band, FaqIndex, Hit, Match, Thresholds
+from handlers.faq.engine.index import (
+    Band,
+    ConfidenceModel,
+    FaqIndex,
+    Hit,
+    Match,
+    Thresholds,
+    model_for,
+)
+from handlers.faq.engine.text import Chat, classify
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Band", "FaqEngines", "FaqIndex", "Hit", "Match", "Thresholds", "load_faq_file",
-           "thresholds_for"]
+__all__ = ["Band", "Chat", "ConfidenceModel", "FaqEngines", "FaqIndex", "Hit", "Match",
+           "Thresholds", "classify", "load_faq_file", "model_for", "thresholds_for"]
 
 
 def load_faq_file(path: Path) -> list[FaqEntry]:
@@ -29,9 +38,11 @@ def load_faq_file(path: Path) -> list[FaqEntry]:
     return list(Faq.model_validate(data).entries)
 
 
-def thresholds_for(settings: Settings | None) -> Thresholds:
-    """The calibrated bands, unless the deployment overrides them in its settings."""
-    base = Thresholds()
+def thresholds_for(settings: Settings | None, pack: str | None = None) -> Thresholds:
+    """The calibrated bands of a pack's model (the generic one for a FAQ of no shipped pack),
+    unless the deployment overrides them in its settings."""
+    model = model_for(pack)
+    base = Thresholds(model.answer, model.offer)
     if settings is None:
         return base
     answer, offer = settings.faq_answer_threshold, settings.faq_offer_threshold
@@ -43,6 +54,7 @@ class FaqEngines:
     """One index per pack, built once at start-up and shared by every message."""
 
     def __init__(self, settings: Settings | None = None):
+        self.settings = settings
         self.thresholds = thresholds_for(settings)
         self._indexes: dict[str, FaqIndex] = {}
 
@@ -57,8 +69,9 @@ class FaqEngines:
         index = self._indexes.get(pack.id)
         if index is None:
             started = time.perf_counter()
-            index = self._indexes[pack.id] = FaqIndex(pack.faq, self.thresholds,
-                                                       asked=pack.faq_asked)
+            index = self._indexes[pack.id] = FaqIndex(
+                pack.faq, thresholds_for(self.settings, pack.id), asked=pack.faq_asked,
+                pack=pack.id)
             log.info("FAQ index for %s: %d entries in %.1f ms", pack.id, len(index),
                      (time.perf_counter() - started) * 1000)
         return index

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -436,36 +437,99 @@ def load_data_file(path: Path) -> dict[str, Any]:
         return {}
 
 
-@lru_cache(maxsize=1)
-def concept_groups() -> dict[str, frozenset[str]]:
+@lru_cache(maxsize=2)
+def concept_groups(topics: bool = False) -> dict[str, frozenset[str]]:
     """Each lexicon token (after the same normalising and stemming as the phrasings) with
-    the names of the concept groups it is in."""
+    the names of the concept groups it is in: the everyday groups, and with `topics` the
+    shipped packs' topic groups too."""
+    data = load_data_file(CONCEPTS_FILE)
+    sections = [data.get("concepts") or {}] + ([data.get("topics") or {}] if topics else [])
     groups: dict[str, set[str]] = {}
-    for name, members in (load_data_file(CONCEPTS_FILE).get("concepts") or {}).items():
-        for word in members or ():
-            if not isinstance(word, str | int):  # YAML read "no" / "on" as a boolean
-                raise ValueError(f"concept {name}: quote {word!r}")
-            toks = tokens(str(word))
-            # a query word is one token: a phrase would only add its common words
-            # ("buat akun" would put every "akun" in the registration group)
-            if len(toks) == 1:
-                groups.setdefault(toks[0], set()).add(str(name))
+    for section in sections:
+        for name, members in section.items():
+            for word in members or ():
+                if not isinstance(word, str | int):  # YAML read "no" / "on" as a boolean
+                    raise ValueError(f"concept {name}: quote {word!r}")
+                toks = tokens(str(word))
+                # a query word is one token: a phrase would only add its common words
+                # ("buat akun" would put every "akun" in the registration group)
+                if len(toks) == 1:
+                    groups.setdefault(toks[0], set()).add(str(name))
     return {tok: frozenset(names) for tok, names in groups.items()}
 
 
 def is_smalltalk(text: str) -> str | None:
     """'thanks' or 'hello' when the text is only thanks or a greeting, else None."""
-    ws = [w for w in _WORD.findall(_clean(text)) if SLANG.get(w, w)]
-    if not ws or len(ws) > 5:
+    kind = classify(text)
+    return kind.value if kind in (Chat.THANKS, Chat.HELLO) else None
+
+
+class Chat(StrEnum):
+    """What a message without a question is (`classify`)."""
+
+    THANKS = "thanks"  # makasih min, ok thanks
+    HELLO = "hello"  # halo kak, selamat pagi
+    ACK = "ack"  # ok, siap, oh gitu ya, wkwk, noted: the partner follows, nothing to answer
+    VAGUE = "vague"  # maksudnya?, gimana tuh, terus?, what do you mean: asks, but about what?
+
+
+# Words that name no topic: a short message made only of these (and of small talk, forms
+# of address and stop words) asks nothing the FAQ could answer. Everyday chat Indonesian and
+# English, generic to any program. QUESTION_WORDS ask something (what? how? what do you
+# mean?); FILLERS only keep the conversation going (gitu, tuh, deh, hmm).
+QUESTION_WORDS = frozenset("""
+maksud maksudnya mksd mksdnya artinya arti gimana gmn gmna gimna gimanaa bagaimana bgmn
+kenapa knp napa mengapa kok apa apaan apanya mana dimana kapan berapa brp siapa terus trus
+trs terusnya lalu lanjut jadinya masa masak emang emangnya serius beneran yakin bingung
+gatau cara caranya bisa boleh
+what whats mean meaning understand why how when where who which really explain pardon
+confused confusing huh get
+""".split())
+FILLERS = frozenset("""
+gitu gtu begitu gini begini tuh itu sih deh dong kan lah loh lho yah nah wah waduh aduh duh
+hmm hm eh oh ooh o ah ih paham ngerti mengerti jelas gak ga tidak nggak ngga enggak tau tahu
+jadi jd yg yang ini bener benar memang iya ya yaa
+so then and sure again sorry got it i see ok okay right alright dont didnt not no
+ndan lur bos boss bang mas mbak kak kakak min admin gan sis bro om tante bund bunda
+""".split())
+_ADDRESS = frozenset("kak kakak min admin gan sis bro bang mas mbak om tante bund bunda ndan "
+                     "lur bos boss coach bot semua all everyone guys ya yaa".split())
+_HELLO = SMALLTALK_HELLO | frozenset("good morning afternoon evening day hai hy helo yo "
+                                     "assalamualaikum salam".split())
+_THANKS = SMALLTALK_THANKS - {"you"}
+# small talk's words that can also be what a question asks about: "cara jadi coach gmn"
+_TOPICAL = frozenset("coach bot admin day night".split())
+_LAUGH = re.compile(r"^(?:w?k(?:wk)+w?|wk+|(?:ha)+h?|(?:he)+h?|(?:hi)+h?|lol|lmao)$")
+MAX_CHAT_WORDS = 6
+
+
+def _fold(word: str) -> str:
+    folded = SLANG.get(word, word)
+    return folded if folded and " " not in folded else word
+
+
+def classify(text: str) -> Chat | None:
+    """Thanks, a greeting, an acknowledgement or a question with no topic — or None when
+    the message may name something the FAQ answers (or holds no words at all)."""
+    raw = [w for w in _WORD.findall(_clean(text)) if not w.isdigit()]
+    if len(raw) > MAX_CHAT_WORDS:
         return None
-    rest = [w for w in ws if w not in SMALLTALK_THANKS and w not in SMALLTALK_HELLO
-            and w not in ("kak", "min", "ya", "banyak", "bnyk", "so", "much", "coach", "bot",
-                          "kakak", "semua", "all", "everyone", "admin", "sis", "gan")]
-    if rest:
+    if not raw:  # "?" alone asks, but what; emoji alone say nothing we can read
+        return Chat.VAGUE if "?" in text else None
+    asks = "?" in text or any(w in QUESTION_WORDS or _fold(w) in QUESTION_WORDS for w in raw)
+    if not all(((w in CHITCHAT or _fold(w) in CHITCHAT) and not (asks and w in _TOPICAL))
+               or w in QUESTION_WORDS or _fold(w) in QUESTION_WORDS or w in FILLERS
+               or _fold(w) in FILLERS or w in STOP or _LAUGH.match(w) for w in raw):
         return None
-    if any(w in SMALLTALK_THANKS for w in ws):
-        return "thanks"
-    return "hello" if any(w in SMALLTALK_HELLO for w in ws) else None
+    if any(w in _THANKS for w in raw):
+        return Chat.THANKS
+    if any(w in _HELLO for w in raw) and all(w in _HELLO or w in _ADDRESS for w in raw):
+        return Chat.HELLO
+    # a question word or a "?" asks for something; a bare "ok", "siap" or "oh gitu ya" only
+    # follows the conversation
+    if asks:
+        return Chat.VAGUE
+    return Chat.ACK
 
 
 def is_chitchat(text: str) -> bool:
