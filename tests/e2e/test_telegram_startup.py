@@ -60,7 +60,7 @@ async def test_coachbot_run_serves_a_partner_and_stops_cleanly_on_sigterm(
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await fake.wait_until(lambda: bool(fake.calls_to("getUpdates"))
-                              or proc.returncode is not None, within=60,
+                              or proc.returncode is not None, within=180,
                               what="the bot to start polling")
         sari = fake.user("sari", language_code="en")
         await sari.send("/start")
