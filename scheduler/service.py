@@ -140,6 +140,9 @@ class SchedulerService:
             return
         scheduler, self.scheduler = self.scheduler, None
         scheduler.pause()  # no new runs; shutdown() would cancel the running ones
+        # a run APScheduler has just created marks itself on its first step: let it, so it is
+        # waited for here rather than started after the database is closed
+        await asyncio.sleep(0)
         running = {t for t in self._running if not t.done()}
         late: set[asyncio.Task[object]] = set()
         if running:
