@@ -278,14 +278,20 @@ async def intercept(msg: Inbound, ctx: Context) -> list[Reply] | None:
         ticket_id = await _replied_ticket(msg, ctx, msg.reply_to_ref)
         if ticket_id is not None:
             return await answer(msg, ctx, ticket_id, msg.text)
-    if in_coach_chat:
-        return [] if msg.is_group else [Reply(ctx.t("ticket_coach_chat_hint"))]
-    if msg.is_group:
-        return None
+    if in_coach_chat or msg.is_group:
+        return None  # a coach's guided flow may take it; else `coach_chat_rest` answers
     ticket = await current_ticket(ctx)
     if ticket is None or not ticket.thread_open:
         return None
     return await _forward(ctx, ticket, msg.text)
+
+
+async def coach_chat_rest(msg: Inbound, ctx: Context) -> list[Reply] | None:
+    """Free text in the coaches' chat that no flow took: chatter between coaches stays
+    unanswered in a group; the coach console gets a hint."""
+    if msg.kind is not InboundKind.TEXT or not ctx.in_coach_chat:
+        return None
+    return [] if msg.is_group else [Reply(ctx.t("ticket_coach_chat_hint"))]
 
 
 async def _replied_ticket(msg: Inbound, ctx: Context, message_ref: str) -> int | None:
