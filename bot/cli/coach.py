@@ -89,10 +89,6 @@ def _library(settings: Settings) -> PackLibrary:
     return load_library(settings)
 
 
-def _modules(library: PackLibrary) -> set[str]:
-    return {mid for pack in library.packs.values() for mid in pack.modules}
-
-
 def _when(raw: str, tz: str) -> datetime:
     if find_zone(tz) is None:
         raise typer.BadParameter(f"unknown time zone '{tz}'", param_hint="--tz")
@@ -218,7 +214,7 @@ def webinar_create(title: str = typer.Option(...), at: str = typer.Option(
                 library, title=title, starts_at=starts, link=link,
                 description=description, followup=followup, audience=audience,
                 timezone=zi.key, created_by=None, now=SystemClock().now(),
-                known_modules=_modules(library))
+                catalog=segments.Catalog.of(library.packs))
         except WebinarError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         return f"webinar #{info.id} announced to {n} partners"
@@ -419,7 +415,7 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
         try:
             info = await repos.get(Broadcasts).create(
                 segment=segment, text=text, send_at=when, created_by=created_by,
-                now=SystemClock().now(), known_modules=_modules(library))
+                now=SystemClock().now(), catalog=segments.Catalog.of(library.packs))
         except BroadcastError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         except segments.SegmentError as exc:

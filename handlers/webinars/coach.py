@@ -50,10 +50,13 @@ def _ask(ctx: Context, step: DraftStep) -> Reply:
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     d = draft.data
     seg = segments.parse(str(d["audience"]))
-    n = await ctx.repo(Audience).count(seg)
+    n = await ctx.repo(Audience).count(seg, flow.catalog(ctx))
     text = ctx.t("webinar_preview", title=d["title"], when=_when(ctx, d["when"]),
                  link=d["link"], description=d.get("description") or "—",
                  followup=d.get("followup") or "—", audience=flow.describe(ctx, seg.spec), n=n)
+    split = await flow.audience_lines(ctx, seg)
+    if split:
+        text += "\n" + split
     return [Reply(text, rows(WebinarButton("go").button(ctx.t("webinar_btn_announce")),
                              flow.stop_button(ctx, webinar_button)))]
 
@@ -119,7 +122,7 @@ async def _announce(draft: Draft, ctx: Context) -> list[Reply]:
             starts_at=datetime.fromisoformat(str(d["when"])), link=str(d["link"]),
             description=d.get("description"), followup=d.get("followup"),
             audience=str(d["audience"]), timezone=ctx.partner.timezone,
-            created_by=ctx.partner.id, now=ctx.now(), known_modules=flow.module_ids(ctx))
+            created_by=ctx.partner.id, now=ctx.now(), catalog=flow.catalog(ctx))
     except WebinarError as exc:
         await flow.save(ctx, draft, DraftStep.WHEN if exc.key == "webinar_time_past"
                         else DraftStep.CONFIRM)
