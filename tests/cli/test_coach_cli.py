@@ -114,3 +114,16 @@ def test_with_no_bot_sending_the_cli_says_so_instead_of_waiting(env: Path) -> No
     assert "no running bot is sending it" in result.output
     assert "coachbot run" in result.output and "--dispatch" in result.output
     assert "pending=2" in ok("broadcast", "status", "1"), "the messages stay queued"
+
+
+def test_a_coach_looks_up_one_partner_from_the_cli(env: Path) -> None:
+    two_partners_one_blocked(env)
+    out = ok("partner", "show", "sari")
+    assert "Sari (telegram:1001) · #1" in out
+    assert "cohort: batch1 · pack: Example pack" in out
+    assert "I understand how the program works.: - -> -" in out
+    blocked = ok("partner", "show", "telegram:1003")
+    assert "cannot be reached: blocked the bot or no chat" in blocked
+    several = runner.invoke(app, ["partner", "show", "i"])  # Sari, Budi, Dewi
+    assert several.exit_code == 1 and "3 partners match" in several.output
+    assert runner.invoke(app, ["partner", "show", "nobody"]).exit_code == 2
