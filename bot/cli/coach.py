@@ -32,7 +32,7 @@ from bot.core.timezones import find_zone, fmt_local, parse_local
 from bot.runtime import load_library, open_database
 from bot.storage.models import Role
 from bot.storage.repos import Repos
-from content.loader import PackLibrary
+from content.loader import Pack, PackLibrary
 from handlers.audience import segments
 from handlers.audience.segments import Audience
 from handlers.broadcasts.service import BroadcastError, Broadcasts
@@ -40,6 +40,7 @@ from handlers.coaches.roles import coaches, parse_who, set_role
 from handlers.coaches.roster import import_text
 from handlers.registry import FEATURES
 from handlers.reports import report
+from handlers.reports.coach import stopped_at
 from handlers.webinars.service import WebinarError, Webinars
 from scheduler.dispatcher import Dispatcher
 from scheduler.scope import Scope
@@ -98,6 +99,16 @@ def _title(library: PackLibrary, ident: str) -> str:
         if ident in pack.modules:
             return pack.modules[ident].title.en
     return ident
+
+
+def _item(pack: Pack, item: str, lang: str) -> str:
+    """A report row's item as coaches read it: a module, quiz or statement by its title."""
+    if item == "final":
+        return pack.final_quiz.title.get(lang)
+    if item in pack.modules:
+        return pack.modules[item].title.get(lang)
+    statement = next((s for s in pack.assessment.statements if s.id == item), None)
+    return statement.text.get(lang) if statement else item
 
 
 def _when(raw: str, tz: str) -> datetime:
@@ -559,6 +570,7 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
         return await report.build(scope, stalled_days=days,
                                   lang="en" if lang == "en" else "id", cohort_code=cohort)
 
+    title_lang = "en" if lang == "en" else "id"
     reports = _in_tx(settings, go) or []
     if not reports:
         _fail(f"no cohort '{cohort}'" if cohort else "no partners yet")
@@ -570,14 +582,19 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
         table.add_column("value", justify="right")
         table.add_column("after", justify="right")
         table.add_row("onboarding finished", "", str(r.onboarded), "")
+        pack = library.fallback(r.pack_id, settings.default_pack)
         for section in r.sections:
             for row in section.rows:
-                table.add_row(row.metric.replace("_", " "), row.item, row.shown or row.value,
+                table.add_row(row.metric.replace("_", " "), _item(pack, row.item, title_lang),
+                              row.shown or row.value,
                               row.after or ("-" if row.metric.startswith("readiness") else ""))
         table.add_row(f"stalled (> {days:g} days)", "", str(len(r.stalled)), "")
         console.print(table)
         for s in r.stalled[:50]:
-            console.print(f"  stalled: {s.name or ''} ({s.external_id}), idle {s.days_idle} d")
+            where = stopped_at(pack, title_lang, s)
+            console.print(f"  stalled: {s.name or ''} ({s.external_id}), idle {s.days_idle} d"
+                          + (f", stopped at {where}" if where else "")
+                          + f" — coachbot partner show '#{s.partner_id}'")
     if csv is not None:
         csv.write_text(report.to_csv(reports), encoding="utf-8")
         typer.echo(f"wrote {csv}")

@@ -74,6 +74,7 @@ def test_webinar_and_broadcast_and_report_from_the_cli(env: Path) -> None:
     report_csv = env / "report.csv"
     out = ok("report", "--csv", str(report_csv))
     assert "batch1" in out and "batch2" in out
+    assert "Program basics" in out and "Readiness quiz" in out, "items by their titles"
     assert "batch1,partners,,1,," in report_csv.read_text(encoding="utf-8")
     assert runner.invoke(app, ["report", "--cohort", "nope"]).exit_code == 2
 
