@@ -14,6 +14,7 @@ from handlers.audience import flows as flow
 from handlers.audience.models import DraftKind, DraftStep
 from handlers.coaches.profile import PartnerProfile, ProfileRepo, gather
 from handlers.kit.context import Context
+from handlers.kit.people import coach_label
 from handlers.tickets.repo import TicketRepo, ticket_ref
 
 QUOTE = 160
@@ -161,7 +162,8 @@ async def on_text(msg: Inbound, ctx: Context) -> list[Reply] | None:
         return flow.stale(ctx)
     text = msg.text.strip()
     now = ctx.now()
-    coach = ctx.partner.name or msg.display_name or ctx.t_for(partner, "coach_word")
+    coach = coach_label(ctx.partner.name or msg.display_name,
+                        lambda key, **kw: ctx.t_for(partner, key, **kw))
     await ctx.outbox.add(
         channel=partner.channel, chat_id=partner.chat_id, kind="coach_message",
         reply=Reply(ctx.t_for(partner, "coach_message", coach=coach, text=text)), due_at=now,

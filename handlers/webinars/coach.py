@@ -16,7 +16,7 @@ from handlers.kit.context import Context
 from handlers.webinars import service
 from handlers.webinars.buttons import RsvpButton, WebinarButton, webinar_button
 from handlers.webinars.models import Rsvp
-from handlers.webinars.service import WebinarError, Webinars
+from handlers.webinars.service import WebinarError, Webinars, plan
 
 MAX_DESCRIPTION = 1500
 FLOWS = (DraftKind.WEBINAR, DraftKind.MOVE_WEBINAR)
@@ -264,7 +264,13 @@ async def on_rsvp(data: RsvpButton, msg: Inbound, ctx: Context) -> list[Reply]:
         return [Reply(ctx.t(exc.key, **exc.kw))]
     when = fmt_local(w.starts_at, ctx.partner.timezone)
     if answer is Rsvp.YES:
-        return [Reply(ctx.t("rsvp_yes_done", title=w.title, when=when, link=w.link))]
+        # promise only the reminders that will be sent
+        ahead = () if ctx.partner.opted_out else tuple(
+            label for label, _ in plan(w.starts_at, ctx.now(), followup=False))
+        key = ("rsvp_yes_done_quiet" if ctx.partner.opted_out else
+               {("24h", "1h"): "rsvp_yes_done", ("1h",): "rsvp_yes_done_1h"}.get(
+                   ahead, "rsvp_yes_done_soon"))
+        return [Reply(ctx.t(key, title=w.title, when=when, link=w.link))]
     return [Reply(ctx.t("rsvp_no_done", title=w.title))]
 
 

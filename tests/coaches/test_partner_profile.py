@@ -65,7 +65,7 @@ async def test_a_coach_reads_sari_in_chat_and_writes_to_her(
     await coach.send("Hi Sari, want to go over the quiz together?")
     assert "on its way" in coach.text
     [row] = await outbox(database, "coach_message:")
-    assert row.payload["text"] == ("💬 A message from Rina:\n"
+    assert row.payload["text"] == ("💬 Coach Rina wrote to you:\n"
                                    "Hi Sari, want to go over the quiz together?")
 
 
