@@ -84,6 +84,8 @@ class Question(Strict):
     options: list[Option] = Field(min_length=2, max_length=6)
     # what to review when this question is missed, for the quiz-failed nudge
     topic: Text | None = None
+    # the module that teaches it (final quiz): named when the question is missed
+    module: Ident | None = None
 
     @field_validator("options")
     @classmethod
@@ -93,6 +95,8 @@ class Question(Strict):
 
 class Quiz(Strict):
     title: Text
+    # options in a fresh order on every attempt (off for "all of the above" style options)
+    shuffle: bool = True
     pass_mark: float = Field(default=0.7, gt=0, le=1)
     questions: list[Question] = Field(min_length=1)
 

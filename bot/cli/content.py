@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from bot.config import Settings
+from content.lint import warnings
 from content.loader import PackInvalid, discover_packs, load_pack, load_ui_defaults
 
 app = typer.Typer(help="Content packs.", no_args_is_help=True)
@@ -31,5 +32,7 @@ def check(dirs: list[Path] = typer.Argument(None, help="Pack folders (default: a
                 typer.echo(str(err), err=True)
             continue
         typer.echo(pack.summary())
+        for warning in warnings(pack):
+            typer.echo(warning, err=True)
     if failed:
         raise typer.Exit(1)

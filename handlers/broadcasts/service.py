@@ -90,13 +90,13 @@ class Broadcasts:
 
     async def create(self, *, segment: str, text: str, send_at: datetime,
                      created_by: int | None, now: datetime,
-                     known_modules: set[str] | None = None) -> BroadcastInfo:
+                     catalog: segments.Catalog | None = None) -> BroadcastInfo:
         """Queues one message per partner in the segment, due at `send_at` (now or later)."""
         text = check_text(text)
         seg = segments.parse(segment)
         audience = Audience(self.s)
-        await audience.check(seg, known_modules)
-        recipients = await audience.resolve(seg)
+        await audience.check(seg, catalog)
+        recipients = await audience.resolve(seg, catalog)
         if not recipients:
             raise BroadcastError("broadcast_nobody")
         send_at = max(send_at, now)

@@ -26,6 +26,7 @@ class Tickets(FeatureBase):
             chat.list_command)
         router.button(chat.TicketButton)(chat.on_button)
         router.intercept(chat.intercept)
+        router.intercept_late(chat.coach_chat_rest)
         router.on(MENU_EVENT)(chat.end_thread)
 
     async def digest(self, scope: Scope, lang: str) -> list[str]:

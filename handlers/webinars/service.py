@@ -116,7 +116,7 @@ class Webinars:
                      starts_at: datetime, link: str, description: str | None,
                      followup: str | None, audience: str, timezone: str,
                      created_by: int | None, now: datetime,
-                     known_modules: set[str] | None = None) -> tuple[WebinarInfo, int]:
+                     catalog: segments.Catalog | None = None) -> tuple[WebinarInfo, int]:
         """Saves a webinar and announces it to its audience; returns it and how many got it."""
         title = " ".join(title.split())[:MAX_TITLE]
         if not title:
@@ -126,7 +126,7 @@ class Webinars:
         if not looks_like_link(link):
             raise WebinarError("webinar_link_invalid")
         segment = segments.parse(audience)
-        await Audience(self.s).check(segment, known_modules)
+        await Audience(self.s).check(segment, catalog)
         row = Webinar(title=title, starts_at=starts_at, link=link.strip(),
                       description=(description or "").strip() or None,
                       followup=(followup or "").strip() or None, audience=segment.spec,
@@ -135,7 +135,7 @@ class Webinars:
         self.s.add(row)
         await self.s.flush()
         info = _info(row)
-        recipients = await Audience(self.s).resolve(segment)
+        recipients = await Audience(self.s).resolve(segment, catalog)
         items = [Item(r.channel, r.chat_id, "announcement",
                       payload_of(_announcement(library, info, r)), now,
                       f"wa:{info.id}:{r.partner_id}", r.partner_id) for r in recipients]

@@ -50,7 +50,8 @@ def to_html(markdown: str) -> str:
     """
     out: list[str] = []
     for group in groups(markdown):
-        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+        inner = "".join(f"<code>{_escape(s.text)}</code>" if s.code else
+                        f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
                         for s in group)
         out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
