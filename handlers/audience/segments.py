@@ -171,6 +171,14 @@ class Audience:
             .where(where).order_by(Partner.id))
         return [Recipient(*r) for r in rows.all()]
 
+    async def includes(self, segment: Segment, partner_id: int) -> bool:
+        """Whether the partner is in the segment right now."""
+        where = await self._query(segment)
+        if where is None:
+            return False
+        return (await self.s.execute(
+            select(Partner.id).where(where, Partner.id == partner_id))).first() is not None
+
     async def count(self, segment: Segment) -> int:
         where = await self._query(segment)
         if where is None:

@@ -10,6 +10,7 @@ from bot.core.payloads import ButtonData, button
 from handlers.faq.engine import Band, Chat, FaqEngines, FaqIndex
 from handlers.faq.repo import FaqLogRepo, QuestionRecord
 from handlers.kit.context import Context
+from handlers.kit.feature import live_answer
 from handlers.kit.position import stale, where
 from handlers.learning.buttons import HOME
 from handlers.tickets import chat as tickets
@@ -49,9 +50,20 @@ def _help_buttons(ctx: Context, qid: int) -> tuple[tuple[Button, ...], ...]:
     )
 
 
-def _answer_reply(ctx: Context, idx: FaqIndex, entry_id: str, qid: int) -> Reply:
-    text = idx.answer(entry_id, ctx.lang) + "\n\n" + ctx.t("faq_did_it_help")
-    return Reply(text, _help_buttons(ctx, qid))
+async def _answer_reply(ctx: Context, idx: FaqIndex, entry_id: str, qid: int) -> Reply:
+    """The entry's answer; one that names a live source (`answer_from`) starts with what the
+    bot's own data says now (the webinars actually scheduled), then the written answer."""
+    text = idx.answer(entry_id, ctx.lang)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    source = idx.by_id[entry_id].answer_from
+    found = live_answer(ctx.features, source) if source else None
+    if found is not None:
+        live = await found(ctx)
+        if live is not None:
+            text = live.text + "\n\n" + text
+            buttons = live.buttons
+    text += "\n\n" + ctx.t("faq_did_it_help")
+    return Reply(text, buttons + _help_buttons(ctx, qid))
 
 
 # a message that asks the FAQ nothing gets a short reply of its kind, and is not logged as
@@ -73,7 +85,7 @@ async def ask(text: str, ctx: Context) -> list[Reply]:
     log.info("faq question %s: %s %.3f %s", record.id, match.band.value, match.confidence,
              match.top, extra={"partner_id": ctx.partner.id})
     if match.band is Band.ANSWER and match.top is not None:
-        return [_answer_reply(ctx, idx, match.top, record.id)]
+        return [await _answer_reply(ctx, idx, match.top, record.id)]
     if match.band is Band.OFFER:
         buttons = [FaqButton(record.id, f"p{i}").button(
             idx.label(h.entry_id, ctx.lang)[:LABEL_MAX]) for i, h in enumerate(match.hits)]
@@ -121,7 +133,7 @@ async def on_button(data: FaqButton, msg: Inbound, ctx: Context) -> list[Reply]:
             return await stale(msg, ctx)
         entry_id = record.offered[i]
         await repo.choose(record.id, entry_id)
-        return [_answer_reply(ctx, idx, entry_id, record.id)]
+        return [await _answer_reply(ctx, idx, entry_id, record.id)]
     if action == "y":
         if not await repo.feedback(record.id, True, ctx.now()):
             return [Reply(ctx.t("faq_feedback_noted")), *await where(ctx)]

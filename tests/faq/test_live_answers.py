@@ -1,0 +1,124 @@
+"""Asked about webinars, the bot answers from the webinars actually scheduled: none, or the
+next ones with a button to join, never a written "yes" while nothing is planned."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.app import CoachBot
+from bot.cli import app
+from bot.config import Settings
+from bot.core import FixedClock
+from bot.storage.db import Database
+from content.loader import PackLibrary, discover_packs
+from handlers.kit.feature import live_answer
+from handlers.registry import FEATURES
+from handlers.webinars.service import Webinars
+from tests.conftest import EXAMPLE_PACKS
+from tests.fixtures.chat import Chat
+
+ROOT = Path(__file__).parents[2]
+WEBINAR_ENTRY = """
+  - id: webinars
+    answer_from: next_webinars
+    questions:
+      id: ["ada webinar minggu ini?", "jadwal webinar kapan"]
+      en: ["is there a webinar this week?", "when is the next webinar"]
+    answer:
+      id: "Webinar membahas promosi dan konten."
+      en: "Webinars cover promotion and content."
+"""
+
+
+@pytest.fixture
+def live_bot(database: Database, settings: Settings, clock: FixedClock,
+             tmp_path: Path) -> CoachBot:
+    pack = tmp_path / "example"
+    shutil.copytree(EXAMPLE_PACKS / "example", pack)
+    with (pack / "faq.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(WEBINAR_ENTRY)
+    return CoachBot(database, PackLibrary.load([pack]), settings, clock=clock)
+
+
+async def schedule(bot: CoachBot, clock: FixedClock, title: str, days: int) -> int:
+    async with bot.db.transaction() as s:
+        info, _ = await Webinars(s).create(
+            bot.library, title=title, starts_at=clock.now() + timedelta(days=days),
+            link="https://meet.example/live", description=None, followup=None,
+            audience="all", timezone="Asia/Jakarta", created_by=None, now=clock.now())
+        return info.id
+
+
+async def test_no_webinar_scheduled_is_what_the_partner_hears(
+        live_bot: CoachBot) -> None:
+    sari = Chat(live_bot, user="sari")
+    await sari.onboard(name="Sari")
+    await sari.send("ada webinar ga minggu ini?")
+    assert sari.text.startswith("There's no webinar scheduled for you right now")
+    assert "send the invitation to this chat" in sari.text
+    assert "Webinars cover promotion and content." in sari.text
+    assert "Did this help?" in sari.text
+
+
+async def test_the_next_webinars_come_with_a_button_to_join(
+        live_bot: CoachBot, clock: FixedClock) -> None:
+    sari = Chat(live_bot, user="sari")
+    await sari.onboard(name="Sari")
+    await schedule(live_bot, clock, "Live selling basics", days=3)
+    cancelled = await schedule(live_bot, clock, "Old topic", days=2)
+    async with live_bot.db.transaction() as s:
+        await Webinars(s).cancel(live_bot.library, cancelled, clock.now())
+
+    await sari.send("ada webinar ga minggu ini?")
+    assert "Your next webinars:" in sari.text and "*Live selling basics*" in sari.text
+    assert "Old topic" not in sari.text and "no webinar scheduled" not in sari.text
+    await sari.press("Join: Live selling basics")
+    assert "you're on the list for *Live selling basics*" in sari.text
+
+    await sari.send("when is the next webinar")
+    assert "you're signed up ✅" in sari.text
+    assert not [b for b in sari.labels if b.startswith("✅ Join")]
+
+
+async def test_a_partner_who_joined_after_the_announcement_can_still_sign_up(
+        live_bot: CoachBot, clock: FixedClock) -> None:
+    await schedule(live_bot, clock, "Live selling basics", days=3)
+    budi = Chat(live_bot, user="budi")  # not there when the invitations went out
+    await budi.onboard(name="Budi")
+    await budi.send("jadwal webinar kapan")
+    await budi.press("Join: Live selling basics")
+    assert "you're on the list for *Live selling basics*" in budi.text
+
+
+async def test_a_webinar_ended_no_longer_answers(live_bot: CoachBot,
+                                                 clock: FixedClock) -> None:
+    sari = Chat(live_bot, user="sari")
+    await sari.onboard(name="Sari")
+    await schedule(live_bot, clock, "Live selling basics", days=1)
+    clock.advance(days=1, minutes=1)
+    await sari.send("ada webinar ga minggu ini?")
+    assert sari.text.startswith("There's no webinar scheduled for you right now")
+
+
+def test_every_live_answer_a_shipped_pack_names_is_provided_by_a_feature() -> None:
+    library = PackLibrary.load(discover_packs(ROOT / "content" / "packs"))
+    named = {(p.id, e.id, e.answer_from) for p in library.packs.values() for e in p.faq
+             if e.answer_from}
+    assert ("mitra-onboarding", "webinars", "next_webinars") in named
+    assert all(live_answer(FEATURES, name) is not None for _, _, name in named)
+
+
+def test_content_check_names_a_live_answer_no_feature_provides(tmp_path: Path) -> None:
+    pack = tmp_path / "example"
+    shutil.copytree(EXAMPLE_PACKS / "example", pack)
+    with (pack / "faq.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(WEBINAR_ENTRY.replace("next_webinars", "next_concerts"))
+    result = CliRunner().invoke(app, ["content", "check", str(pack)])
+    assert result.exit_code == 1
+    assert "faq.yaml: entries[2].answer_from: no feature provides 'next_concerts'" in (
+        result.output)
