@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core import Button, Inbound, Reply, rows
 from bot.core.payloads import ButtonData, button
+from content.loader import Pack
 from handlers.faq.engine import Band, Chat, FaqEngines, FaqIndex
 from handlers.faq.repo import FaqLogRepo, QuestionRecord
+from handlers.faq.taught import TaughtRepo, build_index
 from handlers.kit.context import Context
 from handlers.kit.feature import live_answer
 from handlers.kit.position import stale, where
@@ -39,8 +41,33 @@ def engines(ctx: Context) -> FaqEngines:
     return found
 
 
-def index(ctx: Context) -> FaqIndex:
-    return engines(ctx).for_pack(ctx.pack)
+@dataclass
+class TaughtIndexes:
+    """Each pack's index rebuilt with what coaches taught it, kept until they teach more."""
+
+    built: dict[str, tuple[int, FaqIndex]] = field(default_factory=dict)
+
+
+async def index_of(ctx: Context, pack: Pack) -> FaqIndex:
+    """The pack's index with what coaches taught it so far (one small query to know)."""
+    base = engines(ctx).for_pack(pack)
+    repo = ctx.repo(TaughtRepo)
+    version = await repo.version(pack.id)
+    if version == 0:
+        return base
+    cache = ctx.services.get(TaughtIndexes)
+    if cache is None:
+        cache = TaughtIndexes()
+        ctx.services.put(cache)
+    found = cache.built.get(pack.id)
+    if found is None or found[0] != version:
+        found = cache.built[pack.id] = (
+            version, build_index(pack, await repo.of_pack(pack.id), base.thresholds))
+    return found[1]
+
+
+async def index(ctx: Context) -> FaqIndex:
+    return await index_of(ctx, ctx.pack)
 
 
 def _help_buttons(ctx: Context, qid: int) -> tuple[tuple[Button, ...], ...]:
@@ -75,7 +102,7 @@ CHAT_REPLIES = {Chat.THANKS: "faq_thanks", Chat.HELLO: "faq_hello", Chat.ACK: "f
 async def ask(text: str, ctx: Context) -> list[Reply]:
     """Answers, offers the likeliest entries, or says honestly it does not know; asks what
     a question with no topic is about."""
-    idx = index(ctx)
+    idx = await index(ctx)
     match = idx.search(text)
     if match.chat is not None:
         return [Reply(ctx.t(CHAT_REPLIES[match.chat]))]
@@ -126,7 +153,7 @@ async def on_button(data: FaqButton, msg: Inbound, ctx: Context) -> list[Reply]:
     if record is None:
         return await stale(msg, ctx)
     repo = ctx.repo(FaqLogRepo)
-    idx = index(ctx)
+    idx = await index(ctx)
     if action.startswith("p") and action[1:].isdigit():
         i = int(action[1:])
         if i >= len(record.offered) or record.offered[i] not in idx.by_id:

@@ -13,6 +13,7 @@ from bot.core.timezones import label
 from bot.storage.repos import PartnerRecord
 from handlers.kit.context import Context
 from handlers.kit.position import stale, where
+from handlers.kit.teach import TeachButton
 from handlers.learning import menu
 from handlers.tickets.hours import CoachHours, reannounce_times
 from handlers.tickets.models import TicketStatus
@@ -186,7 +187,8 @@ async def answer(msg: Inbound, ctx: Context, ticket_id: int, text: str) -> list[
     seconds = ticket.answer_seconds if ticket.answer_seconds is not None else int(
         (now - ticket.created_at).total_seconds())
     return [Reply(ctx.t("ticket_reply_sent", ticket=ticket.id,
-                        name=partner.name or partner.external_id, minutes=seconds // 60))]
+                        name=partner.name or partner.external_id, minutes=seconds // 60),
+                  rows(TeachButton(ticket.id).button(ctx.t("btn_faq_add"))))]
 
 
 def _split_ticket_args(args: str) -> tuple[int | None, str]:

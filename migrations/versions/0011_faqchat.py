@@ -1,4 +1,4 @@
-"""check-in answers (issue 14)
+"""check-in answers, what coaches taught the FAQ (issue 14)
 
 Revision ID: 0011
 Revises: 0005
@@ -29,8 +29,29 @@ def upgrade() -> None:
     with op.batch_alter_table('checkin_answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkin_answers_partner_id'), ['partner_id'], unique=False)
 
+    op.create_table('faq_taught',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pack_id', sa.String(length=64), nullable=False),
+    sa.Column('entry_id', sa.String(length=64), nullable=False),
+    sa.Column('lang', sa.String(length=8), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('answer_id', sa.Text(), nullable=True),
+    sa.Column('answer_en', sa.Text(), nullable=True),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_faq_taught')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_faq_taught_ticket_id'))
+    )
+    with op.batch_alter_table('faq_taught', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faq_taught_pack_id'), ['pack_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('faq_taught', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faq_taught_pack_id'))
+
+    op.drop_table('faq_taught')
     with op.batch_alter_table('checkin_answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_answers_partner_id'))
 
