@@ -12,10 +12,12 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.loader import Pack
+from bot.storage.repos import Repos
+from content.loader import Pack, PackLibrary
 from content.schema import FaqEntry
 from handlers.faq.engine import FaqIndex, Thresholds
 from handlers.faq.models import FaqTaught
+from handlers.tickets.repo import TicketRepo
 
 MAX_QUESTION = 500
 
@@ -122,3 +124,50 @@ def check(pack: Pack, taught: Sequence[Taught], *, question: str, answer: str | 
     except ValidationError as exc:
         raise TeachError("faq_add_invalid", problem=exc.errors()[0]["msg"]) from None
     return text
+
+
+@dataclass(frozen=True)
+class TicketQuestion:
+    """A ticket as the FAQ would learn it: the partner's pack and language, their question
+    and the coach's latest answer."""
+
+    ticket_id: int
+    pack: Pack
+    lang: str
+    question: str
+    answer: str
+
+
+async def from_ticket(repos: Repos, library: PackLibrary, default_pack: str,
+                      ticket_id: int) -> TicketQuestion:
+    tickets = repos.get(TicketRepo)
+    ticket = await tickets.get(ticket_id)
+    partner = await repos.partners.by_id(ticket.partner_id) if ticket else None
+    if ticket is None or partner is None:
+        raise TeachError("faq_add_no_ticket", ticket=ticket_id)
+    messages = await tickets.messages(ticket.id)
+    question = ticket.text or next((m.text for m in messages if m.author == "partner"), "")
+    answer = next((m.text for m in reversed(messages) if m.author == "coach"), "")
+    if not question.strip() or not answer.strip():
+        raise TeachError("faq_add_unanswered", ticket=ticket_id)
+    pack = library.packs.get(partner.pack_id) or library.fallback(None, default_pack)
+    return TicketQuestion(ticket_id, pack, partner.language, question, answer.strip())
+
+
+async def teach(repos: Repos, pack: Pack, *, lang: str, question: str, entry_id: str,
+                answer: str | None = None, answer_en: str | None = None,
+                ticket_id: int | None = None, by: str, now: datetime) -> Taught:
+    """Files a new entry (with an answer; `answer` in `lang`, `answer_en` in English when
+    given too) or another wording of `entry_id` (no answer). Raises TeachError."""
+    repo = repos.get(TaughtRepo)
+    if ticket_id is not None:
+        done = await repo.by_ticket(ticket_id)
+        if done is not None:
+            raise TeachError("faq_add_already", ticket=ticket_id, entry=done.entry_id)
+    new = answer is not None or answer_en is not None
+    if new and lang == "en" and answer_en is None:
+        answer, answer_en = None, answer
+    text = check(pack, await repo.of_pack(pack.id), question=question,
+                 answer=(answer or answer_en) if new else None, entry_id=entry_id)
+    return await repo.add(Taught(0, pack.id, entry_id, lang, text, answer if new else None,
+                                 answer_en if new else None, ticket_id), by, now)

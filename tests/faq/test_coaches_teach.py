@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from bot.app import CoachBot
+from bot.cli import app
 from bot.config import Settings
 from bot.core import FixedClock, reply_from_dict
 from bot.storage.db import Database
@@ -107,3 +109,41 @@ async def test_partners_cannot_teach_the_faq(chat: Chat, coach: Chat, bot: Coach
     assert "coach" in chat.text.lower() and "now FAQ entry" not in chat.text
     async with bot.db.transaction() as s:
         assert list((await s.execute(select(FaqTaught))).scalars()) == []
+
+
+def test_coachbot_faq_add_files_a_ticket_and_a_written_entry(env: Path) -> None:
+    runner = CliRunner()
+    partner = runner.invoke(app, ["chat", "--user", "rina"],
+                            input="/start\n#2\nRina\n#3\n#1\n#4\n#5\n"
+                                  "/coach bisa bayar pakai qris ga?\n")
+    assert "ticket #1" in partner.output, partner.output
+    runner.invoke(app, ["chat", "--coach", "--name", "Dewi"],
+                  input="/reply 1 Bisa, QRIS diterima di semua toko mitra.\n")
+    result = runner.invoke(app, ["faq", "add", "--ticket", "1", "--by", "Dewi"])
+    assert result.exit_code == 0, result.output
+    assert "example: new entry ticket-1: 'bisa bayar pakai qris ga?'" in result.output
+    assert "the engine now: ticket-1" in result.output
+
+    again = runner.invoke(app, ["faq", "add", "--ticket", "1"])
+    assert again.exit_code == 2 and "already in the FAQ as *ticket-1*" in again.output
+
+    wording = runner.invoke(app, ["faq", "add", "--question", "komisi kok belum masuk",
+                                  "--entry", "payout"])
+    assert wording.exit_code == 0, wording.output
+    assert "another wording of payout" in wording.output
+
+    written = runner.invoke(app, ["faq", "add", "--question", "ada seragam mitra?",
+                                  "--answer", "Ada, kaos mitra dibagikan saat pelatihan.",
+                                  "--answer-en", "Yes, partner T-shirts come at training.",
+                                  "--id", "uniform"])
+    assert written.exit_code == 0, written.output
+    assert "new entry uniform" in written.output
+
+    bad = runner.invoke(app, ["faq", "add", "--question", "x", "--answer", "y",
+                              "--id", "Bad Id!"])
+    assert bad.exit_code == 2 and "can't go into the FAQ" in bad.output
+
+    budi = runner.invoke(app, ["chat", "--user", "budi"],
+                         input="/start\n#2\nBudi\n#3\n#1\n#4\n#5\nqris bisa dipakai bayar?\n")
+    answered = budi.output[budi.output.rindex("qris bisa dipakai bayar?"):]
+    assert "QRIS diterima di semua toko mitra" in answered, budi.output
