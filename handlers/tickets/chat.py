@@ -304,3 +304,18 @@ async def end_thread(ctx: Context) -> None:
     ticket = await current_ticket(ctx)
     if ticket is not None and ticket.thread_open:
         await ctx.repo(TicketRepo).set_thread(ticket.id, False)
+
+
+async def my_ticket(ctx: Context) -> Reply:
+    """The partner's question with the coaches, as a live FAQ answer
+    (`answer_from: my_ticket`): waiting, or answered and by whom; or that there is none."""
+    ticket = await current_ticket(ctx)
+    if ticket is None:
+        return Reply(ctx.t("ticket_live_none"))
+    question = _quote(ticket.text)[:120] or "-"
+    if ticket.status is TicketStatus.OPEN:
+        return Reply(ctx.t("ticket_live_waiting", ticket=ticket.id, question=question) + "\n"
+                     + _hours_note(ctx))
+    return Reply(ctx.t("ticket_live_answered", ticket=ticket.id, question=question,
+                       coach=ticket.answered_by or "-"),
+                 rows(TicketButton("done", ticket.id).button(ctx.t("btn_ticket_solved"))))

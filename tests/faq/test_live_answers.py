@@ -33,6 +33,24 @@ WEBINAR_ENTRY = """
       id: "Webinar membahas promosi dan konten."
       en: "Webinars cover promotion and content."
 """
+MINE = """
+  - id: my-question
+    answer_from: my_ticket
+    questions:
+      id: ["pertanyaanku ke coach sudah dijawab belum", "status pertanyaan ke coach"]
+      en: ["has the coach answered my question", "status of my question to the coach"]
+    answer:
+      id: "Coach menjawab di jam kerja."
+      en: "Coaches answer during working hours."
+  - id: my-progress
+    answer_from: my_progress
+    questions:
+      id: ["sudah sampai mana belajarku", "progres belajarku"]
+      en: ["how far have I got in my learning", "my learning progress"]
+    answer:
+      id: "Ketik /progress kapan saja."
+      en: "Type /progress any time."
+"""
 
 
 @pytest.fixture
@@ -41,7 +59,7 @@ def live_bot(database: Database, settings: Settings, clock: FixedClock,
     pack = tmp_path / "example"
     shutil.copytree(EXAMPLE_PACKS / "example", pack)
     with (pack / "faq.yaml").open("a", encoding="utf-8") as fh:
-        fh.write(WEBINAR_ENTRY)
+        fh.write(WEBINAR_ENTRY + MINE)
     return CoachBot(database, PackLibrary.load([pack]), settings, clock=clock)
 
 
@@ -122,3 +140,38 @@ def test_content_check_names_a_live_answer_no_feature_provides(tmp_path: Path) -
     assert result.exit_code == 1
     assert "faq.yaml: entries[2].answer_from: no feature provides 'next_concerts'" in (
         result.output)
+
+
+async def test_asked_about_her_question_to_the_coach_she_hears_where_it_stands(
+        live_bot: CoachBot) -> None:
+    sari = Chat(live_bot, user="sari")
+    coach = Chat(live_bot, user="coaches", display_name="Dewi")
+    await sari.onboard(name="Sari")
+    await sari.send("has the coach answered my question?")
+    assert sari.text.startswith("You don't have a question with the coaches right now.")
+
+    await sari.send("/coach can I sell outside my city?")
+    await sari.send("/menu")  # the thread ends; her text goes to the FAQ again
+    await sari.send("has the coach answered my question?")
+    assert sari.text.startswith("🎫 Your question to the coaches (ticket #1) is still waiting")
+    assert "can I sell outside my city?" in sari.text
+
+    await coach.send("/reply 1 Yes, anywhere in Indonesia.")
+    await sari.send("/menu")
+    await sari.send("status of my question to the coach")
+    assert "(ticket #1) was answered by coach Dewi" in sari.text
+    await sari.press("Solved")
+    assert "closed ticket #1" in sari.text
+
+
+async def test_asked_how_far_she_is_she_sees_her_progress(live_bot: CoachBot) -> None:
+    sari = Chat(live_bot, user="sari")
+    await sari.onboard(name="Sari")
+    await sari.press("Program basics")
+    await sari.send("/progress")
+    progress = sari.text
+    assert progress
+    await sari.send("/menu")
+    await sari.send("my learning progress")
+    assert sari.text.startswith(progress)
+    assert "Type /progress any time." in sari.text
