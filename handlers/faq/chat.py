@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.core import Button, Inbound, Reply, rows
 from bot.core.payloads import ButtonData, button
@@ -99,13 +100,38 @@ CHAT_REPLIES = {Chat.THANKS: "faq_thanks", Chat.HELLO: "faq_hello", Chat.ACK: "f
                 Chat.VAGUE: "faq_vague"}
 
 
+# how long after an answer "makasih" or "maksudnya?" is about that answer
+AFTER_ANSWER = timedelta(minutes=10)
+
+
+async def _answered_just_now(ctx: Context) -> QuestionRecord | None:
+    """The partner's last question, when the bot answered it a moment ago."""
+    last = await ctx.repo(FaqLogRepo).latest(ctx.partner.id)
+    if last is None or ctx.now() - last.created_at > AFTER_ANSWER:
+        return None
+    return last if (last.band is Band.ANSWER or last.chosen_entry_id) else None
+
+
+async def _chat_reply(chat: Chat, ctx: Context) -> list[Reply]:
+    """Thanks right after an answer says it helped; "maksudnya?" right after one asks what
+    was unclear and offers the coach on that question; otherwise a short reply of its kind."""
+    if chat in (Chat.THANKS, Chat.VAGUE):
+        last = await _answered_just_now(ctx)
+        if last is not None and chat is Chat.THANKS:
+            await ctx.repo(FaqLogRepo).feedback(last.id, True, ctx.now())
+        elif last is not None and last.helped is not True:
+            return [Reply(ctx.t("faq_vague_after_answer"),
+                          rows(FaqButton(last.id, "c").button(ctx.t("btn_faq_ask_coach"))))]
+    return [Reply(ctx.t(CHAT_REPLIES[chat]))]
+
+
 async def ask(text: str, ctx: Context) -> list[Reply]:
     """Answers, offers the likeliest entries, or says honestly it does not know; asks what
     a question with no topic is about."""
     idx = await index(ctx)
     match = idx.search(text)
     if match.chat is not None:
-        return [Reply(ctx.t(CHAT_REPLIES[match.chat]))]
+        return await _chat_reply(match.chat, ctx)
     record = await ctx.repo(FaqLogRepo).log(
         partner_id=ctx.partner.id, pack_id=ctx.pack.id, lang=ctx.lang, text=text, match=match,
         now=ctx.now())
