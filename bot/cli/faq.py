@@ -152,15 +152,22 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
          similarity: float = typer.Option(60.0, help="How alike (0-100) questions in one "
                                           "group are."),
          ) -> None:
-    """Lists unanswered and unhelpful questions, grouped by similarity."""
+    """Lists unanswered and unhelpful questions, grouped by similarity, each group with the
+    entry it most likely belongs to."""
     settings = Settings()
+    library = load_library(settings)
 
     async def go() -> None:
         db = await open_database(settings)
         try:
             since = datetime.now(UTC) - timedelta(days=days) if days > 0 else None
             async with db.transaction() as session:
-                questions = await Repos(session).get(FaqLogRepo).gaps(pack, since)
+                repos = Repos(session)
+                questions = await repos.get(FaqLogRepo).gaps(pack, since)
+                indexes = {p.id: build_index(p, await repos.get(TaughtRepo).of_pack(p.id),
+                                             thresholds_for(settings, p.id))
+                           for p in library.packs.values()
+                           if any(q.pack_id == p.id for q in questions)}
         finally:
             await db.dispose()
         groups = group_questions(questions, similarity)
@@ -172,6 +179,10 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
             typer.echo(f"\n{g.count}× {g.example!r}  ({g.describe()})")
             for other in g.others[:4]:
                 typer.echo(f"    · {other}")
+            idx = indexes.get(g.questions[0].pack_id)
+            if idx is not None:
+                typer.echo("    " + suggest(idx, g.questions[0].pack_id,
+                                            [q.text for q in g.questions]))
 
     run_async(go())
 
@@ -240,3 +251,20 @@ def add(ticket: int = typer.Option(None, "--ticket", help="An answered ticket: i
                    f"band={match.band.value}")
 
     run_async(go())
+
+
+def suggest(idx: FaqIndex, pack_id: str, questions: list[str]) -> str:
+    """The entry a group of questions most likely belongs to: the one ranked first for most
+    of them, with the mean rank-1 confidence (low: the group may need a new entry)."""
+    votes: dict[str, list[float]] = {}
+    for q in questions[:20]:
+        match = idx.search(q)
+        if match.top is not None and match.chat is None:
+            votes.setdefault(match.top, []).append(match.confidence)
+    if not votes:
+        return (f"closest entry: none (a new entry: coachbot faq add --pack {pack_id} "
+                "--question … --answer …)")
+    entry, scores = max(votes.items(), key=lambda kv: (len(kv[1]), sum(kv[1])))
+    return (f"closest entry: {entry} ({len(scores)} of {min(len(questions), 20)}, "
+            f"confidence {sum(scores) / len(scores):.2f}); another wording of it: "
+            f"coachbot faq add --pack {pack_id} --entry {entry} --question …")
