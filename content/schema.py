@@ -137,6 +137,9 @@ class FaqEntry(Strict):
     topic: str | None = None
     questions: dict[str, list[Annotated[str, Field(min_length=1, max_length=500)]]]
     answer: Text
+    # a live answer from the bot's own data (e.g. `next_webinars`), shown before `answer`;
+    # the names are those the features provide (`coachbot content check` lists unknown ones)
+    answer_from: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
     @field_validator("questions")
     @classmethod

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from handlers.basics.feature import FEATURE as basics
 from handlers.broadcasts.feature import FEATURE as broadcasts
+from handlers.checkins.feature import FEATURE as checkins
 from handlers.coaches.feature import FEATURE as coaches
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
@@ -36,6 +37,7 @@ FEATURES: tuple[FeatureBase, ...] = (
     reports,
     webinars,
     broadcasts,
+    checkins,
 )
 
 

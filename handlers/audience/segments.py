@@ -201,6 +201,15 @@ class Audience:
             .where(where).order_by(Partner.id))
         return [Recipient(*r) for r in rows.all()]
 
+    async def includes(self, segment: Segment, partner_id: int,
+                       catalog: Catalog | None = None) -> bool:
+        """Whether the partner is in the segment right now."""
+        where = await self._query(segment, catalog)
+        if where is None:
+            return False
+        return (await self.s.execute(
+            select(Partner.id).where(where, Partner.id == partner_id))).first() is not None
+
     async def count(self, segment: Segment, catalog: Catalog | None = None) -> int:
         where = await self._query(segment, catalog)
         if where is None:

@@ -14,6 +14,7 @@ from bot.storage.repos import PartnerRecord
 from handlers.kit.context import Context
 from handlers.kit.people import coach_label
 from handlers.kit.position import stale, where
+from handlers.kit.teach import TeachButton
 from handlers.learning import menu
 from handlers.tickets.hours import CoachHours, reannounce_times
 from handlers.tickets.models import TicketStatus
@@ -193,7 +194,8 @@ async def answer(msg: Inbound, ctx: Context, ticket_id: int, text: str) -> list[
     seconds = ticket.answer_seconds if ticket.answer_seconds is not None else int(
         (now - ticket.created_at).total_seconds())
     return [Reply(ctx.t("ticket_reply_sent", ticket=ticket.id,
-                        name=partner.name or partner.external_id, minutes=seconds // 60))]
+                        name=partner.name or partner.external_id, minutes=seconds // 60),
+                  rows(TeachButton(ticket.id).button(ctx.t("btn_faq_add"))))]
 
 
 def _split_ticket_args(args: str) -> tuple[int | None, str]:
@@ -315,3 +317,18 @@ async def end_thread(ctx: Context) -> None:
     ticket = await current_ticket(ctx)
     if ticket is not None and ticket.thread_open:
         await ctx.repo(TicketRepo).set_thread(ticket.id, False)
+
+
+async def my_ticket(ctx: Context) -> Reply:
+    """The partner's question with the coaches, as a live FAQ answer
+    (`answer_from: my_ticket`): waiting, or answered and by whom; or that there is none."""
+    ticket = await current_ticket(ctx)
+    if ticket is None:
+        return Reply(ctx.t("ticket_live_none"))
+    question = _quote(ticket.text)[:120] or "-"
+    if ticket.status is TicketStatus.OPEN:
+        return Reply(ctx.t("ticket_live_waiting", ticket=ticket.id, question=question) + "\n"
+                     + _hours_note(ctx))
+    return Reply(ctx.t("ticket_live_answered", ticket=ticket.id, question=question,
+                       coach=ticket.answered_by or "-"),
+                 rows(TicketButton("done", ticket.id).button(ctx.t("btn_ticket_solved"))))
