@@ -160,3 +160,15 @@ class CoachBot:
         if msg.kind is InboundKind.TEXT and not msg.text.strip():
             return "message_empty"
         return None
+
+    async def notice(self, msg: Inbound, key: str) -> Reply:
+        """UI text `key` for the sender of `msg`, in their pack and language when known."""
+        lang, pack_id = self._lang_hint(msg), None
+        try:
+            async with self.db.transaction(interactive=True) as session:
+                partner = await Repos(session).partners.get(msg.channel, msg.user_id)
+            if partner is not None:
+                lang, pack_id = partner.language, partner.pack_id
+        except Exception:  # a notice must not fail on a database fault: the hint will do
+            log.warning("partner language unavailable for a notice; using the hint")
+        return Reply(self.library.t(pack_id, lang, key))
