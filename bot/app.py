@@ -8,13 +8,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.channels import CHANNELS
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
+from bot.core.sanitize import storable_inbound
 from bot.storage.db import Database
+from bot.storage.faults import StorageUnavailable, is_transient
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
@@ -30,6 +30,10 @@ FALLBACK_ERROR = {
     "id": "Maaf, ada yang tidak beres di sisi kami 🙏 Coba kirim lagi sebentar lagi ya.",
     "en": "Sorry, something went wrong on our side 🙏 Please try again in a moment.",
 }
+
+# pauses between tries of a message while the database is out of reach (about 4 s in all);
+# after that the channel leaves the message unacknowledged, to be delivered again
+DB_RETRY_PAUSES = (0.1, 0.3, 0.6, 1.0, 2.0)
 
 
 class KeyedLocks:
@@ -94,29 +98,41 @@ class CoachBot:
         return "en" if hint.startswith("en") else "id"
 
     async def handle(self, msg: Inbound) -> list[Reply]:
-        """Handles one inbound message; a redelivered update id yields no replies."""
+        """Handles one inbound message; a redelivered update id yields no replies.
+
+        Raises StorageUnavailable when the database stayed out of reach through the retries:
+        the message was not processed and must not be acknowledged.
+        """
+        msg = storable_inbound(msg)
         async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
             try:
                 return await self._handle(msg)
+            except StorageUnavailable:
+                raise
             except Exception:
                 log.exception("failed to handle update %s from %s:%s", msg.update_id,
                               msg.channel, msg.user_id)
                 return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
-        try:
-            return await self._handle_once(msg)
-        except DBAPIError as exc:
-            # The server dropped the connection (a restart, a failover, an idle timeout):
-            # nothing was committed, the pool now opens fresh connections, so one retry
-            # serves the partner. This replaces a liveness ping before every transaction.
-            # (Were it dropped during COMMIT after the server committed, the retry finds the
-            # update id recorded and stays silent rather than act twice.)
-            if not exc.connection_invalidated:
-                raise
-            log.warning("database connection lost while handling update %s; retrying once",
-                        msg.update_id)
-            return await self._handle_once(msg)
+        # A passing database fault (a restart, a failover, refused connections, an idle
+        # connection the server dropped): nothing was committed, so the whole message is
+        # tried again after a pause; the pool opens fresh connections. This replaces a
+        # liveness ping before every transaction. (Were it dropped during COMMIT after the
+        # server committed, the retry finds the update id recorded and stays silent.)
+        for attempt, pause in enumerate((*DB_RETRY_PAUSES, None)):
+            try:
+                return await self._handle_once(msg)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                if pause is None:
+                    raise StorageUnavailable(str(exc)) from exc
+                log.warning("database unavailable handling update %s (%s, attempt %d); "
+                            "retrying in %.1fs", msg.update_id, type(exc).__name__,
+                            attempt + 1, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
     async def _handle_once(self, msg: Inbound) -> list[Reply]:
         now = self.clock.now()

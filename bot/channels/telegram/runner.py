@@ -41,6 +41,7 @@ from bot.channels.telegram.common import (
 )
 from bot.config import Settings
 from bot.core import Inbound, Reply
+from bot.storage.faults import StorageUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -134,14 +135,21 @@ class TelegramRunner:
 
     # --- processing ------------------------------------------------------------------------
 
-    async def process(self, tg: TgUpdate) -> None:
-        """Handles one update; updates of one chat are handled (and answered) in order."""
+    async def process(self, tg: TgUpdate) -> bool:
+        """Handles one update; updates of one chat are handled (and answered) in order.
+
+        False when the database was out of reach: the update is not processed, and must not
+        be acknowledged."""
         async with self._chats.hold(tg.chat_key):
             try:
                 await self.channel.process(tg, self.handle)
+            except StorageUnavailable:
+                log.warning("update %s not processed: database unavailable", tg.update_id)
+                return False
             except Exception:  # a bug must not stop the loop nor the other partners
                 log.exception("update %s failed", tg.update_id,
                               extra={"update_id": tg.update_id})
+        return True
 
     def _lanes(self, offsets: Offsets,
                stop: asyncio.Event) -> tuple[Lanes[TgUpdate], Lanes[Deliver]]:
@@ -242,7 +250,8 @@ class TelegramRunner:
         except Exception:  # a shape this library version cannot read: retrying won't help
             log.exception("unreadable update %s", data.get("update_id"))
             return web.Response(text="")
-        await self.process(tg)
+        if not await self.process(tg):  # Telegram delivers it again later
+            return web.Response(status=503, text="unavailable")
         return web.Response(text="")
 
     async def _serve_webhook(self, stop: asyncio.Event, port: int) -> None:
