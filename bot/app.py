@@ -20,6 +20,7 @@ from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
 from handlers.kit.feature import FeatureBase, Startup
 from handlers.registry import FEATURES
+from scheduler.replies import record_replies
 
 # the channels a partner or coach can be named on (`telegram:12345`)
 KNOWN_CHANNELS = frozenset(CHANNELS)
@@ -89,6 +90,9 @@ class CoachBot:
         self.router = build_router(features)
         self.services = services or Services()
         self._locks = KeyedLocks()
+        # channels whose replies are written to the outbox with the turn and marked sent
+        # by the channel (scheduler/replies.py); a crash then loses none of them
+        self.durable_replies: set[str] = set()
         if settings.default_pack not in library.packs:
             raise ValueError(f"default pack '{settings.default_pack}' is not loaded "
                              f"(loaded: {', '.join(library.packs) or 'none'})")
@@ -156,6 +160,10 @@ class CoachBot:
             problem = self._bad_input(msg)
             replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
             await repos.partners.save(partner)
+            if msg.channel in self.durable_replies and msg.update_id is not None:
+                await record_replies(session, channel=msg.channel, chat_id=msg.chat_id,
+                                     update_id=msg.update_id, replies=replies, now=now,
+                                     partner_id=partner.id)
         return replies
 
     def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:

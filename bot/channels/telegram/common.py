@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.channels.delivery import Defer, Delivery
+from bot.channels.delivery import Defer, Delivery, Settle
 from bot.channels.markdown import groups
 from bot.core import Inbound, Reply, SendResult, SendStatus
 
@@ -319,12 +319,13 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, driver: Driver, *, coach_chat_id: str | None = None,
-                 inline_retry_max: float = 2.0, defer: Defer | None = None):
+                 inline_retry_max: float = 2.0, defer: Defer | None = None,
+                 settle: Settle | None = None):
         self.driver = driver
         self.coach_chat_id = coach_chat_id
         # "tg": the dedupe-key prefix of replies deferred to the outbox, as it always was
         self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
-                                 key_prefix="tg")
+                                 key_prefix="tg", settle=settle)
         self.me: BotInfo | None = None
 
     async def start(self) -> BotInfo:

@@ -42,6 +42,7 @@ from bot.channels.telegram.common import (
 from bot.config import Settings
 from bot.core import Inbound, Reply
 from bot.storage.faults import StorageUnavailable
+from scheduler.replies import ReplyMarks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,14 +82,20 @@ class TelegramRunner:
         self.app = app
         self.settings = settings
         self.driver = driver
+        # SQLite has one writer: the core and the reply marks take turns (see _one_at_a_time)
+        self._gate = asyncio.Lock()
+        gate = self._gate if app.db.is_sqlite else None
+        self.marks = ReplyMarks(app.db, app.clock, gate=gate)
+        app.durable_replies.add(CHANNEL)
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
-                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL))
+                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL),
+                                       settle=self.marks.settle)
         self.handle: Handle = flood_controlled(
             handle or app.handle, FloodGate(settings.flood_messages, settings.flood_window),
             app.notice)
-        if app.db.is_sqlite:
-            self.handle = _one_at_a_time(self.handle)
+        if gate is not None:
+            self.handle = _one_at_a_time(self.handle, gate)
         self.mode = "webhook" if settings.webhook_url else "polling"
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
         if not _SECRET_OK.match(self.secret):
@@ -125,13 +132,16 @@ class TelegramRunner:
         In webhook mode `port` is the shared listener's, already serving routes(); without it
         the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
         """
-        if self.mode == "polling":
-            await self._poll(stop)
-        elif port is not None:
-            await self._serve_webhook(stop, port)
-        else:
-            async with listening(self.settings.webhook_listen, self.routes()) as port:
+        try:
+            if self.mode == "polling":
+                await self._poll(stop)
+            elif port is not None:
                 await self._serve_webhook(stop, port)
+            else:
+                async with listening(self.settings.webhook_listen, self.routes()) as port:
+                    await self._serve_webhook(stop, port)
+        finally:
+            await self.marks.close()
 
     # --- processing ------------------------------------------------------------------------
 
@@ -266,10 +276,9 @@ class TelegramRunner:
         await stop.wait()
 
 
-def _one_at_a_time(handle: Handle) -> Handle:
+def _one_at_a_time(handle: Handle, gate: asyncio.Lock) -> Handle:
     """SQLite has one writer: concurrent transactions only meet in its busy-wait (sleeps of
     up to 100 ms), so the core runs one message at a time; sending stays concurrent."""
-    gate = asyncio.Lock()
 
     async def serial(msg: Inbound) -> list[Reply]:
         async with gate:
