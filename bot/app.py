@@ -36,6 +36,18 @@ FALLBACK_ERROR = {
 # after that the channel leaves the message unacknowledged, to be delivered again
 DB_RETRY_PAUSES = (0.1, 0.3, 0.6, 1.0, 2.0)
 
+# the channel whose "user" is whoever types at the terminal: only a named id makes them admin
+CONSOLE = "console"
+
+
+def is_listed_admin(admin_ids: list[str], channel: str, user_id: str) -> bool:
+    """Whether COACHBOT_ADMIN_IDS names this user: `telegram:123`, or a bare `123` on a
+    messaging platform (never the console, where anyone can type any id)."""
+    admins = {a.strip() for a in admin_ids}
+    if f"{channel}:{user_id}" in admins:
+        return True
+    return channel != CONSOLE and user_id in admins
+
 
 class KeyedLocks:
     """One asyncio lock per key, so one partner's messages are handled in order."""
@@ -171,8 +183,7 @@ class CoachBot:
             partner.chat_id = msg.chat_id
         if partner.blocked:  # they wrote to us, so they can be reached again
             partner.blocked = False
-        admins = {a.strip() for a in self.settings.admin_ids}
-        if msg.user_id in admins or f"{msg.channel}:{msg.user_id}" in admins:
+        if is_listed_admin(self.settings.admin_ids, msg.channel, msg.user_id):
             partner.role = "admin"
 
     @staticmethod

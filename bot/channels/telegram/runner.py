@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import redact
 from bot.app import CoachBot, KeyedLocks
 from bot.channels.delivery import defer_to_outbox
 from bot.channels.lanes import FloodGate, Lanes, Offsets, flood_controlled
@@ -98,6 +99,7 @@ class TelegramRunner:
             self.handle = _one_at_a_time(self.handle, gate)
         self.mode = "webhook" if settings.webhook_url else "polling"
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        redact.hide(self.secret)
         if not _SECRET_OK.match(self.secret):
             raise ValueError("COACHBOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -, "
                              "1 to 256 characters")
