@@ -43,7 +43,8 @@ async def test_a_reply_committed_but_never_sent_is_delivered_after_the_crash(
         hello = await sari.say("/start")
         await sari.tap(hello, "English")  # she is asked her name
 
-        crash_on.add(str(await sari.send("/help") + 1))  # the message after /help
+        after_help = await sari.send("/help") + 1  # the update id of her next message
+        crash_on.add(f"{fake.bot_user['id']}:{after_help}")
         await sari.wait_messages(1)
         lost = await sari.send("Sari")
         await fake.wait_confirmed(lost, within=10)

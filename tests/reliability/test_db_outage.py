@@ -55,7 +55,8 @@ async def test_messages_sent_during_a_database_outage_are_all_answered_after_it(
                 await fake.wait_confirmed(update_id, within=30)
             async with database.transaction() as s:
                 done = set((await s.execute(select(ProcessedUpdate.update_id))).scalars())
-            assert {str(u) for u in sent} <= done, "every message was processed"
+            bot_id = fake.bot_user["id"]
+            assert {f"{bot_id}:{u}" for u in sent} <= done, "every message was processed"
             said = [m.get("text", "") for p in partners for m in fake.chat_messages(p.id)]
             assert not [t for t in said if t in FALLBACK_ERROR.values()]
             for p in partners:

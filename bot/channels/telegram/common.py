@@ -8,6 +8,7 @@ library-neutral view of an update, and `TelegramChannel`: the translation betwee
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 from collections.abc import Awaitable, Callable
@@ -391,6 +392,10 @@ class TelegramChannel:
         try:
             decision = route(tg, self.me.username, self.coach_chat_id)
             if isinstance(decision, Inbound):
+                # update ids are per bot: a new bot's sequence starts again, so the dedupe key
+                # names the bot too
+                decision = dataclasses.replace(decision,
+                                               update_id=f"{self.me.id}:{tg.update_id}")
                 replies = await handle(decision)
         except BaseException:
             if answered is not None:

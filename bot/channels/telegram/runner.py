@@ -40,6 +40,11 @@ from bot.channels.telegram.common import (
     TgUpdate,
     TokenRejected,
 )
+from bot.channels.telegram.hardening import (
+    RefusedRequests,
+    parse_update,
+    prune_processed_updates,
+)
 from bot.config import Settings
 from bot.core import Inbound, Reply
 from bot.storage.faults import StorageUnavailable
@@ -104,6 +109,7 @@ class TelegramRunner:
             raise ValueError("COACHBOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -, "
                              "1 to 256 characters")
         self.webhook_port: int | None = None
+        self.refused = RefusedRequests()
         self.ready = asyncio.Event()
         self._chats = KeyedLocks()
 
@@ -134,6 +140,7 @@ class TelegramRunner:
         In webhook mode `port` is the shared listener's, already serving routes(); without it
         the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
         """
+        pruning = asyncio.create_task(prune_processed_updates(self.app.db, self.app.clock, stop))
         try:
             if self.mode == "polling":
                 await self._poll(stop)
@@ -143,6 +150,8 @@ class TelegramRunner:
                 async with listening(self.settings.webhook_listen, self.routes()) as port:
                     await self._serve_webhook(stop, port)
         finally:
+            pruning.cancel()
+            await asyncio.gather(pruning, return_exceptions=True)
             await self.marks.close()
 
     # --- processing ------------------------------------------------------------------------
@@ -247,14 +256,13 @@ class TelegramRunner:
     # --- webhook ---------------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(),
-                                   self.secret.encode()):
-            log.warning("webhook request without the right secret from %s", request.remote)
+        # any bytes may arrive in a header: compared as bytes, never decoded strictly
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.secret.encode()):
+            self.refused.count(request.remote)
             return web.Response(status=401, text="unauthorized")
         try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
+            data = parse_update(await request.read())
         except ValueError:
             return web.Response(status=400, text="bad update")
         try:
