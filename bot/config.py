@@ -71,3 +71,8 @@ class Settings(BaseSettings):
     digest_hour: int = 8  # coaches' daily digest, local time in digest_timezone
     digest_timezone: str = "Asia/Jakarta"
     digest_channel: str = "telegram"  # channel of coach_chat_id
+
+    # reliability (issue 16): more than flood_messages texts from one partner within
+    # flood_window seconds get one "slow down"; the rest of the burst is dropped (0: off)
+    flood_messages: int = 8
+    flood_window: float = 10.0

@@ -18,6 +18,7 @@ from bot.channels.markdown import spans
 from bot.config import Settings
 from bot.core import Button, Inbound, Reply, SendResult
 from bot.runtime import background_services, build_app
+from bot.storage.faults import StorageUnavailable
 from bot.storage.repos import Repos
 from handlers.coaches.roles import enroll_console_coach
 
@@ -157,7 +158,12 @@ class ConsoleChannel:
             msg = self.parse(line, n)
             if msg is None:
                 continue
-            replies = await handle(msg)
+            try:
+                replies = await handle(msg)
+            except StorageUnavailable:  # nothing was processed: the user may send it again
+                self.console.print(Text("(the database is unavailable; please send that "
+                                        "again in a moment)", style="dim"))
+                continue
             await self._answers.deliver(msg, replies)
 
 

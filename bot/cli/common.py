@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from bot import loop
+from bot import loop, redact
 from bot.config import Settings
 from content.loader import PackInvalid
 
@@ -21,6 +21,7 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
                                                   logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact.install(settings)
 
 
 def run(coro: Coroutine[Any, Any, T], event_loop: str = "auto") -> T:
