@@ -1,0 +1,191 @@
+"""Missions' repository: takes a session, never commits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.learning.models import ModuleProgress
+from handlers.missions.models import MissionReflection, MissionSubmission, ReviewItem
+from handlers.missions.plan import Review
+
+MS = cast(Table, MissionSubmission.__table__).c
+MP = cast(Table, ModuleProgress.__table__).c
+RI = cast(Table, ReviewItem.__table__).c
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What a partner sent as proof: a link or text, a photo or document, a number."""
+
+    kind: str
+    text: str = ""
+    file_id: str | None = None
+    file_name: str | None = None
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    id: int
+    partner_id: int
+    mission_id: str
+    status: Review
+    proof: Proof
+    feedback: str | None
+    reviewed_by: str | None
+    target_met: bool
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
+def _record(r: MissionSubmission) -> SubmissionRecord:
+    return SubmissionRecord(r.id, r.partner_id, r.mission_id, Review(r.status),
+                            Proof(r.kind, r.text or "", r.file_id, r.file_name, r.number),
+                            r.feedback, r.reviewed_by, r.target_met, r.created_at,
+                            r.reviewed_at)
+
+
+@dataclass(frozen=True)
+class Standings:
+    """What a partner's missions view needs, read in one round trip: when each module was
+    finished, each mission's latest submission and how many were sent, and how many review
+    questions are mastered."""
+
+    finished: dict[str, datetime]
+    latest: dict[str, tuple[Review, str | None]]
+    counts: Counter[str]
+    mastered: int = 0
+
+
+class MissionRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def standings(self, partner_id: int) -> Standings:
+        text = String()
+        pid = partner_id
+        finished = select(literal_column("'p'", text).label("k"), MP.module_id.label("a"),
+                          MP.completed_at.label("at"), sql_cast(null(), text).label("b"),
+                          sql_cast(null(), text).label("c"), MP.id.label("n")).where(
+            MP.partner_id == pid, MP.completed_at.is_not(None))
+        sent = select(literal_column("'s'", text), MS.mission_id, MS.created_at, MS.status,
+                      MS.feedback, MS.id).where(MS.partner_id == pid,
+                                                MS.status != Review.DRAFT.value)
+        mastered = select(literal_column("'r'", text), sql_cast(null(), text),
+                          sql_cast(null(), MP.completed_at.type), sql_cast(null(), text),
+                          sql_cast(null(), text), sql_cast(func.count(), Integer)).where(
+            RI.partner_id == pid, RI.mastered.is_(True))
+        rows = await self.s.execute(union_all(finished, sent, mastered))
+        out = Standings({}, {}, Counter())
+        subs = []
+        n_mastered = 0
+        for k, a, at, b, c, n in rows.all():
+            if k == "p":
+                out.finished[a] = at
+            elif k == "s":
+                subs.append((n, a, b, c))
+            else:
+                n_mastered = int(n or 0)
+        for _, mission_id, status, feedback in sorted(subs):
+            out.latest[mission_id] = (Review(status), feedback)
+            out.counts[mission_id] += 1
+        return Standings(out.finished, out.latest, out.counts, n_mastered)
+
+    async def finished_modules(self, partner_id: int) -> dict[str, datetime]:
+        """When the partner finished each module (what unlocks missions)."""
+        rows = await self.s.execute(select(MP.module_id, MP.completed_at).where(
+            MP.partner_id == partner_id, MP.completed_at.is_not(None)))
+        return {mid: at for mid, at in rows.all()}
+
+    async def latest(self, partner_id: int) -> dict[str, SubmissionRecord]:
+        """Each mission's latest submission (drafts left out)."""
+        rows = (await self.s.execute(
+            select(MissionSubmission).where(MissionSubmission.partner_id == partner_id,
+                                            MissionSubmission.status != Review.DRAFT.value)
+            .order_by(MissionSubmission.id))).scalars()
+        return {r.mission_id: _record(r) for r in rows}
+
+    async def counts(self, partner_id: int) -> Counter[str]:
+        rows = await self.s.execute(
+            select(MS.mission_id, func.count()).where(
+                MS.partner_id == partner_id, MS.status != Review.DRAFT.value)
+            .group_by(MS.mission_id))
+        return Counter({mid: n for mid, n in rows.all()})
+
+    async def add(self, partner_id: int, mission_id: str, proof: Proof, now: datetime, *,
+                  status: Review = Review.WAITING) -> SubmissionRecord:
+        row = MissionSubmission(partner_id=partner_id, mission_id=mission_id,
+                                status=status.value, kind=proof.kind,
+                                text=proof.text[:MAX_TEXT] or None, file_id=proof.file_id,
+                                file_name=proof.file_name, number=proof.number,
+                                target_met=False, created_at=now)
+        self.s.add(row)
+        await self.s.flush()
+        return _record(row)
+
+    async def get(self, submission_id: int) -> SubmissionRecord | None:
+        row = await self.s.get(MissionSubmission, submission_id)
+        return _record(row) if row is not None else None
+
+    async def assign(self, draft_id: int, partner_id: int, mission_id: str) -> bool:
+        """Files a draft proof under the mission the partner chose; once."""
+        done = await self.s.execute(
+            update(MissionSubmission).where(MissionSubmission.id == draft_id,
+                                            MissionSubmission.partner_id == partner_id,
+                                            MissionSubmission.status == Review.DRAFT.value)
+            .values(mission_id=mission_id, status=Review.WAITING.value))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    async def review(self, submission_id: int, verdict: Review, by: str, now: datetime, *,
+                     feedback: str | None = None, target_met: bool = False) -> bool:
+        """Approves or asks for a change; only a submission still waiting (one verdict)."""
+        done = await self.s.execute(
+            update(MissionSubmission).where(MissionSubmission.id == submission_id,
+                                            MissionSubmission.status == Review.WAITING.value)
+            .values(status=verdict.value, reviewed_by=by[:120], reviewed_at=now,
+                    feedback=feedback[:MAX_TEXT] if feedback else None,
+                    target_met=target_met))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    async def waiting(self, limit: int = 50) -> list[SubmissionRecord]:
+        rows = (await self.s.execute(
+            select(MissionSubmission).where(MissionSubmission.status == Review.WAITING.value)
+            .order_by(MissionSubmission.id).limit(limit))).scalars()
+        return [_record(r) for r in rows]
+
+    async def reflect(self, partner_id: int, mission_id: str, text: str, now: datetime) -> None:
+        self.s.add(MissionReflection(partner_id=partner_id, mission_id=mission_id,
+                                     text=text[:MAX_TEXT], created_at=now))
+        await self.s.flush()
+
+    async def reflections(self, partner_id: int) -> list[tuple[str, str, datetime]]:
+        rows = await self.s.execute(
+            select(MissionReflection.mission_id, MissionReflection.text,
+                   MissionReflection.created_at)
+            .where(MissionReflection.partner_id == partner_id)
+            .order_by(MissionReflection.id))
+        return [(m, t, at) for m, t, at in rows.all()]
+
+    async def submissions(self, partner_id: int) -> list[SubmissionRecord]:
+        rows = (await self.s.execute(
+            select(MissionSubmission).where(MissionSubmission.partner_id == partner_id)
+            .order_by(MissionSubmission.id))).scalars()
+        return [_record(r) for r in rows]
