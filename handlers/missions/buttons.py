@@ -34,4 +34,14 @@ class ReviewButton(ButtonData):
     submission: int
 
 
+@button("rv")
+@dataclass(frozen=True, slots=True)
+class ReviewAnswerButton(ButtonData):
+    """An option chosen in a spaced review of a missed quiz question (item, its box)."""
+
+    item: int
+    box: int
+    option: str
+
+
 LIST = MissionButton("list")

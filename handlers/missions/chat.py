@@ -16,7 +16,13 @@ from handlers.kit.position import stale, where
 from handlers.learning.buttons import HOME
 from handlers.learning.states import LearningState
 from handlers.missions import review
-from handlers.missions.buttons import LIST, DraftButton, MissionButton, ReviewButton
+from handlers.missions.buttons import (
+    LIST,
+    DraftButton,
+    MissionButton,
+    ReviewAnswerButton,
+    ReviewButton,
+)
 from handlers.missions.plan import (
     MissionView,
     Review,
@@ -26,11 +32,12 @@ from handlers.missions.plan import (
     standing,
     unlocked,
 )
-from handlers.missions.repo import MissionRepo, Proof, Standings
+from handlers.missions.repo import INTERVALS, MissionRepo, Proof, ReviewRepo, Standings
 from handlers.missions.states import MissionState
 
 log = logging.getLogger(__name__)
 
+LETTERS = "ABCDEFGH"
 LINK = re.compile(r"(https?://\S+|www\.\S+)", re.IGNORECASE)
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
                  "Des"),
@@ -414,3 +421,31 @@ async def review_command(msg: Inbound, ctx: Context) -> list[Reply]:
             image=sub.proof.file_id if sub.proof.kind == ProofKind.PHOTO else None,
             ref=review.ref_of(sub.id)))
     return out
+
+
+# --- spaced review -----------------------------------------------------------------------
+
+async def on_review_answer(data: ReviewAnswerButton, msg: Inbound, ctx: Context) -> list[Reply]:
+    """One missed question asked again: right moves it to a longer interval (mastered after
+    the 7-day one), wrong brings it back tomorrow."""
+    repo = ctx.repo(ReviewRepo)
+    item = await repo.get(data.item)
+    quiz = ctx.pack.quiz(item.quiz_id) if item else None
+    question = next((q for q in quiz.questions if q.id == item.question_id), None) if (
+        quiz and item) else None
+    option = next((o for o in question.options if o.id == data.option), None) if (
+        question) else None
+    if (item is None or item.partner_id != ctx.partner.id or item.mastered
+            or item.box != data.box or question is None or option is None):
+        return await stale(msg, ctx)
+    after = await repo.answer(item, option.correct, ctx.now())
+    if not option.correct:
+        right = next(o for o in question.options if o.correct)
+        text = "\n\n".join([ctx.t("review_wrong", answer=right.text.get(ctx.lang)),
+                            right.feedback.get(ctx.lang)])
+    elif after.mastered:
+        text = "\n\n".join([ctx.t("review_mastered"), option.feedback.get(ctx.lang)])
+    else:
+        text = "\n\n".join([ctx.t("review_right", days=INTERVALS[after.box].days),
+                            option.feedback.get(ctx.lang)])
+    return [Reply(text, rows(HOME.button(ctx.t("btn_menu"))))]

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.core import Reply, rows
-from bot.core.feature import Router
+from bot.core.feature import Job, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.learning.buttons import HOME
 from handlers.missions import chat
-from handlers.missions.buttons import LIST, DraftButton, MissionButton, ReviewButton
-from handlers.missions.plan import Standing
+from handlers.missions.buttons import (
+    LIST,
+    DraftButton,
+    MissionButton,
+    ReviewAnswerButton,
+    ReviewButton,
+)
+from handlers.missions.nudges import MissionNudges
+from handlers.missions.repo import MissionRepo, ReviewRepo
 from handlers.missions.states import MissionState
+from scheduler.nudging import NudgeSource
+from scheduler.scope import Scope
+
+
+async def sync_reviews(scope: Scope) -> None:
+    """Questions missed in the quizzes just finished become spaced-review items."""
+    await scope.repo(ReviewRepo).sync(scope.now)
 
 
 class Missions(FeatureBase):
@@ -25,6 +40,7 @@ class Missions(FeatureBase):
         router.button(MissionButton)(chat.on_button)
         router.button(DraftButton)(chat.on_draft_button)
         router.button(ReviewButton)(chat.on_review_button)
+        router.button(ReviewAnswerButton)(chat.on_review_answer)
         router.state(MissionState.PROOF)(chat.on_proof)
         router.state(MissionState.REFLECT)(chat.on_reflect)
         router.intercept(chat.intercept)
@@ -46,15 +62,25 @@ class Missions(FeatureBase):
         return None
 
     async def progress(self, ctx: Context) -> list[Reply]:
-        found = await chat.views(ctx)
-        if not found:
+        got = await ctx.repo(MissionRepo).standings(ctx.partner.id)  # one query
+        found = await chat.views(ctx, got)
+        lines = []
+        if found:
+            lines.append(ctx.t("missions_title"))
+            for v in found:
+                lines.append(f"{chat.ICONS[v.standing]} {v.mission.title.get(ctx.lang)}")
+        if got.mastered:
+            lines.append(ctx.t("review_progress", n=got.mastered))
+        if not lines:
             return []
-        lines = [ctx.t("missions_title")]
-        for v in found:
-            lines.append(f"{chat.ICONS[v.standing]} {v.mission.title.get(ctx.lang)}")
-        done = sum(v.standing is Standing.APPROVED for v in found)
-        lines.append(f"{done}/{len(found)} ✅")
-        return [Reply("\n".join(lines), rows(LIST.button(ctx.t("btn_missions"))))]
+        buttons = rows(LIST.button(ctx.t("btn_missions"))) if found else ()
+        return [Reply("\n".join(lines), buttons)]
+
+    def nudges(self) -> Sequence[NudgeSource]:
+        return (MissionNudges(),)
+
+    def jobs(self) -> Sequence[Job[Scope]]:
+        return (Job("review-items", "planner_interval", sync_reviews),)
 
 
 FEATURE = Missions()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import (
@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.learning.models import ModuleProgress
+from handlers.learning.models import ModuleProgress, QuizAnswer, QuizAttempt
 from handlers.missions.models import MissionReflection, MissionSubmission, ReviewItem
 from handlers.missions.plan import Review
 
@@ -189,3 +189,79 @@ class MissionRepo:
             select(MissionSubmission).where(MissionSubmission.partner_id == partner_id)
             .order_by(MissionSubmission.id))).scalars()
         return [_record(r) for r in rows]
+
+
+# --- spaced review --------------------------------------------------------------------------
+
+# after a miss: 1 day; then 3 days; then 7; right at the 7-day review: mastered
+INTERVALS = (timedelta(days=1), timedelta(days=3), timedelta(days=7))
+QA_T = cast(Table, QuizAttempt.__table__)
+QA = QA_T.c
+QN_T = cast(Table, QuizAnswer.__table__)
+QN = QN_T.c
+# how far back the sync looks for finished attempts (it runs every planner interval)
+SYNC_WINDOW = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    id: int
+    partner_id: int
+    quiz_id: str
+    question_id: str
+    box: int
+    due_at: datetime
+    mastered: bool
+
+
+class ReviewRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def sync(self, now: datetime) -> int:
+        """Turns the questions missed in recently finished quizzes into review items, due a
+        day after the quiz (a question already under review keeps its place)."""
+        missed = (select(QA.partner_id, QA.quiz_id, QN.question_id,
+                         func.max(QA.finished_at).label("at"))
+                  .select_from(QN_T).join(QA_T, QA.id == QN.attempt_id)
+                  .where(QN.correct.is_(False), QA.finished_at.is_not(None),
+                         QA.finished_at >= now - SYNC_WINDOW)
+                  .group_by(QA.partner_id, QA.quiz_id, QN.question_id))
+        rows = (await self.s.execute(missed)).all()
+        if not rows:
+            return 0
+        have = set((await self.s.execute(
+            select(RI.partner_id, RI.quiz_id, RI.question_id).where(
+                RI.partner_id.in_(sorted({r[0] for r in rows}))))).tuples().all())
+        added = 0
+        for pid, quiz, question, at in rows:
+            if (pid, quiz, question) in have:
+                continue
+            self.s.add(ReviewItem(partner_id=pid, quiz_id=quiz, question_id=question, box=0,
+                                  due_at=at + INTERVALS[0], mastered=False, updated_at=now))
+            added += 1
+        await self.s.flush()
+        return added
+
+    async def get(self, item_id: int) -> ReviewRecord | None:
+        r = await self.s.get(ReviewItem, item_id)
+        if r is None:
+            return None
+        return ReviewRecord(r.id, r.partner_id, r.quiz_id, r.question_id, r.box, r.due_at,
+                            r.mastered)
+
+    async def answer(self, item: ReviewRecord, right: bool, now: datetime) -> ReviewRecord:
+        """Right: the next, longer interval (mastered after the last); wrong: back to the
+        first. Only the box the question was asked in counts (a second tap is stale)."""
+        box = item.box + 1 if right else 0
+        mastered = right and box >= len(INTERVALS)
+        due = now + INTERVALS[min(box, len(INTERVALS) - 1)]
+        done = await self.s.execute(
+            update(ReviewItem).where(ReviewItem.id == item.id, ReviewItem.box == item.box,
+                                     ReviewItem.mastered.is_(False))
+            .values(box=min(box, len(INTERVALS) - 1), due_at=due, mastered=mastered,
+                    asked_at=now, updated_at=now))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            return item
+        return ReviewRecord(item.id, item.partner_id, item.quiz_id, item.question_id,
+                            min(box, len(INTERVALS) - 1), due, mastered)

@@ -15,20 +15,19 @@ from bot.core import SystemClock
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage
 from content.loader import PackLibrary
-from tests.conftest import EXAMPLE_PACKS
 from tests.fixtures.chat import Chat
 from tests.missions.conftest import finish_promotion
 
 runner = CliRunner()
 
 
-async def _two_proofs(env: Path) -> None:
+async def _two_proofs(env: Path, packs: Path) -> None:
     """Sari sends a link for one mission and a number for another, as in chat."""
     db = Database(f"sqlite+aiosqlite:///{env}/cli.sqlite3")
     await db.migrate()
-    settings = Settings(_env_file=None, packs_dir=EXAMPLE_PACKS,  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, packs_dir=packs,  # type: ignore[call-arg]
                         default_pack="example")
-    bot = CoachBot(db, PackLibrary.load([EXAMPLE_PACKS / "example"]), settings,
+    bot = CoachBot(db, PackLibrary.load([packs / "example"]), settings,
                    clock=SystemClock())
     sari = Chat(bot, user="sari")
     await finish_promotion(sari)
@@ -51,8 +50,9 @@ async def _keys(env: Path) -> set[str]:
     return keys
 
 
-def test_the_terminal_lists_waiting_proof_and_records_the_verdicts(env: Path) -> None:
-    asyncio.run(_two_proofs(env))
+def test_the_terminal_lists_waiting_proof_and_records_the_verdicts(
+        env: Path, mission_packs: Path) -> None:
+    asyncio.run(_two_proofs(env, mission_packs))
     listing = runner.invoke(app, ["missions", "review"])
     assert listing.exit_code == 0, listing.output
     assert "Mission proof waiting for review: 2" in listing.output

@@ -15,15 +15,14 @@ from typer.testing import CliRunner
 from bot.cli import app
 from content.loader import PackLibrary, discover_packs
 from content.missions import ProofKind
-from tests.conftest import EXAMPLE_PACKS
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def pack(tmp_path: Path) -> Path:
+def pack(tmp_path: Path, mission_packs: Path) -> Path:
     target = tmp_path / "example"
-    shutil.copytree(EXAMPLE_PACKS / "example", target)
+    shutil.copytree(mission_packs / "example", target)
     return target
 
 
