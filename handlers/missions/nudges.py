@@ -25,7 +25,16 @@ from handlers.missions.chat import LETTERS, deadline_text
 from handlers.missions.models import MissionSubmission, ReviewItem
 from handlers.missions.plan import Review, deadline_day, due_at, local, unlocked
 from handlers.optout.buttons import ASK_STOP
-from scheduler.nudging import Nudge, PartnerFacts, Placed, PlanQuery, Rule, RuleConfig, Target
+from scheduler.nudging import (
+    Nudge,
+    PartnerFacts,
+    Placed,
+    PlanQuery,
+    Rule,
+    RuleConfig,
+    Target,
+    stamp,
+)
 from scheduler.planner import among
 
 PT = cast(Table, Partner.__table__).c
@@ -101,8 +110,9 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
 
 def review_rule(f: PartnerFacts, cfg: RuleConfig, now: datetime) -> Iterable[Nudge]:
     """A missed quiz question due for its next review."""
-    return [Nudge(REVIEW, f"n:{f.id}:rev:{item}:{box}", due, f"review item {item} box {box}",
-                  Priority.REVIEW, attempt_id=item)
+    # the due time in the key: a question missed again comes back under a new key
+    return [Nudge(REVIEW, f"n:{f.id}:rev:{item}:{box}:{stamp(due)}", due,
+                  f"review item {item} box {box}", Priority.REVIEW, attempt_id=item)
             for item, box, due in facts_of(f).reviews]
 
 
@@ -150,7 +160,7 @@ class MissionNudges:
                 RI.partner_id == PT.id, RI.mastered.is_(False),
                 RI.due_at <= q.now + q.lookahead,
                 q.unknown(q.key(RI.partner_id, ":rev:", sql_cast(RI.id, String), ":",
-                                sql_cast(RI.box, String)))))]
+                                sql_cast(RI.box, String), ":", q.stamp(RI.due_at)))))]
         for module, missions in sorted(self._after(q).items()):
             for mission in sorted(missions):
                 # unlocked within the horizon, nothing waiting or approved, a nudge not
@@ -252,7 +262,7 @@ def render_review(n: Nudge, item: tuple[str, str] | None, pack: Pack, library: P
         quiz and item) else None
     if question is None or n.attempt_id is None:
         return Reply(library.t(pack, lang, "review_gone"))
-    box = int(n.key.rsplit(":", 1)[-1])
+    box = int(n.key.rsplit(":", 2)[-2])
     lines = [library.t(pack, lang, "review_nudge", name=name), "",
              f"*{question.text.get(lang)}*", ""]
     lines += [f"{LETTERS[k]}. {o.text.get(lang)}" for k, o in enumerate(question.options)]

@@ -232,7 +232,7 @@ class ReviewRepo:
             return 0
         have = set((await self.s.execute(
             select(RI.partner_id, RI.quiz_id, RI.question_id).where(
-                RI.partner_id.in_(sorted({r[0] for r in rows}))))).tuples().all())
+                RI.partner_id.in_(sorted({r[0] for r in rows}))))).all())
         added = 0
         for pid, quiz, question, at in rows:
             if (pid, quiz, question) in have:
