@@ -17,6 +17,7 @@ app.add_typer(cohort.app, name="cohort")
 app.add_typer(faq.app, name="faq")
 app.add_typer(nudges.app, name="nudges")
 app.add_typer(missions_cli.app, name="missions")
+app.add_typer(missions_cli.cert_app, name="cert")
 
 
 def main() -> None:

@@ -4,9 +4,13 @@ terminal, as in the coaches' chat.
     coachbot missions review                          # what waits, oldest first
     coachbot missions review --approve 12 --by Dewi
     coachbot missions review --change 12 --by Dewi --feedback "Add the product link"
+    coachbot cert verify K7QM-3XPA                    # whose it is, when it was issued
+    coachbot cert revoke K7QM-3XPA --by Dewi
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 import typer
 
@@ -16,7 +20,7 @@ from bot.core import SystemClock
 from bot.runtime import load_library, open_database
 from bot.storage.repos import Repos
 from handlers.missions import review
-from handlers.missions.repo import MissionRepo
+from handlers.missions.repo import CertificateRepo, MissionRepo
 from scheduler.scope import Scope
 
 app = typer.Typer(help="Practice missions: review the proof partners sent.",
@@ -71,3 +75,54 @@ async def _listing(scope: Scope, lang: str) -> list[str]:
                      f"{mission.title.get(lang) if mission else sub.mission_id}  "
                      f"[{sub.proof.kind}] {proof}")
     return lines
+
+
+cert_app = typer.Typer(help="Certificates: verify a code, revoke one.", no_args_is_help=True)
+
+
+def _cert_run(fn: Callable[[Scope], Awaitable[tuple[int, str]]]) -> None:
+    settings = Settings()
+    setup_logging(settings, quiet=True)
+
+    async def go() -> tuple[int, str]:
+        library = load_library(settings)
+        db = await open_database(settings)
+        try:
+            async with db.transaction() as s:
+                return await fn(Scope(Repos(s), library, settings, SystemClock().now()))
+        finally:
+            await db.dispose()
+
+    code, text = run(go())
+    typer.echo(text)
+    if code:
+        raise typer.Exit(code)
+
+
+@cert_app.command("verify")
+def cert_verify(code: str = typer.Argument(..., help="The code on the certificate")) -> None:
+    """Says whose certificate the code is, for which program, when it was issued."""
+    async def go(scope: Scope) -> tuple[int, str]:
+        cert = await scope.repo(CertificateRepo).by_code(code)
+        if cert is None:
+            return 1, f"{code}: no such certificate"
+        pack = scope.library.packs.get(cert.pack_id)
+        title = pack.meta.title.get("en") if pack else cert.pack_id
+        line = f"{cert.code}: {cert.name}, {title}, issued {cert.issued_at:%Y-%m-%d}"
+        if cert.revoked_at is not None:
+            return 1, f"{line}; REVOKED on {cert.revoked_at:%Y-%m-%d} by {cert.revoked_by}"
+        return 0, f"{line}; valid"
+
+    _cert_run(go)
+
+
+@cert_app.command("revoke")
+def cert_revoke(code: str = typer.Argument(..., help="The code on the certificate"),
+                by: str = typer.Option(..., help="The coach revoking it")) -> None:
+    """Revokes a certificate: `verify` says so from then on."""
+    async def go(scope: Scope) -> tuple[int, str]:
+        if await scope.repo(CertificateRepo).revoke(code, by, scope.now):
+            return 0, f"{code.strip().upper()}: revoked"
+        return 1, f"{code}: no such certificate, or revoked already"
+
+    _cert_run(go)

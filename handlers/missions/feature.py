@@ -10,7 +10,7 @@ from bot.core.feature import Job, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.learning.buttons import HOME
-from handlers.missions import chat
+from handlers.missions import certify, chat
 from handlers.missions.buttons import (
     LIST,
     DraftButton,
@@ -80,7 +80,8 @@ class Missions(FeatureBase):
         return (MissionNudges(),)
 
     def jobs(self) -> Sequence[Job[Scope]]:
-        return (Job("review-items", "planner_interval", sync_reviews),)
+        return (Job("review-items", "planner_interval", sync_reviews),
+                Job("certificates", "planner_interval", certify.sync))
 
 
 FEATURE = Missions()

@@ -21,13 +21,21 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.models import Partner
 from handlers.learning.models import ModuleProgress, QuizAnswer, QuizAttempt
-from handlers.missions.models import MissionReflection, MissionSubmission, ReviewItem
+from handlers.missions.models import (
+    Certificate,
+    MissionReflection,
+    MissionSubmission,
+    ReviewItem,
+)
 from handlers.missions.plan import Review
 
 MS = cast(Table, MissionSubmission.__table__).c
 MP = cast(Table, ModuleProgress.__table__).c
 RI = cast(Table, ReviewItem.__table__).c
+CT = cast(Table, Certificate.__table__).c
+PTC = cast(Table, Partner.__table__).c
 MAX_TEXT = 2000
 
 
@@ -265,3 +273,80 @@ class ReviewRepo:
             return item
         return ReviewRecord(item.id, item.partner_id, item.quiz_id, item.question_id,
                             min(box, len(INTERVALS) - 1), due, mastered)
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CertRecord:
+    code: str
+    partner_id: int | None
+    pack_id: str
+    name: str
+    issued_at: datetime
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+def _cert(r: Certificate) -> CertRecord:
+    return CertRecord(r.code, r.partner_id, r.pack_id, r.name, r.issued_at, r.revoked_at,
+                      r.revoked_by)
+
+
+class CertificateRepo:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def candidates(self) -> list[tuple[int, str]]:
+        """Partners who passed the final quiz and hold no certificate yet, with their pack
+        (their required missions are checked by the caller)."""
+        rows = await self.s.execute(
+            select(PTC.id, PTC.pack_id).where(
+                PTC.role == "partner",
+                select(QA.id).where(QA.partner_id == PTC.id, QA.quiz_id == "final",
+                                    QA.passed.is_(True)).exists(),
+                ~select(CT.id).where(CT.partner_id == PTC.id).exists())
+            .order_by(PTC.id))
+        return [(pid, pack) for pid, pack in rows.all()]
+
+    async def approved(self, partner_ids: list[int],
+                       missions: list[str]) -> set[tuple[int, str]]:
+        """Which of these partners had which of these missions approved."""
+        if not partner_ids or not missions:
+            return set()
+        rows = await self.s.execute(
+            select(MS.partner_id, MS.mission_id).where(
+                MS.partner_id.in_(partner_ids), MS.mission_id.in_(missions),
+                MS.status == Review.APPROVED.value).distinct())
+        return {(pid, mid) for pid, mid in rows.all()}
+
+    async def passed_final_at(self, partner_id: int) -> datetime | None:
+        return (await self.s.execute(
+            select(func.min(QA.finished_at)).where(QA.partner_id == partner_id,
+                                                   QA.quiz_id == "final",
+                                                   QA.passed.is_(True)))).scalar_one()
+
+    async def issue(self, partner_id: int, pack_id: str, name: str, code: str,
+                    now: datetime) -> CertRecord:
+        row = Certificate(code=code, partner_id=partner_id, pack_id=pack_id, name=name[:200],
+                          issued_at=now)
+        self.s.add(row)
+        await self.s.flush()
+        return _cert(row)
+
+    async def by_code(self, code: str) -> CertRecord | None:
+        row = (await self.s.execute(select(Certificate).where(
+            Certificate.code == code.strip().upper()))).scalar_one_or_none()
+        return _cert(row) if row is not None else None
+
+    async def of_partner(self, partner_id: int) -> list[CertRecord]:
+        rows = (await self.s.execute(select(Certificate).where(
+            Certificate.partner_id == partner_id).order_by(Certificate.id))).scalars()
+        return [_cert(r) for r in rows]
+
+    async def revoke(self, code: str, by: str, now: datetime) -> bool:
+        done = await self.s.execute(
+            update(Certificate).where(Certificate.code == code.strip().upper(),
+                                      Certificate.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by=by[:120]))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
