@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.core import Reply, rows
-from bot.core.feature import Job, Router
+from bot.core.feature import DataSection, Job, ReportGroup, ReportSection, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.learning.buttons import HOME
-from handlers.missions import certify, chat
+from handlers.missions import certify, chat, overview
 from handlers.missions.buttons import (
     LIST,
     DraftButton,
@@ -75,6 +75,16 @@ class Missions(FeatureBase):
             return []
         buttons = rows(LIST.button(ctx.t("btn_missions"))) if found else ()
         return [Reply("\n".join(lines), buttons)]
+
+    async def my_data(self, ctx: Context) -> list[DataSection]:
+        return await overview.my_data(ctx)
+
+    async def digest(self, scope: Scope, lang: str) -> list[str]:
+        return await overview.digest(scope, lang)
+
+    async def report(self, scope: Scope, groups: Sequence[ReportGroup],
+                     lang: str) -> dict[str, list[ReportSection]]:
+        return await overview.report(scope, groups, lang)
 
     def nudges(self) -> Sequence[NudgeSource]:
         return (MissionNudges(),)

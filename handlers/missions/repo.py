@@ -350,3 +350,47 @@ class CertificateRepo:
                                       Certificate.revoked_at.is_(None))
             .values(revoked_at=now, revoked_by=by[:120]))
         return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass
+class PartnerMissions:
+    """One partner's missions as the cohort report reads them."""
+
+    timezone: str
+    onboarded_at: datetime | None
+    finished: dict[str, datetime]
+    latest: dict[str, str]
+    target_met: set[str]
+
+
+class MissionReport:
+    def __init__(self, session: AsyncSession):
+        self.s = session
+
+    async def partners(self, partner_ids: list[int],
+                       modules: list[str]) -> dict[int, PartnerMissions]:
+        out: dict[int, PartnerMissions] = {}
+        for start in range(0, len(partner_ids), 5000):
+            ids = partner_ids[start:start + 5000]
+            rows = await self.s.execute(select(PTC.id, PTC.timezone, PTC.onboarded_at).where(
+                PTC.id.in_(ids)))
+            for pid, tz, onboarded in rows.all():
+                out[pid] = PartnerMissions(tz, onboarded, {}, {}, set())
+            done = await self.s.execute(select(MP.partner_id, MP.module_id, MP.completed_at)
+                                        .where(MP.partner_id.in_(ids),
+                                               MP.module_id.in_(modules),
+                                               MP.completed_at.is_not(None)))
+            for pid, mid, at in done.all():
+                out[pid].finished[mid] = at
+            subs = await self.s.execute(
+                select(MS.partner_id, MS.mission_id, MS.status, MS.target_met).where(
+                    MS.partner_id.in_(ids), MS.status != Review.DRAFT.value).order_by(MS.id))
+            for pid, mission, status, met in subs.all():
+                out[pid].latest[mission] = status
+                if met:
+                    out[pid].target_met.add(mission)
+        return out
+
+    async def waiting(self) -> int:
+        return int((await self.s.execute(select(func.count()).where(
+            MS.status == Review.WAITING.value))).scalar_one())
