@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, String, Table, exists, select
+from sqlalchemy import ColumnElement, Select, String, Table, and_, exists, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,9 +21,16 @@ from content.loader import Pack, PackLibrary
 from content.missions import Mission
 from handlers.learning.models import ModuleProgress
 from handlers.missions.buttons import MissionButton, ReviewAnswerButton
-from handlers.missions.chat import LETTERS, deadline_text
+from handlers.missions.chat import LETTERS, day_text
 from handlers.missions.models import MissionSubmission, ReviewItem
-from handlers.missions.plan import Review, deadline_day, due_at, local, unlocked
+from handlers.missions.plan import (
+    Review,
+    deadline_day,
+    due_at,
+    local,
+    unlock_windows,
+    unlocked,
+)
 from handlers.optout.buttons import ASK_STOP
 from scheduler.nudging import (
     Nudge,
@@ -48,6 +55,7 @@ NEW, REMINDER, CHECKIN, REVIEW = ("mission_new", "mission_reminder", "mission_ch
 HORIZON = timedelta(days=100)
 CHECKIN_FOR = timedelta(days=7)
 NEW_AFTER = timedelta(minutes=10)  # after the module's own closing words
+NEW_FOR = timedelta(days=2)  # news stays news this long
 HOUR = 10  # local hour of reminders and check-ins
 
 
@@ -96,14 +104,15 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
             if status is None and at + NEW_AFTER < remind_at:
                 out.append(Nudge(NEW, f"n:{f.id}:mnew:{m.id}", at + NEW_AFTER,
                                  f"mission {m.id} unlocked", Priority.NEW,
-                                 expires_at=remind_at))
+                                 expires_at=min(remind_at, at + NEW_AFTER + NEW_FOR),
+                                 event_date=day))
             out.append(Nudge(REMINDER, f"n:{f.id}:mrem:{m.id}", remind_at,
                              f"mission {m.id} due {day.isoformat()}", Priority.REMINDER,
-                             expires_at=due))
+                             expires_at=due, event_date=day))
             checkin = local(day + timedelta(days=1), HOUR, f.timezone)
             out.append(Nudge(CHECKIN, f"n:{f.id}:mchk:{m.id}", checkin,
                              f"mission {m.id} past its deadline {day.isoformat()}",
-                             Priority.CHECKIN, expires_at=due + CHECKIN_FOR))
+                             Priority.CHECKIN, expires_at=due + CHECKIN_FOR, event_date=day))
         return out
     return rule
 
@@ -161,18 +170,41 @@ class MissionNudges:
                 RI.due_at <= q.now + q.lookahead,
                 q.unknown(q.key(RI.partner_id, ":rev:", sql_cast(RI.id, String), ":",
                                 sql_cast(RI.box, String), ":", q.stamp(RI.due_at)))))]
-        for module, missions in sorted(self._after(q).items()):
-            for mission in sorted(missions):
-                # unlocked within the horizon, nothing waiting or approved, a nudge not
-                # planned yet (the check-in is the last one)
-                out.append(select(PT.id).where(
-                    *q.base, exists().where(
-                        MP.partner_id == PT.id, MP.module_id == module,
-                        MP.completed_at.is_not(None), MP.completed_at >= q.now - HORIZON),
-                    ~exists().where(MS.partner_id == PT.id, MS.mission_id == mission,
-                                    MS.status.in_((Review.WAITING.value,
-                                                   Review.APPROVED.value))),
-                    q.unknown(q.key(PT.id, f":mchk:{mission}"))))
+        today = q.now.date()
+        seen: set[tuple[str, str, str]] = set()
+        for pack in q.packs:
+            for m in pack.missions.values():
+                sig = (m.after or "", m.id, m.due.model_dump_json())
+                if m.after and sig not in seen:  # one branch set per distinct mission
+                    seen.add(sig)
+                    out += self._mission_branches(q, m.after, m, today)
+        return out
+
+    @staticmethod
+    def _mission_branches(q: PlanQuery, module: str, m: Mission,
+                          today: date) -> list[Select[Any]]:
+        """Per nudge of the mission, the partners whose unlock puts it due now: the new
+        mission within its two days, the reminder with the deadline one or two days ahead,
+        the check-in with the deadline up to a week behind (each a superset: the rules
+        decide)."""
+        pending = ~exists().where(MS.partner_id == PT.id, MS.mission_id == m.id,
+                                  MS.status.in_((Review.WAITING.value, Review.APPROVED.value)))
+
+        def unlocked_in(*windows: tuple[datetime, datetime]) -> ColumnElement[bool]:
+            return exists().where(
+                MP.partner_id == PT.id, MP.module_id == module, MP.completed_at.is_not(None),
+                or_(*(and_(MP.completed_at >= lo, MP.completed_at < hi)
+                      for lo, hi in windows)))
+
+        out: list[Select[Any]] = [select(PT.id).where(
+            *q.base, pending, unlocked_in((q.now - NEW_FOR - NEW_AFTER, q.now + q.lookahead)),
+            q.unknown(q.key(PT.id, f":mnew:{m.id}")))]
+        for what, days in (("mrem", (today - timedelta(days=1), today + timedelta(days=2))),
+                           ("mchk", (today - timedelta(days=9), today + timedelta(days=1)))):
+            windows = unlock_windows(m, days)
+            if windows:
+                out.append(select(PT.id).where(*q.base, pending, unlocked_in(*windows),
+                                               q.unknown(q.key(PT.id, f":{what}:{m.id}"))))
         return out
 
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
@@ -233,14 +265,9 @@ def render_mission(n: Nudge, target: Target, pack: Pack, library: PackLibrary,
     if mission is None:  # the pack changed under the plan: a plain way to the list
         return Reply(t("missions_hint"), rows(MissionButton("list").button(t("btn_missions"))))
     title = mission.title.get(lang)
-    # the deadline as the partner reads it: the nudge's expiry for a reminder, else its due
-    due = n.expires_at if n.kind == REMINDER else (
-        n.expires_at - CHECKIN_FOR if n.kind == CHECKIN and n.expires_at else None)
-    when = deadline_text(due, "UTC", lang) if due is not None else ""
+    # the deadline day, as the rule named it
+    when = day_text(n.event_date, lang) if n.event_date is not None else ""
     if n.kind == NEW:
-        assert n.expires_at is not None
-        # the reminder falls on the eve of the deadline day
-        when = deadline_text(n.expires_at + timedelta(days=1), "UTC", lang)
         return Reply(t("mission_nudge_new", name=name, title=title, why=mission.why.get(lang),
                        due=when),
                      rows(MissionButton("open", mission.id).button(t("btn_mission_send")),

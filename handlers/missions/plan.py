@@ -47,7 +47,11 @@ def next_payday(day: date) -> date:
 
 def deadline_day(mission: Mission, unlocked_at: datetime, tz_name: str) -> date:
     """The last local day to do the mission."""
-    start = unlocked_at.astimezone(zone(tz_name)).date()
+    return deadline_from(mission, unlocked_at.astimezone(zone(tz_name)).date())
+
+
+def deadline_from(mission: Mission, start: date) -> date:
+    """The deadline day of a mission unlocked on the local day `start`."""
     due = mission.due
     if due.days is not None:
         return start + timedelta(days=due.days)
@@ -55,6 +59,26 @@ def deadline_day(mission: Mission, unlocked_at: datetime, tz_name: str) -> date:
     event = (next_twin_date if due.event is CalendarEvent.TWIN_DATE else next_payday)(
         start + timedelta(days=1))
     return event + timedelta(days=due.days_after)
+
+
+def unlock_windows(mission: Mission, deadlines: tuple[date, date], *,
+                   horizon: int = 100) -> list[tuple[datetime, datetime]]:
+    """When (UTC, with a day's margin for any time zone) a mission must have been unlocked
+    for its deadline day to fall within `deadlines` (first, last): what the planner's SQL
+    pre-filter reads instead of every unlock of the last `horizon` days."""
+    first, last = deadlines
+    out: list[tuple[datetime, datetime]] = []
+    for back in range(horizon, -2, -1):
+        start = last - timedelta(days=back)
+        if not first <= deadline_from(mission, start) <= last:
+            continue
+        lo = datetime.combine(start - timedelta(days=1), time(0), tzinfo=UTC)
+        hi = datetime.combine(start + timedelta(days=2), time(0), tzinfo=UTC)
+        if out and out[-1][1] >= lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 def local(day: date, hour: int, tz_name: str) -> datetime:
