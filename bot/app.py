@@ -192,7 +192,7 @@ class CoachBot:
             return None
         if len(msg.text) > MAX_TEXT:
             return "message_too_long"
-        if msg.kind is InboundKind.TEXT and not msg.text.strip():
+        if msg.kind is InboundKind.TEXT and not msg.text.strip() and not msg.attachments:
             return "message_empty"
         return None
 

@@ -17,6 +17,7 @@ from handlers.coaches.feature import FEATURE as coaches
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
 from handlers.learning.feature import FEATURE as learning
+from handlers.missions.feature import FEATURE as missions
 from handlers.onboarding.feature import FEATURE as onboarding
 from handlers.optout.feature import FEATURE as optout
 from handlers.privacy.feature import FEATURE as privacy
@@ -29,6 +30,7 @@ FEATURES: tuple[FeatureBase, ...] = (
     basics,
     onboarding,
     learning,
+    missions,  # before tickets: a coach's reply to a proof is a verdict
     privacy,
     faq,
     tickets,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import re
 import sys
 from collections.abc import Awaitable, Callable
 from itertools import count
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -16,13 +18,25 @@ from rich.text import Text
 from bot.channels.delivery import Delivery
 from bot.channels.markdown import spans
 from bot.config import Settings
-from bot.core import Button, Inbound, Reply, SendResult
+from bot.core import Attachment, Button, Inbound, Reply, SendResult
 from bot.runtime import background_services, build_app
 from bot.storage.faults import StorageUnavailable
 from bot.storage.repos import Repos
 from handlers.coaches.roles import enroll_console_coach
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+# where the files the bot sends (certificates) land on the console
+FILES_DIR = Path("var") / "files"
+ATTACH_COMMANDS = {"photo": "photo", "file": "document"}
+
+
+def attachment(kind: str, raw_path: str) -> Attachment | None:
+    """A file on disk as a partner's attachment (`/photo path`, `/file path`)."""
+    path = Path(raw_path.strip()).expanduser()
+    if not raw_path.strip() or not path.is_file():
+        return None
+    mime = mimetypes.guess_type(path.name)[0] or ""
+    return Attachment(kind, str(path.resolve()), path.name, mime, path.stat().st_size)
 _STYLE = {(False, False): "", (True, False): "bold", (False, True): "italic",
           (True, True): "bold italic"}  # by (bold, italic)
 
@@ -49,7 +63,7 @@ class ConsoleChannel:
     KEEP = 20
 
     def __init__(self, user: str, *, out: TextIO | None = None, scripted: bool = False,
-                 display_name: str | None = None):
+                 display_name: str | None = None, files_dir: Path = FILES_DIR):
         self.user = user
         self.display_name = display_name
         self.scripted = scripted
@@ -60,6 +74,7 @@ class ConsoleChannel:
         self.pressable: dict[int, list[Button]] = {}
         self.last_shown = 0
         self._ids = count(1)
+        self.files_dir = files_dir
         self._answers = Delivery(_Answers(self))
 
     @property
@@ -77,6 +92,11 @@ class ConsoleChannel:
         body = to_rich(reply.text)
         if reply.image:
             body.append(f"\n[image: {reply.image}]")
+        for file in reply.files:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            target = self.files_dir / Path(file.name).name
+            target.write_bytes(file.data)
+            body.append(f"\n[file: {target}]")
         title = "coachbot 🔔" if proactive else "coachbot"
         if reply.buttons:
             title += f" #{number}"
@@ -128,6 +148,15 @@ class ConsoleChannel:
             if stripped.startswith("#"):
                 self.console.print(Text(f"(no button {number})", style="yellow"))
                 return None
+        head, _, rest = stripped.partition(" ")
+        kind = ATTACH_COMMANDS.get(head[1:].lower()) if head.startswith("/") else None
+        if kind is not None:
+            found = attachment(kind, rest)
+            if found is None:
+                self.console.print(Text(f"(no file {rest.strip()!r})", style="yellow"))
+                return None
+            return Inbound.from_text(self.name, self.user, "", display_name=self.display_name,
+                                     attachments=(found,))
         labelled = self._by_label(stripped)
         if labelled is not None:
             return self._press(labelled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from dataclasses import dataclass
 from typing import Protocol
@@ -13,6 +14,26 @@ class InboundKind(enum.StrEnum):
     TEXT = "text"
     COMMAND = "command"
     BUTTON = "button"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo or document a partner sent, as the platform names it (its file id)."""
+
+    kind: str  # "photo" or "document"
+    file_id: str
+    name: str = ""
+    mime: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutFile:
+    """A file the bot sends (a certificate): its name, bytes and type."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +56,7 @@ class Inbound:
     reply_to_ref: str | None = None
     # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
     is_group: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_text(cls, channel: str, user_id: str, text: str, **kw: object) -> Inbound:
@@ -79,6 +101,7 @@ class Reply:
     edit: bool = False
     # opaque key that lets a coach's reply be tied back to e.g. a ticket
     ref: str | None = None
+    files: tuple[OutFile, ...] = ()
 
     @property
     def flat_buttons(self) -> list[Button]:
@@ -139,6 +162,9 @@ def reply_to_dict(reply: Reply) -> dict[str, object]:
         data["image"] = reply.image
     if reply.ref:
         data["ref"] = reply.ref
+    if reply.files:  # kept whole, so a deferred certificate still arrives
+        data["files"] = [{"name": f.name, "mime": f.mime,
+                          "data": base64.b64encode(f.data).decode()} for f in reply.files]
     return data
 
 
@@ -149,5 +175,10 @@ def reply_from_dict(data: dict[str, object]) -> Reply:
                     for row in raw_rows)
     image = data.get("image")
     ref = data.get("ref")
+    raw_files = data.get("files") or []
+    assert isinstance(raw_files, list)
+    files = tuple(OutFile(str(f["name"]), base64.b64decode(str(f["data"])), str(f["mime"]))
+                  for f in raw_files)
     return Reply(str(data.get("text", "")), buttons,
-                 image=str(image) if image else None, ref=str(ref) if ref else None)
+                 image=str(image) if image else None, ref=str(ref) if ref else None,
+                 files=files)

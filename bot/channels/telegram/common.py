@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from bot.channels.delivery import Defer, Delivery, Settle
 from bot.channels.markdown import groups
-from bot.core import Inbound, Reply, SendResult, SendStatus
+from bot.core import Attachment, Inbound, OutFile, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ class TgUpdate:
     reply_to_message_id: int | None = None
     callback_id: str | None = None
     callback_data: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def chat_key(self) -> str:
@@ -190,7 +191,29 @@ def route(tg: TgUpdate, bot_username: str,
     reply_to = str(tg.reply_to_message_id) if tg.reply_to_message_id is not None else None
     # non-text content arrives as empty text: the core answers it kindly
     return Inbound.from_text(CHANNEL, str(tg.user_id), text or "", reply_to_ref=reply_to,
-                             **common)
+                             attachments=tg.attachments, **common)
+
+
+def photo_attachment(sizes: list[Any]) -> Attachment | None:
+    """The largest size of a Telegram photo (the list of its sizes), by its file id."""
+    if not sizes:
+        return None
+    best = max(sizes, key=lambda p: (p.width or 0) * (p.height or 0))
+    return Attachment("photo", best.file_id, "", "image/jpeg", best.file_size or 0)
+
+
+def document_attachment(doc: Any) -> Attachment | None:
+    if doc is None:
+        return None
+    return Attachment("document", doc.file_id, doc.file_name or "", doc.mime_type or "",
+                      doc.file_size or 0)
+
+
+def attachments_of(message: Any) -> tuple[Attachment, ...]:
+    """A message's photo and document, read the same way from both libraries' types."""
+    found = (photo_attachment(list(message.photo or [])),
+             document_attachment(message.document))
+    return tuple(a for a in found if a is not None)
 
 
 def _lang(code: str | None) -> str:
@@ -239,6 +262,9 @@ class Driver(Protocol):
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult: ...
 
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult: ...
+
     async def edit_markup(self, chat_id: str, message_id: str,
                           markup: Keyboard | None) -> SendResult: ...
 
@@ -266,6 +292,22 @@ class BotApiCalls:
 
     def _markup(self, rows: Keyboard | None) -> Any:
         raise NotImplementedError
+
+    def _upload(self, file: OutFile) -> Any:
+        """The library's input file for bytes to upload."""
+        raise NotImplementedError
+
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult:
+        """A PNG goes as a photo (seen at once in chat), anything else as a document."""
+        mode = "HTML" if caption_html else None
+        if file.mime == "image/png":
+            return await self._send(self.bot.send_photo(
+                chat_id=chat_id, photo=self._upload(file), caption=caption_html,
+                parse_mode=mode))
+        return await self._send(self.bot.send_document(
+            chat_id=chat_id, document=self._upload(file), caption=caption_html,
+            parse_mode=mode))
 
     async def send_message(self, chat_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult:
@@ -340,6 +382,12 @@ class TelegramChannel:
         parts = split_text(reply.text)
         markup = keyboard(reply)
         result = SendResult.ok()
+        for file in reply.files:  # the files first, the text (and its buttons) under them
+            result = await self.driver.send_file(chat_id, file, None)
+            if result.status is not SendStatus.OK:
+                return result
+        if reply.files and not reply.text.strip():
+            return result
         if reply.image:
             caption = parts[0] if len(parts) == 1 and utf16_len(parts[0]) <= MAX_CAPTION else None
             result = await self.driver.send_photo(
@@ -357,7 +405,7 @@ class TelegramChannel:
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
         """Replaces a message's text and buttons; long texts or images are sent anew."""
-        if reply.image or utf16_len(reply.text.strip()) > MAX_MESSAGE:
+        if reply.image or reply.files or utf16_len(reply.text.strip()) > MAX_MESSAGE:
             return await self.send(chat_id, reply)
         result = await self.driver.edit_message(chat_id, message_id, to_html(reply.text),
                                                 keyboard(reply))
