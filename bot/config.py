@@ -71,3 +71,11 @@ class Settings(BaseSettings):
     digest_hour: int = 8  # coaches' daily digest, local time in digest_timezone
     digest_timezone: str = "Asia/Jakarta"
     digest_channel: str = "telegram"  # channel of coach_chat_id
+
+    # whatsapp (issue 17): the Cloud API number the bot speaks from
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None  # signs every webhook POST
+    whatsapp_verify_token: str | None = None  # answers Meta's GET verification
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_rate: float = 80.0  # messages per second the number may send

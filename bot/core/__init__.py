@@ -4,6 +4,7 @@ zones and the Feature protocol. No I/O, and it imports nothing else of the proje
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.messages import (
     MAX_TEXT,
+    Attachment,
     Button,
     Inbound,
     InboundKind,
@@ -16,6 +17,6 @@ from bot.core.messages import (
     rows,
 )
 
-__all__ = ["MAX_TEXT", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
+__all__ = ["MAX_TEXT", "Attachment", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
            "OutboundChannel", "Reply", "SendResult", "SendStatus", "SystemClock",
            "reply_from_dict", "reply_to_dict", "rows"]

@@ -16,6 +16,17 @@ class InboundKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A picture or file a partner sent: the platform's id for it, fetched when needed."""
+
+    kind: str  # "image" or "document"
+    file_id: str
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a partner or coach, as every channel hands it to the core."""
 
@@ -35,6 +46,8 @@ class Inbound:
     reply_to_ref: str | None = None
     # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
     is_group: bool = False
+    # pictures and files sent with the message (fetched from the platform only when needed)
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_text(cls, channel: str, user_id: str, text: str, **kw: object) -> Inbound:
@@ -95,6 +108,9 @@ class SendStatus(enum.StrEnum):
     RETRY_AFTER = "retry_after"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # not sendable now, nor a failure: kept until the recipient can be reached (WhatsApp's
+    # 24-hour window reopens when the partner writes)
+    WAIT = "wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +135,10 @@ class SendResult:
     @classmethod
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason=reason)
+
+    @classmethod
+    def wait(cls, reason: str) -> SendResult:
+        return cls(SendStatus.WAIT, reason=reason)
 
 
 class OutboundChannel(Protocol):
