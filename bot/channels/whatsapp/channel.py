@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from bot.channels.delivery import Defer, Delivery
 from bot.channels.whatsapp.graph import OUTSIDE_WINDOW, GraphClient
 from bot.channels.whatsapp.render import Json, Labels, render
-from bot.channels.whatsapp.store import CHANNEL, WAITING, ChatView, WhatsAppStore
+from bot.channels.whatsapp.store import CHANNEL, ChatView, WhatsAppStore
 from bot.core import Clock, Reply, SendResult, SendStatus
 from bot.storage.db import Database
+from scheduler.outbox import WAITING
 
 log = logging.getLogger(__name__)
 

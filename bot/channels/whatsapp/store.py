@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner, WhatsAppChat, WhatsAppStatus
 from bot.storage.repos import insert_once
+from scheduler.outbox import WAITING
 
 CHANNEL = "whatsapp"
-WAITING = "waiting"  # how an outbox row waiting for the window starts its last_error
 # later statuses never step back to earlier ones (a late "delivered" after "read")
 _RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
 
