@@ -112,7 +112,7 @@ class FakeGraphAPI:
     app_secret: str = APP_SECRET
     webhook: str | None = None
     sent: list[Sent] = field(default_factory=list)
-    refused: list[tuple[Json, int]] = field(default_factory=list)
+    refused: list[tuple[Json, int, float]] = field(default_factory=list)  # body, code, when
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)
     unreachable: set[str] = field(default_factory=set)
     last_inbound: dict[str, datetime] = field(default_factory=dict)
@@ -205,7 +205,7 @@ class FakeGraphAPI:
                 code = self.fail_next.popleft()
                 raise GraphError(code, f"injected error {code}")
         except GraphError as e:
-            self.refused.append((body, e.code))
+            self.refused.append((body, e.code, time.monotonic()))
             return self._error(e)
         wamid = f"wamid.FAKE{next(self._ids):08d}"
         self.sent.append(Sent(wamid, to, body, now))
