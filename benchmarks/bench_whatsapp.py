@@ -5,14 +5,16 @@ beyond it).
 The broadcast runs the way a coach runs it: `coachbot broadcast send --dispatch` in its own
 process (the real WhatsApp adapter and its httpx client pointed at the fake through
 COACHBOT_WHATSAPP_API_BASE; the outbox; the dispatcher). Every partner wrote within the day,
-so the window is open. Runs:
+so the window is open. Runs, in the same process run:
 
+  baseline  the adapter's client alone: rendered sends paced by the dispatcher's aiolimiter
+            bucket in a loop, no database, no outbox (what the machine lets us do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
   crash     the same with `kill -9` of the sending process halfway, then
             `coachbot broadcast watch ID --dispatch` to carry on.
 
 Reported: elapsed against the ideal N / rate, the steady rate as a share of the configured
-one, 130429 refusals, duplicates and losses (counted by the fake).
+one and of the baseline's, 130429 refusals, duplicates and losses (counted by the fake).
 Target: >= 95% of the throughput, no duplicate and none lost (after the crash: duplicates
 only among the rows in flight at the kill, none lost).
 
@@ -37,8 +39,12 @@ from sqlalchemy import func, insert, select
 
 from benchmarks.bench_broadcast import _broadcast_id, _cli, _sent, _summary, _wait
 from benchmarks.common import fresh_database, postgres_available
+from bot.channels.whatsapp.graph import GraphClient
+from bot.channels.whatsapp.render import render
+from bot.core import Reply
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner, WhatsAppChat
+from scheduler.dispatcher import smooth_limiter
 from tests.fakes.graph_api import APP_SECRET, VERIFY_TOKEN, FakeGraphAPI
 
 RATE = 80.0
@@ -82,6 +88,33 @@ def _account(fake: FakeGraphAPI, numbers: list[str], since: int, refused_since: 
     span = end - start - 1.0 - gap
     rate = len(steady) / span if span > 0 else 0.0
     return Run("", len(ok), end - start, refused, duplicates, lost, rate)
+
+
+async def _baseline(fake: FakeGraphAPI, n: int) -> Run:
+    """The client alone under the dispatcher's bucket: sends in a loop, no storage."""
+    numbers = [f"62{80_000_000_000 + i}" for i in range(n)]
+    now = datetime.now(UTC)
+    for w in numbers:
+        fake.last_inbound[w] = now
+    client = GraphClient(fake.base_url, fake.token, fake.phone_number_id, rate=RATE)
+    limiter = smooth_limiter(RATE)
+    assert limiter is not None
+    since, refused_since = len(fake.sent), len(fake.refused)
+    sem = asyncio.Semaphore(64)
+
+    async def one(wa_id: str) -> None:
+        async with sem:
+            await limiter.acquire()
+            for body in render(wa_id, Reply(TEXT)).bodies:
+                await client.send(body)
+
+    try:
+        await asyncio.gather(*(one(w) for w in numbers))
+    finally:
+        await client.close()
+    run = _account(fake, numbers, since, refused_since)
+    run.name = "baseline (client + limiter, no outbox)"
+    return run
 
 
 async def _add_partners(db: Database, fake: FakeGraphAPI, n: int, first: int) -> list[str]:
@@ -161,13 +194,17 @@ async def _run(fake: FakeGraphAPI, db: Database, numbers: list[str], workdir: Pa
     return run
 
 
-async def main_async(n: int, backend: str) -> list[str]:
+async def main_async(n: int, backend: str, baseline_n: int) -> list[str]:
     if backend == "postgres" and not await postgres_available():
         print("PostgreSQL is not reachable; using SQLite", flush=True)
         backend = "sqlite"
     workdir = Path(tempfile.mkdtemp(prefix="bench-whatsapp-"))
     runs: list[Run] = []
     async with FakeGraphAPI(rate=RATE) as fake:
+        print(f"baseline: {baseline_n} sends through the client…", flush=True)
+        base = await _baseline(fake, baseline_n)
+        runs.append(base)
+        await asyncio.sleep(1.5)
         for crash in (False, True):
             async with fresh_database(backend, workdir) as db:
                 first = 81_200_000_000 + (10_000_000 if crash else 0)
@@ -177,13 +214,14 @@ async def main_async(n: int, backend: str) -> list[str]:
             await asyncio.sleep(1.5)
     out = [f"WhatsApp broadcast to {n} partners, fake Cloud API at {RATE:g}/s, database "
            f"{backend}; ideal {n / RATE:.1f} s", "",
-           "| run | messages ok | elapsed s | ideal/elapsed | steady msg/s | of throughput "
+           "| run | messages ok | elapsed s | steady msg/s | of throughput | vs baseline "
            "| 130429 | duplicates | lost |",
            "|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
-        out.append(f"| {r.name} | {r.messages} | {r.elapsed:.1f} | "
-                   f"{(n / RATE) / r.elapsed if r.elapsed else 0:.3f} | {r.steady_rate:.2f} | "
-                   f"{r.steady_rate / RATE:.3f} | {r.refused} | {r.duplicates} | {r.lost} |")
+        vs = r.steady_rate / base.steady_rate if base.steady_rate else 0.0
+        out.append(f"| {r.name} | {r.messages} | {r.elapsed:.1f} | {r.steady_rate:.2f} | "
+                   f"{r.steady_rate / RATE:.3f} | {vs:.3f} | {r.refused} | {r.duplicates} | "
+                   f"{r.lost} |")
     out.append("")
     out += [f"- {r.name}: `{r.summary}`" + (f" — {r.note}" if r.note else "") for r in runs]
     out.append(f"\nlogs: {workdir}")
@@ -193,9 +231,11 @@ async def main_async(n: int, backend: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partners", type=int, default=3000)
+    parser.add_argument("--baseline", type=int, default=800, help="sends in the baseline")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
-    print("\n".join(asyncio.run(main_async(args.partners, args.backend))), flush=True)
+    print("\n".join(asyncio.run(main_async(args.partners, args.backend, args.baseline))),
+          flush=True)
 
 
 if __name__ == "__main__":

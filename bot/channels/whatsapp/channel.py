@@ -10,6 +10,7 @@ sent outside the window.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -45,6 +46,41 @@ def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
     return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
 
 
+class ChatViews:
+    """Reads chats for concurrent sends in one query per batch: while one read is in flight
+    the next sends' numbers gather for the following one (a broadcast sends 80 a second)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._waiting: dict[str, list[asyncio.Future[ChatView]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def get(self, wa_id: str) -> ChatView:
+        future: asyncio.Future[ChatView] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(wa_id, []).append(future)
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.create_task(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        await asyncio.sleep(0)  # the sends started in this same turn of the loop join in
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                async with self.db.transaction() as s:
+                    views = await WhatsAppStore(s).views(list(batch))
+            except Exception as exc:
+                for futures in batch.values():
+                    for f in futures:
+                        if not f.done():
+                            f.set_exception(exc)
+                continue
+            for wa_id, futures in batch.items():
+                for f in futures:
+                    if not f.done():
+                        f.set_result(views[wa_id])
+
+
 class WhatsAppChannel:
     """Sends Replies to WhatsApp numbers through the Graph API client."""
 
@@ -61,6 +97,7 @@ class WhatsAppChannel:
         self.labels = labels
         self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
                                  key_prefix="wa")
+        self.views = ChatViews(db)
 
     # OutboundChannel
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
@@ -69,8 +106,7 @@ class WhatsAppChannel:
 
     async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult:
         """Sends a reply the bot sends as `kind` (nudge, reminder, broadcast, …)."""
-        async with self.db.transaction() as s:
-            chat = await WhatsAppStore(s).view(chat_id)
+        chat = await self.views.get(chat_id)
         if not window_open(chat.last_inbound_at, self.clock.now()):
             return await self._template(chat, kind, reply)
         rendered = render(chat_id, reply, self.labels(chat))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner, WhatsAppChat, WhatsAppStatus
@@ -61,22 +61,29 @@ class WhatsAppStore:
                 .values(opt_in="roster", updated_at=now))
 
     async def view(self, wa_id: str) -> ChatView:
-        row = (await self.s.execute(
-            select(WhatsAppChat.last_inbound_at, WhatsAppChat.menu, WhatsAppChat.opt_in,
-                   Partner.language, Partner.pack_id, Partner.name)
-            .select_from(WhatsAppChat)
-            .outerjoin(Partner, and_(Partner.channel == CHANNEL,
-                                     Partner.external_id == WhatsAppChat.wa_id))
-            .where(WhatsAppChat.wa_id == wa_id))).first()
-        if row is None:
-            partner = (await self.s.execute(
-                select(Partner.language, Partner.pack_id, Partner.name)
-                .where(Partner.channel == CHANNEL, Partner.external_id == wa_id))).first()
-            language, pack_id, name = partner if partner else ("id", None, None)
-            return ChatView(wa_id, None, None, language or "id", pack_id, name, None)
-        last, menu, opt_in, language, pack_id, name = row
-        return ChatView(wa_id, last, list(menu) if menu else None, language or "id", pack_id,
-                        name, opt_in)
+        return (await self.views([wa_id]))[wa_id]
+
+    async def views(self, wa_ids: list[str]) -> dict[str, ChatView]:
+        """The chats of several numbers in one query (a broadcast sends to many at once);
+        a number that never wrote has no window."""
+        rows = (await self.s.execute(
+            select(Partner.external_id, WhatsAppChat.wa_id, WhatsAppChat.last_inbound_at,
+                   WhatsAppChat.menu, WhatsAppChat.opt_in, Partner.language, Partner.pack_id,
+                   Partner.name)
+            .select_from(Partner)
+            .outerjoin(WhatsAppChat, WhatsAppChat.wa_id == Partner.external_id)
+            .where(Partner.channel == CHANNEL, Partner.external_id.in_(wa_ids)))).all()
+        found = {r[0]: ChatView(r[0], r[2], list(r[3]) if r[3] else None, r[5] or "id", r[6],
+                                r[7], r[4]) for r in rows}
+        missing = [w for w in wa_ids if w not in found]
+        if missing:  # a number with no partner record yet (a coach's chat, a test)
+            for wa_id, last, menu, opt_in in (await self.s.execute(
+                    select(WhatsAppChat.wa_id, WhatsAppChat.last_inbound_at, WhatsAppChat.menu,
+                           WhatsAppChat.opt_in).where(WhatsAppChat.wa_id.in_(missing)))).all():
+                found[wa_id] = ChatView(wa_id, last, list(menu) if menu else None, "id", None,
+                                        None, opt_in)
+        return {w: found.get(w) or ChatView(w, None, None, "id", None, None, None)
+                for w in wa_ids}
 
     async def set_menu(self, wa_id: str, menu: list[str] | None, now: datetime) -> None:
         await self.s.execute(update(WhatsAppChat).where(WhatsAppChat.wa_id == wa_id)
