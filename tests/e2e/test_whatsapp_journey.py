@@ -80,3 +80,19 @@ async def test_a_message_delivered_twice_is_answered_once(
     assert answered > 0
     assert await budi.send("text", {"body": "/start"}, message_id="wamid.same") == 200
     assert len(budi.received()) == answered
+
+
+async def test_a_location_gets_a_kind_word_once_even_when_delivered_twice(
+        whatsapp: WhatsAppRunner, graph: FakeGraphAPI) -> None:
+    ani = graph.user("6281200000003", "Ani")
+    for _ in range(2):
+        assert await ani.send("location", {"latitude": -6.2, "longitude": 106.8},
+                              message_id="wamid.loc") == 200
+    (answer,) = ani.received()
+    assert "lokasi" in answer.text
+
+
+async def test_a_picture_a_partner_sends_can_be_fetched_through_the_media_api(
+        whatsapp: WhatsAppRunner, graph: FakeGraphAPI) -> None:
+    graph.media_files["MEDIA7"] = (b"\x89PNG fake", "image/png")
+    assert await whatsapp.client.media("MEDIA7") == (b"\x89PNG fake", "image/png")
