@@ -76,3 +76,10 @@ class Settings(BaseSettings):
     # flood_window seconds get one "slow down"; the rest of the burst is dropped (0: off)
     flood_messages: int = 8
     flood_window: float = 10.0
+    # whatsapp (issue 17): the Cloud API number the bot speaks from
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None  # signs every webhook POST
+    whatsapp_verify_token: str | None = None  # answers Meta's GET verification
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_rate: float = 80.0  # messages per second the number may send

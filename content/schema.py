@@ -209,6 +209,18 @@ class Nudges(Strict):
         return v
 
 
+class WhatsAppTemplate(Strict):
+    """An approved WhatsApp message template: how a message of one kind (nudge, reminder,
+    broadcast, ticket_answer, …) reaches a partner outside the 24-hour window."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z_]{0,31}$")
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")  # WhatsApp's code: id, en_US
+    # where each {{n}} comes from, in order: "text" (the message itself), "name" (the
+    # partner's name) or the key of a pack / UI text
+    parameters: list[str] = Field(default_factory=list, max_length=10)
+
+
 class PackMeta(Strict):
     id: Ident
     title: Text
@@ -218,6 +230,8 @@ class PackMeta(Strict):
     modules: list[Ident] = Field(min_length=1)
     # the module after which calendar (twin date / payday) tips make sense
     promotion_module: Ident | None = None
+    # what may be sent on WhatsApp outside the 24-hour window (issue 17)
+    whatsapp_templates: list[WhatsAppTemplate] = Field(default_factory=list)
 
     @field_validator("languages")
     @classmethod

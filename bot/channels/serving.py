@@ -36,6 +36,7 @@ class Route:
 
     path: str
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    method: str = "POST"
 
 
 class Server(Protocol):
@@ -77,7 +78,7 @@ async def listening(listen: str, routes: Sequence[Route]) -> AsyncIterator[int]:
     host, port = parse_listen(listen)
     web_app = web.Application()
     for route in routes:
-        web_app.router.add_post(route.path, route.handler)
+        web_app.router.add_route(route.method, route.path, route.handler)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     try:

@@ -447,8 +447,9 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
     settings = _settings()
     library = _library(settings)
     when = _when(at, tz) if at else SystemClock().now()
-    if dispatch and not settings.telegram_token:
-        _fail("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot send)")
+    if dispatch and not network_channels(settings):
+        _fail("--dispatch needs a network channel (COACHBOT_TELEGRAM_TOKEN or "
+              "COACHBOT_WHATSAPP_TOKEN), or let the running bot send")
     catalog = segments.Catalog.of(library.packs)
 
     async def look(repos: Repos) -> tuple[str, int, list[tuple[str | None, str, int]], int]:

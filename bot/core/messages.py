@@ -56,6 +56,7 @@ class Inbound:
     reply_to_ref: str | None = None
     # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
     is_group: bool = False
+    # pictures and files sent with the message (fetched from the platform only when needed)
     attachments: tuple[Attachment, ...] = ()
 
     @classmethod
@@ -118,6 +119,9 @@ class SendStatus(enum.StrEnum):
     RETRY_AFTER = "retry_after"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # not sendable now, nor a failure: kept until the recipient can be reached (WhatsApp's
+    # 24-hour window reopens when the partner writes)
+    WAIT = "wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,10 @@ class SendResult:
     @classmethod
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason=reason)
+
+    @classmethod
+    def wait(cls, reason: str) -> SendResult:
+        return cls(SendStatus.WAIT, reason=reason)
 
 
 class OutboundChannel(Protocol):
