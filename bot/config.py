@@ -71,3 +71,15 @@ class Settings(BaseSettings):
     digest_hour: int = 8  # coaches' daily digest, local time in digest_timezone
     digest_timezone: str = "Asia/Jakarta"
     digest_channel: str = "telegram"  # channel of coach_chat_id
+
+    # the coaches' web dashboard (bot/web/)
+    dashboard_enabled: bool = True  # served beside the bot by `coachbot run`
+    dashboard_listen: str = "127.0.0.1:8081"
+    # the address coaches open, when it differs from the listen address (a proxy, HTTPS)
+    dashboard_url: str | None = None
+    # signs the session cookies; random per process when unset (a restart signs coaches out)
+    dashboard_secret: str | None = None
+
+    @property
+    def dashboard_base_url(self) -> str:
+        return self.dashboard_url or f"http://{self.dashboard_listen}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import bot.cli.coach as coach_cli
-from bot.cli import chat, cohort, content, faq, nudges
+from bot.cli import chat, cohort, content, dashboard, faq, nudges
 
 app = typer.Typer(help="coachbot: a coaching assistant in the messaging apps partners use.",
                   no_args_is_help=True, add_completion=False)
@@ -15,6 +15,7 @@ app.add_typer(content.app, name="content")
 app.add_typer(cohort.app, name="cohort")
 app.add_typer(faq.app, name="faq")
 app.add_typer(nudges.app, name="nudges")
+app.add_typer(dashboard.app, name="dashboard")
 
 
 def main() -> None:
