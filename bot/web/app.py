@@ -449,7 +449,7 @@ class Dashboard:
         assert seg is not None
         return self.render(v.request, t, "broadcast_confirm.html", visit=v, form=form,
                            segment=segments.describe(seg, lambda k, **kw: self.t(t, k, **kw)),
-                           n=n, when=self.when(when))
+                           n=n, when_text=self.when(when))
 
     async def send_broadcast(self, v: Visit, form: dict[str, str]) -> Response:
         now = self.bot.clock.now()
@@ -531,7 +531,7 @@ class Dashboard:
         assert seg is not None
         return self.render(v.request, t, "webinar_confirm.html", visit=v, form=form, n=n,
                            segment=segments.describe(seg, lambda k, **kw: self.t(t, k, **kw)),
-                           when=self.when(starts))
+                           when_text=self.when(starts))
 
     async def create_webinar(self, v: Visit, form: dict[str, str]) -> Response:
         now = self.bot.clock.now()
