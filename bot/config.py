@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     dashboard_url: str | None = None
     # signs the session cookies; random per process when unset (a restart signs coaches out)
     dashboard_secret: str | None = None
+    # the dashboard recounts its figures in the background when older than this (seconds;
+    # 0: on every request)
+    dashboard_figures_max_age: float = 30.0
 
     @property
     def dashboard_base_url(self) -> str:

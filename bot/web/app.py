@@ -31,6 +31,7 @@ from bot.core.timezones import fmt_local, parse_local
 from bot.storage.repos import PartnerRecord, Repos
 from bot.web import charts
 from bot.web.auth import COOKIE, SESSION_LIFETIME, Session, Signer
+from bot.web.cache import FigureCache
 from handlers.audience import segments
 from handlers.audience.segments import Audience, SegmentError
 from handlers.broadcasts.service import BroadcastError, Broadcasts
@@ -49,6 +50,7 @@ HERE = Path(__file__).parent
 LANG_COOKIE = "coachbot_lang"
 BACKGROUNDS = ("student", "fresh_graduate", "worker", "other")
 MAX_FORM_TEXT = 4096
+MAX_GAP_QUESTIONS = 300
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Dashboard:
     def __init__(self, bot: CoachBot, secret: str | None = None):
         self.bot = bot
         self.signer = Signer(secret or bot.settings.dashboard_secret)
+        self.figures = FigureCache(bot.clock, bot.settings.dashboard_figures_max_age)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(["html"]))
 
@@ -211,14 +214,17 @@ class Dashboard:
     async def cohorts(self, v: Visit) -> Response:
         code = self.cohort_param(v)
         s = self.bot.settings
-        async with self.repos() as repos:
-            fig = repos.get(Figures)
-            groups = await fig.cohorts()
-            pack = self.bot.library.fallback(await fig.cohort_pack(code), s.default_pack)
-            funnel = await fig.funnel(code)
-            rates = await fig.pass_rates(code)
-            n_stalled, stalled = await fig.stalled(code, self.bot.clock.now(),
-                                                   timedelta(days=s.report_stalled_days))
+        async def count() -> Any:
+            async with self.repos() as repos:
+                fig = repos.get(Figures)
+                return (await fig.cohorts(), await fig.cohort_pack(code), await fig.funnel(code),
+                        await fig.pass_rates(code),
+                        await fig.stalled(code, self.bot.clock.now(),
+                                          timedelta(days=s.report_stalled_days)))
+
+        (groups, pack_id, funnel, rates, (n_stalled, stalled)), at = await self.figures.get(
+            ("cohorts", code), count)
+        pack = self.bot.library.fallback(pack_id, s.default_pack)
         t = v.lang
         steps = [(self.t(t, "web_joined"), funnel.joined),
                  (self.t(t, "web_onboarded"), funnel.onboarded)]
@@ -247,7 +253,7 @@ class Dashboard:
                    (now - p.last_active_at).days)
         chart = charts.funnel(steps, self.t(t, "web_funnel"))
         return self.show(v, "cohorts.html", [ft, rt, st, ct], chart=chart, code=code,
-                         groups=groups, n_stalled=n_stalled)
+                         groups=groups, n_stalled=n_stalled, counted_at=at)
 
     def _stopped_at(self, state: str, module_id: str | None, step_id: str | None,
                     pack: Any, lang: str) -> str:
@@ -270,12 +276,15 @@ class Dashboard:
         code = self.cohort_param(v)
         bg = v.request.query_params.get("background", "")
         bg = bg if bg in BACKGROUNDS else ""
-        async with self.repos() as repos:
-            fig = repos.get(Figures)
-            groups = await fig.cohorts()
-            pack = self.bot.library.fallback(await fig.cohort_pack(code),
-                                             self.bot.settings.default_pack)
-            rows = await fig.readiness(code, bg or None)
+        async def count() -> Any:
+            async with self.repos() as repos:
+                fig = repos.get(Figures)
+                return (await fig.cohort_codes(), await fig.cohort_pack(code),
+                        await fig.readiness(code, bg or None))
+
+        (groups, pack_id, rows), at = await self.figures.get(("readiness", code, bg), count)
+        pack = self.bot.library.fallback(pack_id, self.bot.settings.default_pack)
+        rows = list(rows)
         t = v.lang
         texts = {s.id: s.text.get(t) for s in pack.assessment.statements}
         order = {s.id: i for i, s in enumerate(pack.assessment.statements)}
@@ -297,18 +306,20 @@ class Dashboard:
                       f"{r.after:.2f}" if r.after is not None else "-", change,
                       f"{r.before_n} / {r.after_n}")
         return self.show(v, "readiness.html", [table], chart=chart, code=code, groups=groups,
-                         background=bg, backgrounds=BACKGROUNDS)
+                         background=bg, backgrounds=BACKGROUNDS, counted_at=at)
 
     # --- quiz items ---------------------------------------------------------------------
 
     async def quiz(self, v: Visit) -> Response:
         code = self.cohort_param(v)
-        async with self.repos() as repos:
-            fig = repos.get(Figures)
-            groups = await fig.cohorts()
-            pack = self.bot.library.fallback(await fig.cohort_pack(code),
-                                             self.bot.settings.default_pack)
-            items = await fig.quiz_items(code)
+        async def count() -> Any:
+            async with self.repos() as repos:
+                fig = repos.get(Figures)
+                return (await fig.cohort_codes(), await fig.cohort_pack(code),
+                        await fig.quiz_items(code))
+
+        (groups, pack_id, items), at = await self.figures.get(("quiz", code), count)
+        pack = self.bot.library.fallback(pack_id, self.bot.settings.default_pack)
         t = v.lang
         table = Table("quiz_items", [self.t(t, "web_quiz"), self.t(t, "web_question"),
                                      self.t(t, "web_answers"), self.t(t, "web_miss_rate"),
@@ -326,7 +337,7 @@ class Dashboard:
             table.add(it.quiz_id, question.text.get(t) if question else it.question_id,
                       it.answers, f"{round(100 * it.miss_rate)}%", wrong,
                       self._quiz_file(pack.root, it.quiz_id, it.question_id))
-        return self.show(v, "quiz.html", [table], code=code, groups=groups)
+        return self.show(v, "quiz.html", [table], code=code, groups=groups, counted_at=at)
 
     @staticmethod
     def _quiz_file(root: Path, quiz_id: str, question_id: str) -> str:
@@ -398,18 +409,16 @@ class Dashboard:
     # --- broadcasts ---------------------------------------------------------------------
 
     async def broadcasts(self, v: Visit) -> Response:
-        now = self.bot.clock.now()
         async with self.repos() as repos:
-            service = repos.get(Broadcasts)
-            recent = await service.recent(limit=30)
-            progress = {b.id: await service.progress(b.id, now) for b in recent}
+            recent = await repos.get(Broadcasts).recent(limit=30)
         t = v.lang
+        # each broadcast's delivery is counted on its own page (a count over its outbox rows)
         table = Table("broadcasts", ["#", self.t(t, "web_segment"), self.t(t, "web_message"),
                                      self.t(t, "web_send_at"), self.t(t, "web_status"),
-                                     self.t(t, "web_delivery")])
+                                     self.t(t, "web_partners")])
         for b in recent:
             table.add(Cell(str(b.id), f"/broadcasts/{b.id}"), b.segment, b.text[:120],
-                      self.when(b.send_at), b.status, progress[b.id].summary())
+                      self.when(b.send_at), b.status, b.total)
         return self.show(v, "broadcasts.html", [table], form={})
 
     async def _segment_preview(self, spec: str) -> tuple[segments.Segment, int]:
@@ -576,7 +585,8 @@ class Dashboard:
         since = self.bot.clock.now() - timedelta(days=90)
         async with self.repos() as repos:
             questions = await repos.get(FaqLogRepo).gaps(pack.id, since)
-        gaps = group_questions(questions[-2000:])[:50]
+        # grouping compares questions pairwise: the latest few hundred show the gaps of now
+        gaps = group_questions(questions[-MAX_GAP_QUESTIONS:])[:50]
         t = v.lang
         table = Table("faq_gaps", [self.t(t, "web_asked"), self.t(t, "web_example"),
                                    self.t(t, "web_similar"), self.t(t, "web_outcome")])

@@ -109,18 +109,24 @@ class Figures:
         self.s = session
 
     async def cohorts(self) -> list[CohortRow]:
-        counts = (select(Partner.cohort_id, func.count().label("n"))
-                  .where(Partner.role == Role.PARTNER.value)
-                  .group_by(Partner.cohort_id).subquery())
-        rows = await self.s.execute(
-            select(Cohort.code, Cohort.name, Cohort.pack_id, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.cohort_id == Cohort.id).order_by(Cohort.code))
-        out = [CohortRow(*r) for r in rows.all()]
-        loose = (await self.s.execute(select(func.count()).select_from(Partner).where(
-            Partner.role == Role.PARTNER.value, Partner.cohort_id.is_(None)))).scalar_one()
-        if loose:
-            out.append(CohortRow(NO_COHORT, "", "", int(loose)))
+        """Every cohort with how many partners it has (and the partners without one)."""
+        counts = dict((await self.s.execute(
+            select(Partner.cohort_id, func.count()).where(Partner.role == Role.PARTNER.value)
+            .group_by(Partner.cohort_id))).all())
+        out = [CohortRow(code, name, pack, int(counts.get(cid, 0)))
+               for cid, code, name, pack in (await self.s.execute(
+                   select(Cohort.id, Cohort.code, Cohort.name, Cohort.pack_id)
+                   .order_by(Cohort.code))).all()]
+        if counts.get(None):
+            out.append(CohortRow(NO_COHORT, "", "", int(counts[None])))
         return out
+
+    async def cohort_codes(self) -> list[CohortRow]:
+        """The cohorts for a page's filter (no counting)."""
+        rows = await self.s.execute(select(Cohort.code, Cohort.name, Cohort.pack_id)
+                                    .order_by(Cohort.code))
+        return [CohortRow(code, name, pack, 0) for code, name, pack in rows.all()] + [
+            CohortRow(NO_COHORT, "", "", 0)]
 
     async def cohort_pack(self, code: str | None) -> str | None:
         if code is None or code == NO_COHORT:
@@ -128,16 +134,27 @@ class Figures:
         return (await self.s.execute(select(Cohort.pack_id).where(Cohort.code == code))
                 ).scalar_one_or_none()
 
+    async def _cohort_id(self, code: str) -> int:
+        cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
+               ).scalar_one_or_none()
+        return cid if cid is not None else -1  # an unknown code matches nobody
+
     async def _in_cohort(self, code: str | None) -> ColumnElement[bool]:
-        """The partners of the page's cohort filter (an unknown code matches nobody)."""
+        """The partners of the page's cohort filter, as a condition on `partners`."""
         base = Partner.role == Role.PARTNER.value
         if code is None:
             return base
         if code == NO_COHORT:
             return base & Partner.cohort_id.is_(None)
-        cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
-               ).scalar_one_or_none()
-        return base & (Partner.cohort_id == (cid if cid is not None else -1))
+        return base & (Partner.cohort_id == await self._cohort_id(code))
+
+    async def _members(self, code: str | None, partner_id: Any) -> ColumnElement[bool]:
+        """The same filter on a table's partner id column. Everyone is "not a coach" (the
+        few coaches are the short list), so the whole-program figures read no partner row."""
+        if code is None:
+            return partner_id.not_in(select(Partner.id).where(
+                Partner.role != Role.PARTNER.value))
+        return partner_id.in_(select(Partner.id).where(await self._in_cohort(code)))
 
     async def funnel(self, code: str | None) -> Funnel:
         where = await self._in_cohort(code)
@@ -145,25 +162,24 @@ class Figures:
             select(func.count(), func.count(Partner.onboarded_at)).where(where))).one()
         modules = await self.s.execute(
             select(ModuleProgress.module_id, func.count())
-            .join(Partner, Partner.id == ModuleProgress.partner_id)
-            .where(where, ModuleProgress.completed_at.is_not(None))
+            .where(await self._members(code, ModuleProgress.partner_id),
+                   ModuleProgress.completed_at.is_not(None))
             .group_by(ModuleProgress.module_id))
         final = (await self.s.execute(
             select(func.count(func.distinct(QuizAttempt.partner_id)))
-            .join(Partner, Partner.id == QuizAttempt.partner_id)
-            .where(where, QuizAttempt.quiz_id == FINAL, QuizAttempt.passed.is_(True))
+            .where(await self._members(code, QuizAttempt.partner_id),
+                   QuizAttempt.quiz_id == FINAL, QuizAttempt.passed.is_(True))
         )).scalar_one()
         return Funnel(int(joined), int(onboarded), {m: int(n) for m, n in modules.all()},
                       int(final))
 
     async def pass_rates(self, code: str | None) -> list[PassRate]:
-        where = await self._in_cohort(code)
         passed_partner = case((QuizAttempt.passed.is_(True), QuizAttempt.partner_id))
         rows = await self.s.execute(
             select(QuizAttempt.quiz_id, func.count(func.distinct(QuizAttempt.partner_id)),
                    func.count(func.distinct(passed_partner)), func.count())
-            .join(Partner, Partner.id == QuizAttempt.partner_id)
-            .where(where, QuizAttempt.finished_at.is_not(None))
+            .where(await self._members(code, QuizAttempt.partner_id),
+                   QuizAttempt.finished_at.is_not(None))
             .group_by(QuizAttempt.quiz_id).order_by(QuizAttempt.quiz_id))
         return [PassRate(q, int(a), int(p), int(n)) for q, a, p, n in rows.all()]
 
@@ -181,36 +197,36 @@ class Figures:
 
     async def readiness(self, code: str | None, background: str | None = None
                         ) -> list[Readiness]:
-        """Mean rating before and after per statement, for everyone and per background."""
+        """Mean rating before and after per statement, per background and for everyone
+        (summed from the backgrounds' totals: one query)."""
         where = await self._in_cohort(code)
         if background:
             where = where & (Partner.background == background)
         bg = func.coalesce(Partner.background, "other")
         before = AssessmentAnswer.phase == "before"
-        cols: list[Any] = [
-            func.avg(case((before, AssessmentAnswer.rating))),
-            func.count(case((before, 1))),
-            func.avg(case((~before, AssessmentAnswer.rating))),
-            func.count(case((~before, 1)))]
-        base = (select(AssessmentAnswer.statement_id, *cols)
-                .join(Partner, Partner.id == AssessmentAnswer.partner_id).where(where))
+        rows = await self.s.execute(
+            select(bg, AssessmentAnswer.statement_id,
+                   func.sum(case((before, AssessmentAnswer.rating))),
+                   func.count(case((before, 1))),
+                   func.sum(case((~before, AssessmentAnswer.rating))),
+                   func.count(case((~before, 1))))
+            .join(Partner, Partner.id == AssessmentAnswer.partner_id).where(where)
+            .group_by(bg, AssessmentAnswer.statement_id))
+        totals: dict[str, list[int]] = {}
         out: list[Readiness] = []
-        for r in (await self.s.execute(base.group_by(AssessmentAnswer.statement_id))).all():
-            out.append(_readiness("", r))
-        split = (select(bg, AssessmentAnswer.statement_id, *cols)
-                 .join(Partner, Partner.id == AssessmentAnswer.partner_id).where(where)
-                 .group_by(bg, AssessmentAnswer.statement_id))
-        for r in (await self.s.execute(split)).all():
-            out.append(_readiness(r[0], r[1:]))
-        return out
+        for group, sid, b_sum, b_n, a_sum, a_n in rows.all():
+            sums = [int(b_sum or 0), int(b_n), int(a_sum or 0), int(a_n)]
+            out.append(_readiness(group, sid, sums))
+            totals[sid] = [x + y for x, y in zip(totals.get(sid, [0, 0, 0, 0]), sums,
+                                                 strict=True)]
+        return [_readiness("", sid, sums) for sid, sums in totals.items()] + out
 
     async def quiz_items(self, code: str | None) -> list[QuizItem]:
         """Each question's answers and misses, and the wrong option chosen most."""
-        where = await self._in_cohort(code)
         joined = (select(QuizAttempt.quiz_id, QuizAnswer.question_id)
                   .select_from(QuizAnswer)
                   .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-                  .join(Partner, Partner.id == QuizAttempt.partner_id).where(where))
+                  .where(await self._members(code, QuizAttempt.partner_id)))
         totals = await self.s.execute(
             joined.add_columns(func.count(), func.count(case((QuizAnswer.correct.is_(False), 1))))
             .group_by(QuizAttempt.quiz_id, QuizAnswer.question_id))
@@ -258,7 +274,7 @@ class Figures:
         return {w: (int(y), int(n)) for w, y, n in rows.all()}
 
 
-def _readiness(background: str, r: Any) -> Readiness:
-    sid, b, bn, a, an = r
-    return Readiness(background, sid, float(b) if b is not None else None, int(bn),
-                     float(a) if a is not None else None, int(an))
+def _readiness(background: str, statement_id: str, sums: list[int]) -> Readiness:
+    b_sum, b_n, a_sum, a_n = sums
+    return Readiness(background, statement_id, b_sum / b_n if b_n else None, b_n,
+                     a_sum / a_n if a_n else None, a_n)

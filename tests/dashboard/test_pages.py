@@ -7,9 +7,12 @@ import csv
 import io
 import re
 
+import httpx
+
 from bot.app import CoachBot
 from bot.core import FixedClock
 from bot.storage.repos import CohortRepo
+from bot.web.app import Dashboard
 from tests.broadcasts.test_broadcasts import finish_basics, take_basics_quiz
 from tests.dashboard.conftest import Web
 from tests.fixtures.chat import Chat
@@ -130,3 +133,26 @@ async def test_pages_read_well_on_a_phone(web: Web, coach: Chat) -> None:
     css = await web.client.get("/static/style.css")
     assert css.status_code == 200 and "@media (max-width: 600px)" in css.text
     assert re.findall(r'(?:src|href)="(?:https?:)?//', page.text) == []  # nothing from a CDN
+
+
+async def test_figures_are_recounted_in_the_background_every_half_minute(
+        bot: CoachBot, coach: Chat, clock: FixedClock) -> None:
+    """Many coaches on one page make the database count once per half minute."""
+    dashboard = Dashboard(bot, secret="s")
+    transport = httpx.ASGITransport(app=dashboard.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://d") as client:
+        web = Web(client, bot)
+        await web.sign_in(coach)
+        sari = Chat(bot, user="sari")
+        await sari.onboard()
+        joined = "/cohorts?csv=funnel"
+        assert rows((await client.get(joined)).text)[1][1] == "1"
+        budi = Chat(bot, user="budi")
+        await budi.onboard()
+        clock.advance(seconds=30)
+        assert rows((await client.get(joined)).text)[1][1] == "1"  # still fresh
+        clock.advance(seconds=1)
+        assert rows((await client.get(joined)).text)[1][1] == "1"  # stale: recount begins
+        await dashboard.figures.settle()
+        assert rows((await client.get(joined)).text)[1][1] == "2"
+        assert "Angka dihitung" in (await client.get("/cohorts")).text
