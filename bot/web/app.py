@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -50,7 +51,7 @@ HERE = Path(__file__).parent
 LANG_COOKIE = "coachbot_lang"
 BACKGROUNDS = ("student", "fresh_graduate", "worker", "other")
 MAX_FORM_TEXT = 4096
-MAX_GAP_QUESTIONS = 300
+MAX_GAP_QUESTIONS = 200
 
 
 @dataclass
@@ -71,6 +72,21 @@ class Table:
         self.rows.append([c if isinstance(c, Cell) else Cell("" if c is None else str(c))
                           for c in cells])
 
+    def html(self, limit: int = 300) -> Markup:
+        """The table's first `limit` rows (a phone shows each row as labelled lines)."""
+        labels = [escape(h) for h in self.headers]
+        out = [f'<div class="scroll"><table id="{escape(self.name)}"><thead><tr>',
+               *(f"<th>{h}</th>" for h in labels), "</tr></thead><tbody>"]
+        for row in self.rows[:limit]:
+            out.append("<tr>")
+            for label, c in zip(labels, row, strict=False):
+                text = escape(c.text)
+                cell = f'<a href="{escape(c.href)}">{text}</a>' if c.href else text
+                out.append(f'<td data-label="{label}">{cell}</td>')
+            out.append("</tr>")
+        out.append("</tbody></table></div>")
+        return Markup("".join(out))
+
     def csv(self) -> str:
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -89,6 +105,11 @@ class Visit:
     session: Session
     lang: str
     csrf: str
+
+    @property
+    def limit(self) -> int | None:
+        """How many rows a long list needs: a page shows a few hundred, its CSV all."""
+        return None if self.request.query_params.get("csv") else 301
 
 
 class Dashboard:
@@ -567,7 +588,7 @@ class Dashboard:
         wid = _int(v.request.path_params["webinar"])
         async with self.repos() as repos:
             info = await repos.get(Webinars).get(wid) if wid else None
-            rsvps = await repos.get(Figures).rsvps(info.id) if info else []
+            rsvps = await repos.get(Figures).rsvps(info.id, v.limit) if info else []
         if info is None:
             return self.refuse(v.request, 404, "web_not_found")
         t = v.lang
@@ -583,10 +604,14 @@ class Dashboard:
     async def faq(self, v: Visit) -> Response:
         pack = self.bot.library.fallback(None, self.bot.settings.default_pack)
         since = self.bot.clock.now() - timedelta(days=90)
-        async with self.repos() as repos:
-            questions = await repos.get(FaqLogRepo).gaps(pack.id, since)
-        # grouping compares questions pairwise: the latest few hundred show the gaps of now
-        gaps = group_questions(questions[-MAX_GAP_QUESTIONS:])[:50]
+
+        async def count() -> Any:
+            async with self.repos() as repos:
+                questions = await repos.get(FaqLogRepo).gaps(pack.id, since)
+            # grouping compares questions pairwise: the latest few hundred show today's gaps
+            return group_questions(questions[-MAX_GAP_QUESTIONS:])[:50]
+
+        gaps, at = await self.figures.get(("faq", pack.id), count)
         t = v.lang
         table = Table("faq_gaps", [self.t(t, "web_asked"), self.t(t, "web_example"),
                                    self.t(t, "web_similar"), self.t(t, "web_outcome")])
@@ -594,7 +619,7 @@ class Dashboard:
             table.add(g.count, g.example, " | ".join(g.others[:5]), g.describe())
         entries = [(e.id, e.answer.get(t)[:60]) for e in pack.faq]
         return self.show(v, "faq.html", [table], gaps=gaps, entries=entries,
-                         flash=v.request.query_params.get("taught", ""))
+                         flash=v.request.query_params.get("taught", ""), counted_at=at)
 
     async def teach(self, v: Visit, form: dict[str, str]) -> Response:
         pack = self.bot.library.fallback(None, self.bot.settings.default_pack)

@@ -254,13 +254,13 @@ class Figures:
             .order_by(CoachTicket.created_at, CoachTicket.id).limit(limit))
         return [TicketRow(*r) for r in rows.all()]
 
-    async def rsvps(self, webinar_id: int) -> list[RsvpRow]:
+    async def rsvps(self, webinar_id: int, limit: int | None = None) -> list[RsvpRow]:
         rows = await self.s.execute(
             select(Partner.id, Partner.name, Partner.external_id, WebinarRsvp.answer,
                    WebinarRsvp.updated_at)
             .join(Partner, Partner.id == WebinarRsvp.partner_id)
             .where(WebinarRsvp.webinar_id == webinar_id)
-            .order_by(WebinarRsvp.answer.desc(), Partner.name, Partner.id))
+            .order_by(WebinarRsvp.answer.desc(), Partner.name, Partner.id).limit(limit))
         return [RsvpRow(*r) for r in rows.all()]
 
     async def rsvp_counts(self) -> dict[int, tuple[int, int]]:
