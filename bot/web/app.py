@@ -36,6 +36,7 @@ from bot.web.cache import FigureCache
 from handlers.audience import segments
 from handlers.audience.segments import Audience, SegmentError
 from handlers.broadcasts.service import BroadcastError, Broadcasts
+from handlers.dashboard.faq_entries import EntryRefused, add_entry
 from handlers.dashboard.figures import Figures
 from handlers.dashboard.links import LinkRepo
 from handlers.faq.engine import asked
@@ -619,7 +620,8 @@ class Dashboard:
             table.add(g.count, g.example, " | ".join(g.others[:5]), g.describe())
         entries = [(e.id, e.answer.get(t)[:60]) for e in pack.faq]
         return self.show(v, "faq.html", [table], gaps=gaps, entries=entries,
-                         flash=v.request.query_params.get("taught", ""), counted_at=at)
+                         flash=v.request.query_params.get("taught", ""),
+                         added=v.request.query_params.get("added", ""), counted_at=at)
 
     async def teach(self, v: Visit, form: dict[str, str]) -> Response:
         pack = self.bot.library.fallback(None, self.bot.settings.default_pack)
@@ -629,6 +631,20 @@ class Dashboard:
             return self.refuse(v.request, 400, "web_bad_request")
         asked.teach(pack.root / asked.FILE, entry, question)
         return RedirectResponse(f"/faq?taught={entry}", status_code=303)
+
+    async def add_faq_entry(self, v: Visit, form: dict[str, str]) -> Response:
+        pack = self.bot.library.fallback(None, self.bot.settings.default_pack)
+        entry = form.get("entry_id", "").strip().lower()
+        try:
+            add_entry(pack.root, entry,
+                      {"id": form.get("question_id", ""), "en": form.get("question_en", "")},
+                      {"id": form.get("answer_id", ""), "en": form.get("answer_en", "")})
+        except EntryRefused as exc:
+            return self.render(v.request, v.lang, "done.html", visit=v,
+                               heading=self.t(v.lang, "web_entry_refused"), text=str(exc),
+                               back="/faq")
+        log.info("FAQ entry %s added from the dashboard by %s", entry, v.coach.id)
+        return RedirectResponse(f"/faq?added={entry}", status_code=303)
 
     # --- the app ------------------------------------------------------------------------
 
@@ -660,6 +676,7 @@ class Dashboard:
             Route("/webinars/{webinar}", p(self.webinar)),
             Route("/faq", p(self.faq)),
             Route("/faq/teach", a(self.teach), methods=["POST"]),
+            Route("/faq/entry", a(self.add_faq_entry), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
         return Starlette(routes=routes, exception_handlers={404: self._not_found})

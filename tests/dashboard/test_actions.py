@@ -217,3 +217,34 @@ async def test_a_question_the_faq_missed_is_taught_from_the_gaps_page(
         r = await client.post("/faq/teach", data={"csrf": token, "entry": "no-such",
                                                   "question": "x"})
         assert r.status_code == 400
+
+
+async def test_a_gap_becomes_a_new_faq_entry_and_a_broken_one_is_refused(
+        tmp_path: Path, database: Database, clock: FixedClock) -> None:
+    packs = tmp_path / "packs"
+    shutil.copytree(EXAMPLE_PACKS, packs)
+    settings = Settings(_env_file=None, packs_dir=packs,  # type: ignore[call-arg]
+                        default_pack="example")
+    bot = CoachBot(database, PackLibrary.load([packs / "example"]), settings, clock=clock)
+    coach = await make_coach(bot)
+    transport = httpx.ASGITransport(app=create_app(bot, secret="s"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://d") as client:
+        web = Web(client, bot)
+        await web.sign_in(coach)
+        token = await web.csrf("/faq")
+        entry = {"csrf": token, "entry_id": "shipping-abroad",
+                 "question_id": "bisa kirim ke luar negeri?", "question_en": "can I ship abroad?",
+                 "answer_id": "Belum bisa, hanya dalam negeri.",
+                 "answer_en": "Not yet, only within the country."}
+        r = await client.post("/faq/entry", data=entry)
+        assert r.status_code == 303
+        reloaded = PackLibrary.load([packs / "example"]).packs["example"]
+        added = next(e for e in reloaded.faq if e.id == "shipping-abroad")
+        assert added.answer.en == "Not yet, only within the country."
+        assert "forgot-password" in {e.id for e in reloaded.faq}  # the others stay
+        before = (packs / "example" / "faq.yaml").read_text(encoding="utf-8")
+        r = await client.post("/faq/entry", data=entry)  # the same id again
+        assert r.status_code == 200 and "shipping-abroad" in r.text
+        r = await client.post("/faq/entry", data={**entry, "entry_id": "other", "answer_en": ""})
+        assert r.status_code == 200
+        assert (packs / "example" / "faq.yaml").read_text(encoding="utf-8") == before
