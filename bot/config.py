@@ -83,3 +83,17 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str | None = None  # answers Meta's GET verification
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     whatsapp_rate: float = 80.0  # messages per second the number may send
+    # the coaches' web dashboard (bot/web/)
+    dashboard_enabled: bool = True  # served beside the bot by `coachbot run`
+    dashboard_listen: str = "127.0.0.1:8081"
+    # the address coaches open, when it differs from the listen address (a proxy, HTTPS)
+    dashboard_url: str | None = None
+    # signs the session cookies; random per process when unset (a restart signs coaches out)
+    dashboard_secret: str | None = None
+    # the dashboard recounts its figures in the background when older than this (seconds;
+    # 0: on every request)
+    dashboard_figures_max_age: float = 30.0
+
+    @property
+    def dashboard_base_url(self) -> str:
+        return self.dashboard_url or f"http://{self.dashboard_listen}"

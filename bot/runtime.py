@@ -11,6 +11,7 @@ from bot.app import CoachBot, prepare
 from bot.config import Settings
 from bot.core import Clock, OutboundChannel
 from bot.storage.db import Database
+from bot.web import server as dashboard
 from content.loader import PackLibrary, discover_packs
 from handlers.kit.context import Services
 from handlers.registry import FEATURES
@@ -54,10 +55,17 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 @asynccontextmanager
 async def background_services(app: CoachBot,
                               channels: dict[str, OutboundChannel]) -> AsyncIterator[None]:
-    """Runs what works beside the chat (scheduler, dispatcher) for as long as the bot runs.
+    """Runs what works beside the chat (scheduler, dispatcher, the coaches' dashboard) for as
+    long as the bot runs.
 
     Every runner (console, Telegram, WhatsApp) wraps its serving loop in this.
     """
+    async with dashboard.beside(app), _scheduler(app, channels):
+        yield
+
+
+@asynccontextmanager
+async def _scheduler(app: CoachBot, channels: dict[str, OutboundChannel]) -> AsyncIterator[None]:
     if not app.settings.scheduler_enabled:
         yield
         return

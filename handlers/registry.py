@@ -14,6 +14,7 @@ from handlers.basics.feature import FEATURE as basics
 from handlers.broadcasts.feature import FEATURE as broadcasts
 from handlers.checkins.feature import FEATURE as checkins
 from handlers.coaches.feature import FEATURE as coaches
+from handlers.dashboard.feature import FEATURE as dashboard
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
 from handlers.learning.feature import FEATURE as learning
@@ -40,6 +41,7 @@ FEATURES: tuple[FeatureBase, ...] = (
     webinars,
     broadcasts,
     checkins,
+    dashboard,
 )
 
 

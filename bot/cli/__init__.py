@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 import bot.cli.coach as coach_cli
-from bot.cli import chat, cohort, content, faq, nudges
+from bot.cli import chat, cohort, content, dashboard, faq, nudges
 from bot.cli import partner as partner_cli
 from bot.cli import missions as missions_cli
 
@@ -20,6 +20,7 @@ app.add_typer(nudges.app, name="nudges")
 app.add_typer(partner_cli.app, name="partner")
 app.add_typer(missions_cli.app, name="missions")
 app.add_typer(missions_cli.cert_app, name="cert")
+app.add_typer(dashboard.app, name="dashboard")
 
 
 def main() -> None:

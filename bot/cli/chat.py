@@ -22,6 +22,7 @@ def register(app: typer.Typer) -> None:
         """Chats with the bot in the terminal (piped stdin: one message per line, #N presses
         button N)."""
         settings = Settings()
+        settings.dashboard_enabled = False  # one person's terminal; `coachbot run` serves it
         setup_logging(settings, quiet=True)
         if coach:
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
