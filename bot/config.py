@@ -71,3 +71,6 @@ class Settings(BaseSettings):
     digest_hour: int = 8  # coaches' daily digest, local time in digest_timezone
     digest_timezone: str = "Asia/Jakarta"
     digest_channel: str = "telegram"  # channel of coach_chat_id
+
+    # scale-out (issue 20)
+    leader_interval: float = 5.0  # seconds between schedule-lock checks (the failover time)
