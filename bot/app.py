@@ -14,6 +14,7 @@ from bot.channels import CHANNELS
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
+from bot.ops.metrics import mark_update, observe_update
 from bot.storage.db import Database
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
@@ -95,13 +96,15 @@ class CoachBot:
 
     async def handle(self, msg: Inbound) -> list[Reply]:
         """Handles one inbound message; a redelivered update id yields no replies."""
-        async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
-            try:
-                return await self._handle(msg)
-            except Exception:
-                log.exception("failed to handle update %s from %s:%s", msg.update_id,
-                              msg.channel, msg.user_id)
-                return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
+        with observe_update(msg.channel, msg.user_id):
+            async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
+                try:
+                    return await self._handle(msg)
+                except Exception:
+                    mark_update("error")
+                    log.exception("failed to handle update %s from %s:%s", msg.update_id,
+                                  msg.channel, msg.user_id)
+                    return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
         try:
@@ -126,6 +129,7 @@ class CoachBot:
             first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
                                                               msg.update_id, now)
             if not first_time:
+                mark_update("duplicate")
                 log.info("duplicate update %s ignored", msg.update_id,
                          extra={"update_id": msg.update_id})
                 return []

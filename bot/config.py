@@ -74,3 +74,7 @@ class Settings(BaseSettings):
 
     # scale-out (issue 20)
     leader_interval: float = 5.0  # seconds between schedule-lock checks (the failover time)
+    # /healthz, /readyz and /metrics in polling mode (host:port); with a webhook they are
+    # served on COACHBOT_WEBHOOK_LISTEN
+    metrics_listen: str | None = None
+    log_format: str = "text"  # "json": one JSON object a line, partner ids, never texts

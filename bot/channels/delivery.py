@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
+from bot.ops.metrics import record_send
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
 
@@ -87,6 +88,7 @@ class Delivery:
                     edited = result.status is SendStatus.OK
                 else:
                     result = await self.adapter.send(chat_id, reply)
+                record_send(self.adapter.name, "reply", result)
                 if result.status is not SendStatus.RETRY_AFTER:
                     break
                 if (result.retry_after > self.inline_retry_max
