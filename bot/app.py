@@ -16,6 +16,7 @@ from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
 from bot.ops.metrics import mark_update, observe_update
 from bot.storage.db import Database
+from bot.storage.locks import PartnerTurns
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
@@ -125,6 +126,8 @@ class CoachBot:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
+            # other workers serving this partner wait here until this transaction ends
+            await PartnerTurns(session).take(msg.channel, msg.user_id)
             # records the update id and loads the partner, stamping last_active_at
             first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
                                                               msg.update_id, now)
