@@ -90,7 +90,8 @@ async def test_two_scheduler_processes_kill_the_leader_the_other_takes_over_with
             opted_out=False, blocked=False, created_at=now - timedelta(days=3),
             last_active_at=now - timedelta(days=2)) for i in range(n)])
     record = tmp_path / "sent.txt"
-    env = {"COACHBOT_LEADER_INTERVAL": str(LEASE), "COACHBOT_SEND_RATE": "30"}
+    env = {"COACHBOT_LEADER_INTERVAL": str(LEASE), "COACHBOT_SEND_RATE": "30",
+           "COACHBOT_OUTBOX_LEASE": "3"}  # rows the killed one was sending are retried soon
     procs = [worker("service", record, db_url(database), **env) for _ in range(2)]
     try:
         async def one_leads() -> bool:
