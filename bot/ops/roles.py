@@ -53,6 +53,11 @@ async def serve_role(settings: Settings, role: Role, stop: asyncio.Event | None 
             raise ValueError(f"--role {role} takes updates from a network channel: set "
                              "COACHBOT_TELEGRAM_TOKEN (or run without --role for the "
                              "terminal chat)")
+        if role is Role.WEB and settings.webhook_url and not settings.webhook_secret:
+            # without it each worker invents its own and refuses the updates Telegram
+            # signed for another
+            raise ValueError("--role web behind a load balancer needs COACHBOT_WEBHOOK_SECRET, "
+                             "the same for every web worker")
         await serve_network(settings, specs, stop, background=role is Role.ALL)
         return
     await serve_background(settings, specs, schedule=role is Role.SCHEDULER, stop=stop)

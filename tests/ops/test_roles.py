@@ -70,6 +70,15 @@ def test_a_web_process_needs_a_channel_to_take_updates_from(env: Path) -> None:
     assert "COACHBOT_TELEGRAM_TOKEN" in result.stderr
 
 
+def test_web_workers_behind_a_load_balancer_must_share_the_webhook_secret(env: Path) -> None:
+    result = subprocess.run(
+        [COACHBOT, "run", "--role", "web"], cwd=ROOT, text=True, capture_output=True,
+        timeout=START, env={**os.environ, "COACHBOT_TELEGRAM_TOKEN": "1:x",
+                            "COACHBOT_WEBHOOK_URL": "https://bot.example.org/tg/hook"})
+    assert result.returncode == 2
+    assert "COACHBOT_WEBHOOK_SECRET" in result.stderr
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 async def test_a_scheduler_process_reports_ready_leads_and_hands_over_on_sigterm(
