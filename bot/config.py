@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     # 0: on every request)
     dashboard_figures_max_age: float = 30.0
 
+    # scale-out (issue 20)
+    leader_interval: float = 5.0  # seconds between schedule-lock checks (the failover time)
+    # /healthz, /readyz and /metrics in polling mode (host:port); with a webhook they are
+    # served on COACHBOT_WEBHOOK_LISTEN
+    metrics_listen: str | None = None
+    log_format: str = "text"  # "json": one JSON object a line, partner ids, never texts
+
     @property
     def dashboard_base_url(self) -> str:
         return self.dashboard_url or f"http://{self.dashboard_listen}"

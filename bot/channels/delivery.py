@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
 from bot.storage.models import OutboxStatus
+from bot.ops.metrics import record_send
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
 from scheduler.replies import reply_key
@@ -95,6 +96,7 @@ class Delivery:
                     edited = result.status is SendStatus.OK
                 else:
                     result = await self.adapter.send(chat_id, reply)
+                record_send(self.adapter.name, "reply", result)
                 if result.status is not SendStatus.RETRY_AFTER:
                     break
                 if (result.retry_after > self.inline_retry_max
