@@ -21,8 +21,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
-from bot.storage.models import OutboxStatus
 from bot.ops.metrics import record_send
+from bot.storage.models import OutboxStatus
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
 from scheduler.replies import reply_key

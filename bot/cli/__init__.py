@@ -6,8 +6,8 @@ import typer
 
 import bot.cli.coach as coach_cli
 from bot.cli import chat, cohort, content, dashboard, faq, nudges
-from bot.cli import partner as partner_cli
 from bot.cli import missions as missions_cli
+from bot.cli import partner as partner_cli
 
 app = typer.Typer(help="coachbot: a coaching assistant in the messaging apps partners use.",
                   no_args_is_help=True, add_completion=False)

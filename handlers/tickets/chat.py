@@ -328,7 +328,7 @@ async def my_ticket(ctx: Context) -> Reply:
     question = _quote(ticket.text)[:120] or "-"
     if ticket.status is TicketStatus.OPEN:
         return Reply(ctx.t("ticket_live_waiting", ticket=ticket.id, question=question) + "\n"
-                     + _hours_note(ctx))
+                     + await _hours_note(ctx))
     return Reply(ctx.t("ticket_live_answered", ticket=ticket.id, question=question,
                        coach=ticket.answered_by or "-"),
                  rows(TicketButton("done", ticket.id).button(ctx.t("btn_ticket_solved"))))
