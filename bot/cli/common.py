@@ -22,9 +22,9 @@ def setup_logging(settings: Settings, quiet: bool = False) -> None:
                                                   logging.INFO)
     if settings.log_format.strip().lower() == "json":
         logging.basicConfig(level=level, handlers=[json_handler(sys.stderr)])
-        return
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    else:
+        logging.basicConfig(level=level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact.install(settings)
 
 

@@ -72,7 +72,7 @@ async def test_a_module_segment_without_the_packs_is_refused(
 async def test_the_coach_preview_counts_per_cohort_and_pack(
         database: Database, clock: FixedClock, mixed: PackLibrary,
         settings: Settings) -> None:
-    bot = CoachBot(database, mixed, settings.model_copy(update={"admin_ids": ["rina"]}),
+    bot = CoachBot(database, mixed, settings.model_copy(update={"admin_ids": ["console:rina"]}),
                    clock=clock)
     await two_cohorts(database, clock)
     rina = Chat(bot, user="rina", language_hint="en")
@@ -90,7 +90,7 @@ async def test_the_coach_preview_counts_per_cohort_and_pack(
 async def test_the_coach_can_pick_the_other_packs_module(
         database: Database, clock: FixedClock, mixed: PackLibrary,
         settings: Settings) -> None:
-    bot = CoachBot(database, mixed, settings.model_copy(update={"admin_ids": ["rina"]}),
+    bot = CoachBot(database, mixed, settings.model_copy(update={"admin_ids": ["console:rina"]}),
                    clock=clock)
     await two_cohorts(database, clock)
     rina = Chat(bot, user="rina", language_hint="en")

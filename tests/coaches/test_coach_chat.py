@@ -19,7 +19,8 @@ GROUP = "-1001234"
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"admin_ids": ["admin-1", CONSOLE_COACH_CHAT]})
+    return settings.model_copy(
+        update={"admin_ids": ["console:admin-1", f"console:{CONSOLE_COACH_CHAT}"]})
 
 
 async def the_console_coach(bot: CoachBot) -> Chat:

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.e2e
 async def test_a_coach_runs_a_cohort_from_the_console(
         database: Database, clock: FixedClock, settings: Settings) -> None:
     bot = CoachBot(database, story.mixed_library(), settings.model_copy(update={
-        "admin_ids": [CONSOLE_COACH_CHAT], "report_stalled_days": story.STALLED_DAYS}),
+        "admin_ids": [f"console:{CONSOLE_COACH_CHAT}"],
+        "report_stalled_days": story.STALLED_DAYS}),
         clock=clock)
     sent = RecordingChannel(name="console")
     dispatcher = Dispatcher(database, {"console": sent}, clock, rate=None, chat_interval=0)

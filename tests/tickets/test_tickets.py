@@ -162,7 +162,7 @@ async def test_a_forged_ticket_button_is_refused(chat: Chat, bot: CoachBot) -> N
 
 async def test_a_coach_is_called_present_only_after_writing_to_the_bot_lately(
         chat: Chat, bot: CoachBot, clock: FixedClock) -> None:
-    bot.settings = bot.settings.model_copy(update={"admin_ids": ["coaches"]})
+    bot.settings = bot.settings.model_copy(update={"admin_ids": ["console:coaches"]})
     await Chat(bot, user="coaches").send("/tickets")
     await chat.onboard()
     await chat.send("/coach")
