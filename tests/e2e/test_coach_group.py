@@ -45,5 +45,11 @@ async def test_a_coach_in_the_group_writes_a_broadcast_and_a_webinar(
         assert "When does it start" in texts(when)
         await coaches.settle(await coaches.press(rina, when[-1], "Cancel"))
 
+        dewi = fake.user("Dewi", language_code="en")
+        added = await coaches.settle(await coaches.send(rina, f"/addcoach {dewi.id} Dewi"))
+        assert "Dewi is now a coach" in texts(added)
+        listed = await coaches.settle(await coaches.send(dewi, "/coaches"))
+        assert f"Dewi (telegram:{dewi.id})" in texts(listed), "Dewi may use coach commands"
+
         chatter = await coaches.settle(await coaches.send(rina, "thanks all, see you"))
         assert chatter == [], "talk between coaches is not answered"
