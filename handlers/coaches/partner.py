@@ -20,6 +20,7 @@ from handlers.tickets.repo import TicketRepo, ticket_ref
 
 QUOTE = 160
 SHOWN = 8  # reflections and quiz attempts shown in chat (the latest)
+MESSAGE_MAX = 3500
 
 
 @button("pf")
@@ -173,7 +174,7 @@ async def on_text(msg: Inbound, ctx: Context) -> list[Reply] | None:
     await flow.clear(ctx)
     if partner is None:
         return flow.stale(ctx)
-    text = msg.text.strip()
+    text = msg.text.strip()[:MESSAGE_MAX]  # room for the greeting line in one message
     now = ctx.now()
     coach = coach_label(ctx.partner.name or msg.display_name,
                         lambda key, **kw: ctx.t_for(partner, key, **kw))
