@@ -3,6 +3,7 @@ a ticket for them."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from handlers.tickets.repo import TicketRepo, ticket_ref
 
 QUOTE = 160
 SHOWN = 8  # reflections and quiz attempts shown in chat (the latest)
+MESSAGE_MAX = 3500
 
 
 @button("pf")
@@ -40,8 +42,9 @@ def _ago(ctx: Context, when: datetime) -> str:
     return ctx.t("profile_today") if days < 1 else ctx.t("profile_days_ago", n=days)
 
 
-def render(ctx: Context, p: PartnerProfile) -> str:
-    """The profile as chat text, in the coach's language."""
+def render(ctx: Context, p: PartnerProfile, place: str | None = None) -> str:
+    """The profile as chat text, in the coach's language; `place` says where the partner is
+    when they are outside a module."""
     tz = ctx.partner.timezone
     lines = [ctx.t("profile_head", name=p.name, who=f"{p.channel}:{p.external_id}",
                    id=p.partner_id),
@@ -51,7 +54,7 @@ def render(ctx: Context, p: PartnerProfile) -> str:
         place = ctx.t("profile_in_module", module=p.module, step=p.step_no or "?",
                       steps=p.steps or "?")
     else:
-        place = ctx.t("profile_state", state=p.state)
+        place = place or ctx.t("profile_state", state=p.state)
     lines.append(ctx.t("profile_place", place=place, done=p.modules_done,
                        total=p.modules_total))
     lines.append(ctx.t("profile_last_active", when=fmt_local(p.last_active_at, tz),
@@ -86,12 +89,23 @@ def render(ctx: Context, p: PartnerProfile) -> str:
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
 
 
+async def _place(ctx: Context, partner: PartnerRecord) -> str:
+    """Where the partner is, in words the features give (as in a ticket's card)."""
+    theirs = dataclasses.replace(ctx, partner=partner)
+    for feature in ctx.features:
+        place = await feature.place(theirs, ctx.lang)
+        if place is not None:
+            return place
+    return ctx.library.t(partner.pack_id, ctx.lang, "ticket_where_menu")
+
+
 async def _show(ctx: Context, partner: PartnerRecord) -> list[Reply]:
     profile = await gather(ctx.repos, ctx.library, partner, ctx.lang)
     buttons = rows(PartnerButton("msg", partner.id).button(ctx.t("profile_btn_message")),
                    PartnerButton("tk", partner.id).button(ctx.t("profile_btn_ticket")),
                    width=2)
-    return [Reply(render(ctx, profile), buttons if profile.reachable else ())]
+    return [Reply(render(ctx, profile, await _place(ctx, partner)),
+                  buttons if profile.reachable else ())]
 
 
 async def show(msg: Inbound, ctx: Context) -> list[Reply]:
@@ -160,7 +174,7 @@ async def on_text(msg: Inbound, ctx: Context) -> list[Reply] | None:
     await flow.clear(ctx)
     if partner is None:
         return flow.stale(ctx)
-    text = msg.text.strip()
+    text = msg.text.strip()[:MESSAGE_MAX]  # room for the greeting line in one message
     now = ctx.now()
     coach = coach_label(ctx.partner.name or msg.display_name,
                         lambda key, **kw: ctx.t_for(partner, key, **kw))

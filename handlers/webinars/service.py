@@ -252,7 +252,10 @@ class Webinars:
             if who is None:
                 continue
             await self._schedule_attendee(library, info, who, now)
-            text = library.t(who.pack_id, who.language, "webinar_moved", title=info.title,
+            # "reminders updated" only when a reminder is still ahead
+            key = ("webinar_moved" if plan(info.starts_at, now, followup=False)
+                   else "webinar_moved_soon")
+            text = library.t(who.pack_id, who.language, key, title=info.title,
                      when=fmt_local(info.starts_at, who.timezone), link=info.link)
             told += await Outbox(self.s).add_or_revive(
                 channel=who.channel, chat_id=who.chat_id, kind="announcement",

@@ -85,3 +85,12 @@ async def test_a_coach_in_the_group_writes_a_broadcast_and_a_webinar(bot: CoachB
 async def test_chatter_between_coaches_in_the_group_gets_no_answer(bot: CoachBot) -> None:
     coach = await a_coach_in_the_group(with_the_group(bot))
     assert await coach.send("siapa yang pegang tiket Sari?") == []
+
+
+async def test_the_console_coach_adds_a_coach(bot: CoachBot) -> None:
+    coach = await the_console_coach(bot)
+    await coach.send("/addcoach dewi Dewi")
+    assert "Dewi is now a coach" in coach.text
+    dewi = Chat(bot, user="dewi", language_hint="en")
+    await dewi.send("/coaches")
+    assert "Dewi (console:dewi)" in dewi.text

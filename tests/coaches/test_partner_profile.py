@@ -58,7 +58,7 @@ async def test_a_coach_reads_sari_in_chat_and_writes_to_her(
     assert "I want extra income for my studies" in coach.text
     assert "Program basics: 0/2 ❌ — missed: Commission comes from?, Help comes from?" in (
         coach.text)
-    assert "1/2 modules finished" in coach.text
+    assert "Where: at the menu · 1/2 modules finished" in coach.text
     assert "2 → –" in coach.text
 
     await coach.press("Message")

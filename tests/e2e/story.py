@@ -70,7 +70,7 @@ def report_figures(text: str) -> dict[str, int]:
     """The same figures as the coach reads them in the /cohort report."""
     partners = int(re.search(r"— (\d+) partners", text).group(1))  # type: ignore[union-attr]
     onboarded = int(re.search(r"Onboarding finished: (\d+)/", text).group(1))  # type: ignore[union-attr]
-    stalled_at = re.search(r"\*Stalled\* \((\d+),", text)
+    stalled_at = re.search(r"\*?Stalled\*? \((\d+),", text)
     finished = sum(int(n) for n in re.findall(r"^• [^:\n]+: (\d+)/\d+ \(", text, re.M))
     return {"partners": partners, "onboarded": onboarded,
             "stalled": int(stalled_at.group(1)) if stalled_at else 0, "finished": finished}

@@ -35,3 +35,16 @@ async def test_far_ahead_both_reminders_are_promised(
     await announce(coach)
     await rsvp(sari, database, "yes")
     assert "I'll remind you 24 hours and 1 hour before" in sari.text
+
+
+async def test_moving_a_webinar_to_within_the_hour_does_not_claim_new_reminders(
+        coach: Chat, bot: CoachBot, database: Database) -> None:
+    sari = await onboarded(bot, "sari", "Sari")
+    await announce(coach)
+    await rsvp(sari, database, "yes")
+    await coach.send("/webinars")
+    await coach.press("Move")
+    await coach.send("02/11/2026 10:40")  # 40 minutes from now
+    [moved] = await outbox(database, "wm:")
+    text = str(moved.payload["text"])
+    assert "starting soon" in text and "reminders" not in text
