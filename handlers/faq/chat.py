@@ -10,6 +10,7 @@ from bot.core import Button, Inbound, Reply, rows
 from bot.core.payloads import ButtonData, button
 from content.loader import Pack
 from handlers.faq.engine import Band, Chat, FaqEngines, FaqIndex
+from handlers.faq.feedback import typed_feedback
 from handlers.faq.repo import FaqLogRepo, QuestionRecord
 from handlers.faq.taught import TaughtRepo, build_index
 from handlers.kit.context import Context
@@ -125,9 +126,26 @@ async def _chat_reply(chat: Chat, ctx: Context) -> list[Reply]:
     return [Reply(ctx.t(CHAT_REPLIES[chat]))]
 
 
+async def _typed_feedback(helped: bool, ctx: Context) -> list[Reply] | None:
+    """"iya membantu" or "ga, masih bingung" typed under an answer that asked "did this
+    help?": the same as its buttons, except that "no" asks before calling a coach."""
+    last = await _answered_just_now(ctx)
+    if last is None or not await ctx.repo(FaqLogRepo).feedback(last.id, helped, ctx.now()):
+        return None
+    if helped:
+        return [Reply(ctx.t("faq_glad"))]
+    return [Reply(ctx.t("faq_typed_not_helped"),
+                  rows(FaqButton(last.id, "c").button(ctx.t("btn_faq_ask_coach"))))]
+
+
 async def ask(text: str, ctx: Context) -> list[Reply]:
     """Answers, offers the likeliest entries, or says honestly it does not know; asks what
     a question with no topic is about."""
+    helped = typed_feedback(text)
+    if helped is not None:
+        replies = await _typed_feedback(helped, ctx)
+        if replies is not None:
+            return replies
     idx = await index(ctx)
     match = idx.search(text)
     if match.chat is not None:
