@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -48,6 +49,8 @@ class TaughtIndexes:
     """Each pack's index rebuilt with what coaches taught it, kept until they teach more."""
 
     built: dict[str, tuple[int, FaqIndex]] = field(default_factory=dict)
+    # one rebuild at a time: questions arriving meanwhile wait for it rather than repeat it
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 async def index_of(ctx: Context, pack: Pack) -> FaqIndex:
@@ -63,8 +66,14 @@ async def index_of(ctx: Context, pack: Pack) -> FaqIndex:
         ctx.services.put(cache)
     found = cache.built.get(pack.id)
     if found is None or found[0] != version:
-        found = cache.built[pack.id] = (
-            version, build_index(pack, await repo.of_pack(pack.id), base.thresholds))
+        async with cache.lock:
+            found = cache.built.get(pack.id)
+            if found is None or found[0] != version:
+                taught = await repo.of_pack(pack.id)
+                # about a second of CPU for a pack's FAQ: off the event loop, so the other
+                # partners' messages go on meanwhile
+                built = await asyncio.to_thread(build_index, pack, taught, base.thresholds)
+                found = cache.built[pack.id] = (version, built)
     return found[1]
 
 
