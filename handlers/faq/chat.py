@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,6 +11,7 @@ from bot.core import Button, Inbound, Reply, rows
 from bot.core.payloads import ButtonData, button
 from content.loader import Pack
 from handlers.faq.engine import Band, Chat, FaqEngines, FaqIndex
+from handlers.faq.feedback import typed_feedback
 from handlers.faq.repo import FaqLogRepo, QuestionRecord
 from handlers.faq.taught import TaughtRepo, build_index
 from handlers.kit.context import Context
@@ -47,6 +49,8 @@ class TaughtIndexes:
     """Each pack's index rebuilt with what coaches taught it, kept until they teach more."""
 
     built: dict[str, tuple[int, FaqIndex]] = field(default_factory=dict)
+    # one rebuild at a time: questions arriving meanwhile wait for it rather than repeat it
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 async def index_of(ctx: Context, pack: Pack) -> FaqIndex:
@@ -62,8 +66,14 @@ async def index_of(ctx: Context, pack: Pack) -> FaqIndex:
         ctx.services.put(cache)
     found = cache.built.get(pack.id)
     if found is None or found[0] != version:
-        found = cache.built[pack.id] = (
-            version, build_index(pack, await repo.of_pack(pack.id), base.thresholds))
+        async with cache.lock:
+            found = cache.built.get(pack.id)
+            if found is None or found[0] != version:
+                taught = await repo.of_pack(pack.id)
+                # about a second of CPU for a pack's FAQ: off the event loop, so the other
+                # partners' messages go on meanwhile
+                built = await asyncio.to_thread(build_index, pack, taught, base.thresholds)
+                found = cache.built[pack.id] = (version, built)
     return found[1]
 
 
@@ -125,9 +135,26 @@ async def _chat_reply(chat: Chat, ctx: Context) -> list[Reply]:
     return [Reply(ctx.t(CHAT_REPLIES[chat]))]
 
 
+async def _typed_feedback(helped: bool, ctx: Context) -> list[Reply] | None:
+    """"iya membantu" or "ga, masih bingung" typed under an answer that asked "did this
+    help?": the same as its buttons, except that "no" asks before calling a coach."""
+    last = await _answered_just_now(ctx)
+    if last is None or not await ctx.repo(FaqLogRepo).feedback(last.id, helped, ctx.now()):
+        return None
+    if helped:
+        return [Reply(ctx.t("faq_glad"))]
+    return [Reply(ctx.t("faq_typed_not_helped"),
+                  rows(FaqButton(last.id, "c").button(ctx.t("btn_faq_ask_coach"))))]
+
+
 async def ask(text: str, ctx: Context) -> list[Reply]:
     """Answers, offers the likeliest entries, or says honestly it does not know; asks what
     a question with no topic is about."""
+    helped = typed_feedback(text)
+    if helped is not None:
+        replies = await _typed_feedback(helped, ctx)
+        if replies is not None:
+            return replies
     idx = await index(ctx)
     match = idx.search(text)
     if match.chat is not None:

@@ -65,6 +65,10 @@ async def test_the_reply_to_a_check_in_is_kept_as_her_answer_and_thanked(
     assert "Your answers to check-in questions: 1" in chat.text
     assert "shy about going live" in chat.text
 
+    await chat.send("/deletedata")
+    await chat.press("Yes, delete")
+    assert await answers(bot) == []
+
 
 async def test_coaches_read_the_check_in_answers_in_their_digest(
         chat: Chat, bot: CoachBot, clock: FixedClock, planner: Planner,

@@ -60,3 +60,36 @@ async def test_after_i_dont_know_thanks_does_not_claim_the_faq_helped(
     await chat.send("oke makasih")
     [question] = await logged(bot)
     assert question.band == "none" and question.helped is None
+
+
+async def test_typing_no_under_an_answer_is_heard_as_it_did_not_help(
+        chat: Chat, bot: CoachBot) -> None:
+    await chat.onboard(lang="Bahasa Indonesia")
+    await chat.send("lupa kata sandi")
+    await chat.send("ga kak, masih bingung")
+    assert "Maaf, jawabannya belum membantu" in chat.text
+    [question] = await logged(bot)
+    assert question.helped is False
+    await chat.press("Tanya coach")
+    assert "tiket #1" in chat.text
+
+
+async def test_typing_yes_under_an_answer_is_heard_as_it_helped(chat: Chat,
+                                                                bot: CoachBot) -> None:
+    await chat.onboard()
+    await chat.send("forgot my password")
+    await chat.send("yes, very helpful")
+    assert "glad that helped" in chat.text
+    [question] = await logged(bot)
+    assert question.helped is True
+
+
+async def test_no_with_nothing_answered_before_is_not_feedback(chat: Chat,
+                                                               bot: CoachBot) -> None:
+    await chat.onboard(lang="Bahasa Indonesia")
+    await chat.send("tidak")
+    assert "belum membantu" not in chat.text
+    await chat.send("lupa kata sandi")
+    await chat.send("ga bisa login")  # a new question, not a "no"
+    assert "belum membantu" not in chat.text
+    assert [q.helped for q in await logged(bot)] == [None, None]
