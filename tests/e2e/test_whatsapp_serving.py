@@ -32,8 +32,12 @@ async def test_telegram_and_whatsapp_share_one_listener(settings: Settings, fake
         stop = asyncio.Event()
         task = asyncio.create_task(serve_network(config, network_channels(config), stop))
         try:
-            await fake.wait_until(lambda: bool(fake.calls_to("setWebhook")), within=30,
-                                  what="the webhook to be set")
+            ready = asyncio.create_task(fake.wait_until(
+                lambda: bool(fake.calls_to("setWebhook")), within=90, what="the webhook"))
+            await asyncio.wait({ready, task}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()  # serving failed: show why
+            await ready
             [hook] = fake.calls_to("setWebhook")
             port = urlsplit(str(hook.params["url"])).port
             graph.webhook = f"http://127.0.0.1:{port}/whatsapp"
@@ -50,12 +54,12 @@ async def test_telegram_and_whatsapp_share_one_listener(settings: Settings, fake
 async def test_a_refused_token_is_one_clear_error(settings: Settings) -> None:
     async with FakeGraphAPI() as graph:
         config = whatsapp_settings(settings, graph, whatsapp_token="EAAG-revoked")
-        with pytest.raises(ValueError, match="refused the number .* or the token"):
+        with pytest.raises(ValueError, match=r"refused the number .* or the token"):
             await connect(config)
 
 
 async def test_missing_settings_are_named(settings: Settings) -> None:
     config = settings.model_copy(update={"whatsapp_token": "EAAG-x"})
     assert CHANNELS["whatsapp"].configured(config)
-    with pytest.raises(ValueError, match="COACHBOT_WHATSAPP_PHONE_NUMBER_ID.*APP_SECRET"):
+    with pytest.raises(ValueError, match=r"COACHBOT_WHATSAPP_PHONE_NUMBER_ID.*APP_SECRET"):
         await connect(config)
