@@ -8,6 +8,8 @@ for all channels:
   and the rest of the turn to the outbox, so the partner gets them late rather than never;
 - blocked: drop the rest of that chat's replies (the next would be refused too);
 - failed: log it and go on with the next reply;
+- wait (the chat cannot take a message now): this reply and the chat's next ones go to the
+  outbox, where they wait until it can;
 - a reply marked `edit` replaces the message whose button was pressed, once per turn;
 - when nothing replaced it, the pressed message's buttons are spent and are removed.
 """
@@ -95,7 +97,14 @@ class Delivery:
                     pending = []
                     break
                 await asyncio.sleep(result.retry_after)
-            if result.status is SendStatus.BLOCKED:
+            if result.status is SendStatus.WAIT:
+                # the chat cannot take a message now (WhatsApp's 24-hour window): this reply
+                # and the chat's next ones wait in the outbox until it can
+                await self._defer(chat_id, [reply, *(r for r in pending
+                                                     if self._target(msg, r) == chat_id)],
+                                  0.0, msg)
+                pending = [r for r in pending if self._target(msg, r) != chat_id]
+            elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
                 pending = [r for r in pending if self._target(msg, r) != chat_id]
             elif result.status is SendStatus.FAILED:
