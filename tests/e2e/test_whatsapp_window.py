@@ -182,3 +182,22 @@ async def test_a_message_redelivered_days_later_is_answered_when_the_partner_wri
     said = [m.text for m in eko.received()]
     assert said.count("Halo! Aku coach digitalmu.") == 1, said  # the answer to /start, once
     assert graph.refused == []
+
+
+async def test_the_pair_rate_to_one_partner_is_waited_out_and_nothing_is_lost(
+        bot: CoachBot, whatsapp: WhatsAppRunner, graph: FakeGraphAPI, clock: FixedClock) -> None:
+    sari = graph.user("6281200000020", "Sari")
+    await sari.say("/start")
+    graph.pair_interval = 6.0  # WhatsApp: about one message every six seconds to one user
+    await queue(bot, sari, "reminder", "Webinar satu", "wr:6:sari")
+    await queue(bot, sari, "reminder", "Webinar dua", "wr:7:sari")
+    d = dispatcher(bot, whatsapp)
+    await d.run_until_idle()
+    assert [code for _, code, _ in graph.refused] == [131056]
+    assert (await row_of(bot, "wr:7:sari"))[0] == OutboxStatus.PENDING
+    graph.pair_interval = None  # the fake's own clock is real time: lift the limit instead
+    clock.advance(seconds=7)
+    await d.run_until_idle()
+    texts = [m.text for m in sari.received()]
+    assert sum("Webinar satu" in t for t in texts) == 1
+    assert sum("Webinar dua" in t for t in texts) == 1
