@@ -194,38 +194,40 @@ async def _run(fake: FakeGraphAPI, db: Database, numbers: list[str], workdir: Pa
     return run
 
 
-async def main_async(n: int, backend: str, baseline_n: int) -> list[str]:
+def _row(r: Run, base: Run | None) -> str:
+    vs = r.steady_rate / base.steady_rate if base and base.steady_rate else 0.0
+    return (f"| {r.name} | {r.messages} | {r.elapsed:.1f} | {r.steady_rate:.2f} | "
+            f"{r.steady_rate / RATE:.3f} | {vs:.3f} | {r.refused} | {r.duplicates} | "
+            f"{r.lost} |")
+
+
+async def main_async(n: int, backend: str, baseline_n: int, which: set[str]) -> None:
+    """Runs the chosen runs, printing each one's row as soon as it is measured (a run can be
+    measured on its own: `--runs crash`)."""
     if backend == "postgres" and not await postgres_available():
         print("PostgreSQL is not reachable; using SQLite", flush=True)
         backend = "sqlite"
     workdir = Path(tempfile.mkdtemp(prefix="bench-whatsapp-"))
-    runs: list[Run] = []
+    print(f"WhatsApp broadcast to {n} partners, fake Cloud API at {RATE:g}/s, database "
+          f"{backend}; ideal {n / RATE:.1f} s; logs: {workdir}\n\n"
+          "| run | messages ok | elapsed s | steady msg/s | of throughput | vs baseline "
+          "| 130429 | duplicates | lost |\n|---|---|---|---|---|---|---|---|---|", flush=True)
+    base: Run | None = None
     async with FakeGraphAPI(rate=RATE) as fake:
-        print(f"baseline: {baseline_n} sends through the client…", flush=True)
-        base = await _baseline(fake, baseline_n)
-        runs.append(base)
-        await asyncio.sleep(1.5)
+        if "baseline" in which:
+            base = await _baseline(fake, baseline_n)
+            print(_row(base, base), flush=True)
+            await asyncio.sleep(1.5)
         for crash in (False, True):
+            if ("crash" if crash else "outbox") not in which:
+                continue
             async with fresh_database(backend, workdir) as db:
                 first = 81_200_000_000 + (10_000_000 if crash else 0)
                 numbers = await _add_partners(db, fake, n, first)
-                print(f"{'crash' if crash else 'outbox'} run: {n} partners…", flush=True)
-                runs.append(await _run(fake, db, numbers, workdir, crash=crash))
+                run = await _run(fake, db, numbers, workdir, crash=crash)
+            print(_row(run, base), flush=True)
+            print(f"  `{run.summary}`" + (f" — {run.note}" if run.note else ""), flush=True)
             await asyncio.sleep(1.5)
-    out = [f"WhatsApp broadcast to {n} partners, fake Cloud API at {RATE:g}/s, database "
-           f"{backend}; ideal {n / RATE:.1f} s", "",
-           "| run | messages ok | elapsed s | steady msg/s | of throughput | vs baseline "
-           "| 130429 | duplicates | lost |",
-           "|---|---|---|---|---|---|---|---|---|"]
-    for r in runs:
-        vs = r.steady_rate / base.steady_rate if base.steady_rate else 0.0
-        out.append(f"| {r.name} | {r.messages} | {r.elapsed:.1f} | {r.steady_rate:.2f} | "
-                   f"{r.steady_rate / RATE:.3f} | {vs:.3f} | {r.refused} | {r.duplicates} | "
-                   f"{r.lost} |")
-    out.append("")
-    out += [f"- {r.name}: `{r.summary}`" + (f" — {r.note}" if r.note else "") for r in runs]
-    out.append(f"\nlogs: {workdir}")
-    return out
 
 
 def main() -> None:
@@ -233,9 +235,11 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=3000)
     parser.add_argument("--baseline", type=int, default=800, help="sends in the baseline")
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument("--runs", default="baseline,outbox,crash",
+                        help="which runs, comma-separated: baseline, outbox, crash")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
-    print("\n".join(asyncio.run(main_async(args.partners, args.backend, args.baseline))),
-          flush=True)
+    asyncio.run(main_async(args.partners, args.backend, args.baseline,
+                           set(args.runs.split(","))))
 
 
 if __name__ == "__main__":

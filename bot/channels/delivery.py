@@ -8,6 +8,8 @@ for all channels:
   and the rest of the turn to the outbox, so the partner gets them late rather than never;
 - blocked: drop the rest of that chat's replies (the next would be refused too);
 - failed: log it and go on with the next reply;
+- wait (the chat cannot take a message now): this reply and the chat's next ones go to the
+  outbox, where they wait until it can;
 - a reply marked `edit` replaces the message whose button was pressed, once per turn;
 - when nothing replaced it, the pressed message's buttons are spent and are removed.
 """
@@ -110,6 +112,15 @@ class Delivery:
                 await asyncio.sleep(result.retry_after)
             if result.status is SendStatus.OK:
                 self._settle(msg, index, OutboxStatus.SENT)
+            elif result.status is SendStatus.WAIT:
+                # the chat cannot take a message now (WhatsApp's 24-hour window): this reply
+                # and the chat's next ones wait in the outbox until it can
+                waiting = [(index, reply), *((i, r) for i, r in pending
+                                             if self._target(msg, r) == chat_id)]
+                await self._defer(chat_id, [r for _, r in waiting], 0.0, msg)
+                for i, _ in waiting:  # the deferred copies are sent instead
+                    self._settle(msg, i, OutboxStatus.CANCELLED, "deferred")
+                pending = [p for p in pending if p not in waiting]
             elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
                 self._settle(msg, index, OutboxStatus.CANCELLED, "blocked")

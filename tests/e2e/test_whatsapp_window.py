@@ -160,3 +160,44 @@ async def test_writing_first_records_consent_and_opens_the_window_from_that_mome
     async with bot.db.transaction() as s:
         chat = await WhatsAppStore(s).view(sari.wa_id)
     assert chat.opt_in == "wrote_first" and chat.last_inbound_at == clock.now()
+
+
+async def test_a_message_redelivered_days_later_is_answered_when_the_partner_writes_again(
+        bot: CoachBot, whatsapp: WhatsAppRunner, graph: FakeGraphAPI, clock: FixedClock) -> None:
+    """Meta retries a webhook for days: the answer to a 2-day-old message may not go free-form,
+    so it waits in the outbox and goes once the partner writes again."""
+    old = clock.now()
+    clock.advance(days=2)
+    graph.last_inbound["6281200000019"] = old
+    late = {"from": "6281200000019", "id": "wamid.late", "type": "text",
+            "timestamp": str(int(old.timestamp())), "text": {"body": "/start"}}
+    assert await graph.post({"contacts": [{"profile": {"name": "Eko"}, "wa_id": late["from"]}],
+                             "messages": [late]}) == 200
+    assert graph.to("6281200000019") == [] and graph.refused == [], "nothing free-form"
+
+    eko = graph.user("6281200000019", "Eko")
+    await eko.send("text", {"body": "halo?"})
+    clock.advance(seconds=2)
+    await dispatcher(bot, whatsapp).run_until_idle()
+    said = [m.text for m in eko.received()]
+    assert said.count("Halo! Aku coach digitalmu.") == 1, said  # the answer to /start, once
+    assert graph.refused == []
+
+
+async def test_the_pair_rate_to_one_partner_is_waited_out_and_nothing_is_lost(
+        bot: CoachBot, whatsapp: WhatsAppRunner, graph: FakeGraphAPI, clock: FixedClock) -> None:
+    sari = graph.user("6281200000020", "Sari")
+    await sari.say("/start")
+    graph.pair_interval = 6.0  # WhatsApp: about one message every six seconds to one user
+    await queue(bot, sari, "reminder", "Webinar satu", "wr:6:sari")
+    await queue(bot, sari, "reminder", "Webinar dua", "wr:7:sari")
+    d = dispatcher(bot, whatsapp)
+    await d.run_until_idle()
+    assert [code for _, code, _ in graph.refused] == [131056]
+    assert (await row_of(bot, "wr:7:sari"))[0] == OutboxStatus.PENDING
+    graph.pair_interval = None  # the fake's own clock is real time: lift the limit instead
+    clock.advance(seconds=7)
+    await d.run_until_idle()
+    texts = [m.text for m in sari.received()]
+    assert sum("Webinar satu" in t for t in texts) == 1
+    assert sum("Webinar dua" in t for t in texts) == 1

@@ -52,14 +52,6 @@ class WhatsAppStore:
         await self.s.flush()
         return menu
 
-    async def consent(self, wa_id: str, now: datetime) -> None:
-        """A roster row with consent: the bot may write first (with a template)."""
-        if not await insert_once(self.s, WhatsAppChat, wa_id=wa_id, last_inbound_at=None,
-                                 opt_in="roster", menu=None, updated_at=now):
-            await self.s.execute(update(WhatsAppChat).where(
-                WhatsAppChat.wa_id == wa_id, WhatsAppChat.opt_in.is_(None))
-                .values(opt_in="roster", updated_at=now))
-
     async def view(self, wa_id: str) -> ChatView:
         return (await self.views([wa_id]))[wa_id]
 
