@@ -44,6 +44,8 @@ async def on_button(data: PrivacyButton, msg: Inbound, ctx: Context) -> list[Rep
         return await delete_data(msg, ctx)
     if data.action == "yes":
         text = ctx.t("data_deleted")
+        for feature in ctx.features:  # copies addressed to others first, then their rows
+            await feature.forget(ctx)
         await ctx.repos.partners.delete(ctx.partner.id)
         ctx.partner._loaded = {}  # nothing left to write back
         ctx.partner.id = -1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.core.feature import Router
+from bot.core.feature import DataSection, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.learning.menu import MENU_EVENT
@@ -27,6 +27,12 @@ class Tickets(FeatureBase):
         router.button(chat.TicketButton)(chat.on_button)
         router.intercept(chat.intercept)
         router.on(MENU_EVENT)(chat.end_thread)
+
+    async def my_data(self, ctx: Context) -> list[DataSection]:
+        return await chat.my_data(ctx)
+
+    async def forget(self, ctx: Context) -> None:
+        await chat.forget(ctx)
 
     async def digest(self, scope: Scope, lang: str) -> list[str]:
         n = await scope.repo(TicketRepo).count_open()
