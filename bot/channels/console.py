@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from itertools import count
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -22,6 +23,7 @@ from bot.storage.repos import Repos
 from handlers.coaches.roles import enroll_console_coach
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+VAR = Path("var")  # where the console puts the documents a reply carries
 _STYLE = {(False, False): "", (True, False): "bold", (False, True): "italic",
           (True, True): "bold italic"}  # by (bold, italic)
 
@@ -69,6 +71,11 @@ class ConsoleChannel:
             self.console.print(body)
         else:
             self.console.print(Panel(body, title=title, title_align="left", border_style="cyan"))
+        for f in reply.files:  # a terminal has no attachments: the file goes to var/
+            path = VAR / Path(f.name).name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(f.data)
+            self.console.print(Text(f"[file saved: {path}]", style="bold"))
         if reply.buttons:
             start = len(self.buttons)
             labels = []

@@ -8,6 +8,7 @@ from bot.core.messages import (
     Inbound,
     InboundKind,
     OutboundChannel,
+    OutFile,
     Reply,
     SendResult,
     SendStatus,
@@ -16,6 +17,20 @@ from bot.core.messages import (
     rows,
 )
 
-__all__ = ["MAX_TEXT", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
-           "OutboundChannel", "Reply", "SendResult", "SendStatus", "SystemClock",
-           "reply_from_dict", "reply_to_dict", "rows"]
+__all__ = [
+    "MAX_TEXT",
+    "Button",
+    "Clock",
+    "FixedClock",
+    "Inbound",
+    "InboundKind",
+    "OutFile",
+    "OutboundChannel",
+    "Reply",
+    "SendResult",
+    "SendStatus",
+    "SystemClock",
+    "reply_from_dict",
+    "reply_to_dict",
+    "rows",
+]

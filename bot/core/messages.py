@@ -63,6 +63,15 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class OutFile:
+    """A document sent with a reply: its file name, its bytes and their MIME type."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the bot says: text in a small Markdown subset, optional buttons and image.
 
@@ -79,6 +88,8 @@ class Reply:
     edit: bool = False
     # opaque key that lets a coach's reply be tied back to e.g. a ticket
     ref: str | None = None
+    # documents sent with the text (a partner's data export)
+    files: tuple[OutFile, ...] = ()
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -171,7 +171,8 @@ class FakeBotAPI:
         self._methods: dict[str, Callable[[Json], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_m_{name}") for name in (
                 "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-                "sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup",
+                "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+                "editMessageReplyMarkup",
                 "answerCallbackQuery", "deleteMessage", "sendChatAction", "setMyCommands",
                 "deleteMyCommands", "getMyCommands", "close", "logOut")}
 
@@ -536,6 +537,20 @@ class FakeBotAPI:
                   "height": 600, "file_size": 1000}]
         msg = self._new_message(chat_id, self.bot_user, photo=photo, caption=caption or None,
                                 caption_entities=entities, reply_markup=markup)
+        self.bot_messages.setdefault(chat_id, []).append(msg["message_id"])
+        return msg
+
+    async def _m_sendDocument(self, p: Json) -> Json:
+        chat_id = self._chat_for_send(p)
+        if not p.get("document"):
+            raise bad_request("there is no document in the request")
+        self._throttle(chat_id)
+        document = str(p["document"])
+        if document.startswith("attach://"):  # aiogram names the multipart field
+            document = str(p.get(document.removeprefix("attach://"), document))
+        name = document.removeprefix("<file ").removesuffix(">")
+        doc = {"file_id": f"doc-{name}", "file_unique_id": "d1", "file_name": name}
+        msg = self._new_message(chat_id, self.bot_user, document=doc)
         self.bot_messages.setdefault(chat_id, []).append(msg["message_id"])
         return msg
 

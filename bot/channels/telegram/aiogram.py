@@ -36,6 +36,7 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import Response
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -155,6 +156,10 @@ class AiogramDriver(BotApiCalls):
 
     def parse(self, data: dict[str, Any]) -> TgUpdate:
         return to_update(Update.model_validate(data, context={"bot": self.bot}))
+
+    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult:
+        return await self._send(self.bot.send_document(
+            chat_id=chat_id, document=BufferedInputFile(data, filename=name)))
 
     async def _send(self, call: Awaitable[object]) -> SendResult:
         try:

@@ -238,6 +238,8 @@ class Driver(Protocol):
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult: ...
 
+    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult: ...
+
     async def edit_markup(self, chat_id: str, message_id: str,
                           markup: Keyboard | None) -> SendResult: ...
 
@@ -350,6 +352,10 @@ class TelegramChannel:
             last = i == len(parts) - 1
             result = await self.driver.send_message(chat_id, to_html(part),
                                                     markup if last else None)
+            if result.status is not SendStatus.OK:
+                return result
+        for f in reply.files:
+            result = await self.driver.send_document(chat_id, f.name, f.data)
             if result.status is not SendStatus.OK:
                 return result
         return result

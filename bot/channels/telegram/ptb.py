@@ -19,6 +19,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -149,6 +150,10 @@ class PtbDriver(BotApiCalls):
         if update is None:
             raise ValueError("empty update")
         return to_update(update)
+
+    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult:
+        return await self._send(self.bot.send_document(
+            chat_id=chat_id, document=InputFile(data, filename=name)))
 
     async def _send(self, call: Awaitable[object]) -> SendResult:
         try:
