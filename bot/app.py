@@ -180,7 +180,9 @@ class CoachBot:
             problem = self._bad_input(msg)
             replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
             await repos.partners.save(partner)
-            if msg.channel in self.durable_replies and msg.update_id is not None:
+            # (a partner who just erased their data leaves no record, not even of the goodbye)
+            if (msg.channel in self.durable_replies and msg.update_id is not None
+                    and partner.id > 0):
                 await record_replies(session, channel=msg.channel, chat_id=msg.chat_id,
                                      update_id=msg.update_id, replies=replies, now=now,
                                      partner_id=partner.id)

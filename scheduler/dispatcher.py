@@ -29,6 +29,7 @@ A console process passes `only_chats={"console": user}` so it only claims its ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -193,8 +194,12 @@ class Dispatcher:
             rows = await self._claim(now, stats)
             if not rows:
                 return stats
-            results = await self._send_all(rows)
-            await self._record(results, self.clock.now(), stats)
+            marks = _SentMarks(self.db, self.clock)
+            try:
+                results = await self._send_all(rows, marks)
+            finally:
+                await marks.close()
+            await self._record(results, self.clock.now(), stats, marks.written)
             return stats
 
     async def run_until_idle(self, max_ticks: int = 100_000) -> TickStats:
@@ -304,7 +309,9 @@ class Dispatcher:
 
     # ---- sending --------------------------------------------------------------------------
 
-    async def _send_all(self, rows: list[Claimed]) -> list[tuple[Claimed, SendResult | None]]:
+    async def _send_all(self, rows: list[Claimed],
+                        marks: _SentMarks | None = None,
+                        ) -> list[tuple[Claimed, SendResult | None]]:
         by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
@@ -315,6 +322,8 @@ class Dispatcher:
                 for i, r in enumerate(chat_rows):
                     result = await self._send(r)
                     done.append((r, result))
+                    if marks is not None and result.status is SendStatus.OK:
+                        marks.add(r.id, result.message_ref)
                     if result.status in (SendStatus.RETRY_AFTER, SendStatus.BLOCKED):
                         # the rest of this chat waits behind it or is dropped (None: not tried)
                         done.extend((later, None) for later in chat_rows[i + 1:])
@@ -345,7 +354,8 @@ class Dispatcher:
         return timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.max_backoff))
 
     async def _record(self, results: list[tuple[Claimed, SendResult | None]], now: datetime,
-                      stats: TickStats) -> None:
+                      stats: TickStats, written: frozenset[int] | set[int] = frozenset(),
+                      ) -> None:
         sent: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         give_up: list[dict[str, Any]] = []
@@ -356,7 +366,10 @@ class Dispatcher:
             if res is None:
                 continue
             if res.status is SendStatus.OK:
-                sent.append({"rid": r.id, "ref": res.message_ref})
+                if r.id in written:  # marked sent while the batch was still going out
+                    stats.sent += 1
+                else:
+                    sent.append({"rid": r.id, "ref": res.message_ref})
             elif res.status is SendStatus.RETRY_AFTER:
                 until = now + timedelta(seconds=max(res.retry_after, 0.0))
                 waits[(r.channel, r.chat_id)] = (until, [r.id])
@@ -454,3 +467,50 @@ class Dispatcher:
             .execution_options(synchronize_session=False))
         log.info("partner %s blocked the bot on %s; their pending messages are cancelled",
                  r.partner_id, r.channel, extra={"partner_id": r.partner_id})
+
+
+class _SentMarks:
+    """Marks rows sent within a fraction of a second of their send, while the rest of the
+    batch goes out: a crash mid-batch re-sends only the rows in flight, not the batch."""
+
+    EVERY = 0.25  # seconds
+
+    def __init__(self, db: Database, clock: Clock):
+        self.db = db
+        self.clock = clock
+        self.written: set[int] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, rid: int, ref: str | None) -> None:
+        self._pending.append({"rid": rid, "ref": ref})
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.EVERY)
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            async with self.db.transaction() as s:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=SENT, sent_at=self.clock.now(), message_ref=bindparam("ref"),
+                            last_error=None)
+                    .execution_options(synchronize_session=False), batch)
+        except Exception as exc:  # left to the tick's record, as before
+            log.warning("marking %d sent rows failed (%s)", len(batch), type(exc).__name__)
+            return
+        self.written.update(b["rid"] for b in batch)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

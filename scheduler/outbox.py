@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -179,6 +179,15 @@ class Outbox:
             .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"),
                    OutboxMessage.status == OutboxStatus.PENDING.value)
             .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Deletes every row whose key starts with `prefix`, whatever its status (what a
+        partner's /deletedata erases from copies addressed to others)."""
+        result = await self.s.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"))
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
 from bot.ops.metrics import record_send
-from bot.storage.models import OutboxStatus
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
 from scheduler.replies import reply_key
@@ -38,8 +37,8 @@ INLINE_ATTEMPTS = 3  # sends of one reply before it is deferred even if each wai
 
 # hands replies that could not be sent now to the outbox: (chat_id, replies, retry_after, key)
 Defer = Callable[[str, list[Reply], float, str], Awaitable[None]]
-# marks a reply's outbox row: (dedupe key, status, reason)
-Settle = Callable[[str, OutboxStatus, str | None], None]
+# settles the outbox row of a reply recorded with its turn, by dedupe key
+Settle = Callable[[str], None]
 
 
 class Adapter(Protocol):
@@ -71,7 +70,7 @@ class Delivery:
                  defer: Defer | None = None, key_prefix: str | None = None,
                  settle: Settle | None = None):
         self.adapter = adapter
-        # marks the outbox row of each reply recorded with the turn (scheduler/replies.py)
+        # settles the outbox row of each reply recorded with the turn (scheduler/replies.py)
         self.settle = settle
         self.inline_retry_max = inline_retry_max
         self.defer = defer
@@ -89,7 +88,7 @@ class Delivery:
             index, reply = pending.pop(0)
             chat_id = self._target(msg, reply)
             if chat_id is None:
-                self._settle(msg, index, OutboxStatus.CANCELLED, "not for this channel")
+                self._settle(msg, index)
                 continue
             for attempt in range(INLINE_ATTEMPTS):
                 if (self._edit is not None and reply.edit and msg.message_ref
@@ -106,12 +105,12 @@ class Delivery:
                     later = [(index, reply), *pending]
                     await self._defer(chat_id, [r for _, r in later], result.retry_after, msg)
                     for i, _ in later:  # the deferred copies are sent instead
-                        self._settle(msg, i, OutboxStatus.CANCELLED, "deferred")
+                        self._settle(msg, i)
                     pending = []
                     break
                 await asyncio.sleep(result.retry_after)
             if result.status is SendStatus.OK:
-                self._settle(msg, index, OutboxStatus.SENT)
+                self._settle(msg, index)
             elif result.status is SendStatus.WAIT:
                 # the chat cannot take a message now (WhatsApp's 24-hour window): this reply
                 # and the chat's next ones wait in the outbox until it can
@@ -119,19 +118,19 @@ class Delivery:
                                              if self._target(msg, r) == chat_id)]
                 await self._defer(chat_id, [r for _, r in waiting], 0.0, msg)
                 for i, _ in waiting:  # the deferred copies are sent instead
-                    self._settle(msg, i, OutboxStatus.CANCELLED, "deferred")
+                    self._settle(msg, i)
                 pending = [p for p in pending if p not in waiting]
             elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
-                self._settle(msg, index, OutboxStatus.CANCELLED, "blocked")
+                self._settle(msg, index)
                 dropped = [(i, r) for i, r in pending if self._target(msg, r) == chat_id]
                 for i, _ in dropped:
-                    self._settle(msg, i, OutboxStatus.CANCELLED, "blocked")
+                    self._settle(msg, i)
                 pending = [p for p in pending if p not in dropped]
             elif result.status is SendStatus.FAILED:
                 log.error("reply to %s failed: %s", chat_id, result.reason,
                           extra={"update_id": msg.update_id})
-                self._settle(msg, index, OutboxStatus.FAILED, result.reason[:200])
+                self._settle(msg, index)
         if (self._clear is not None and msg.payload is not None and msg.message_ref
                 and replies and not edited):
             # the pressed message's buttons are spent: remove them so they cannot go stale
@@ -140,10 +139,10 @@ class Delivery:
                 log.debug("keyboard of %s/%s kept: %s", msg.chat_id, msg.message_ref,
                           res.reason)
 
-    def _settle(self, msg: Inbound, index: int, status: OutboxStatus,
-                reason: str | None = None) -> None:
+    def _settle(self, msg: Inbound, index: int) -> None:
+        """The reply is done with (sent, refused, or deferred to a row of its own)."""
         if self.settle is not None and msg.update_id is not None:
-            self.settle(reply_key(msg.channel, msg.update_id, index), status, reason)
+            self.settle(reply_key(msg.channel, msg.update_id, index))
 
     def _target(self, msg: Inbound, reply: Reply) -> str | None:
         if reply.to_channel not in (None, self.adapter.name):

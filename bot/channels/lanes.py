@@ -150,11 +150,12 @@ class FloodGate:
 def flood_controlled(handle: Callable[[Inbound], Awaitable[list[Reply]]], gate: FloodGate,
                      notice: Callable[[Inbound, str], Awaitable[Reply]],
                      ) -> Callable[[Inbound], Awaitable[list[Reply]]]:
-    """`handle` behind the flood gate: typed messages count, button presses do not (each
-    answers a message we sent, and a spent button is cleared)."""
+    """`handle` behind the flood gate: typed messages in a private chat count; button presses
+    do not (each answers a message we sent, and a spent button is cleared), nor the coaches'
+    chat, where the bot stays quiet through any discussion."""
 
     async def gated(msg: Inbound) -> list[Reply]:
-        if msg.kind is InboundKind.BUTTON:
+        if msg.kind is InboundKind.BUTTON or msg.is_group:
             return await handle(msg)
         verdict = gate.admit(f"{msg.channel}:{msg.user_id}")
         if verdict is Flood.DROP:

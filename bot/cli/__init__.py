@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 import bot.cli.coach as coach_cli
+import bot.cli.export  # noqa: F401  (adds `partners export`)
 from bot.cli import chat, cohort, content, dashboard, faq, nudges
 from bot.cli import missions as missions_cli
 from bot.cli import partner as partner_cli

@@ -269,3 +269,7 @@ class Feature(Generic[C, S, N]):
     def jobs(self) -> Sequence[Job[S]]:
         """Periodic jobs handed to the scheduler at start-up."""
         return ()
+
+    async def forget(self, ctx: C) -> None:
+        """Erases what this feature keeps about the partner beyond their own rows (which go
+        with the partner): copies addressed to others, such as the coaches' chat."""

@@ -29,7 +29,7 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """A file the bot sends (a certificate): its name, bytes and type."""
+    """A file the bot sends (a certificate, a data export): its name, bytes and type."""
 
     name: str
     data: bytes
@@ -102,6 +102,7 @@ class Reply:
     edit: bool = False
     # opaque key that lets a coach's reply be tied back to e.g. a ticket
     ref: str | None = None
+    # documents sent with the text (a certificate, a partner's data export)
     files: tuple[OutFile, ...] = ()
 
     @property

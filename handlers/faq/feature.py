@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
-from bot.core.feature import Router
+from bot.core.feature import DataSection, Router
 from handlers.faq import chat, teach
 from handlers.faq.engine import FaqEngines
 from handlers.faq.repo import FaqLogRepo
@@ -33,6 +33,17 @@ class Faq(FeatureBase):
         lines = [scope.t(None, lang, "digest_questions", n=total, unanswered=unanswered,
                          unhelpful=unhelpful)]
         return lines + [f"  “{q[:120]}”" for q in recent]
+
+    async def my_data(self, ctx: Context) -> list[DataSection]:
+        """The questions the partner asked, in their words."""
+        asked = await ctx.repo(FaqLogRepo).of_partner(ctx.partner.id)
+        if not asked:
+            return []
+        lines = [ctx.t("mydata_questions", n=len(asked))]
+        lines += [f"❓ {q.text[:300]}" for q in asked[-5:]]
+        export = [{"text": q.text, "answered_with": q.chosen_entry_id or q.entry_id,
+                   "helped": q.helped, "at": q.created_at.isoformat()} for q in asked]
+        return [DataSection("faq_questions", lines, export)]
 
     def prepare(self, startup: Startup) -> None:
         # one index per pack, built at start-up rather than on the first question

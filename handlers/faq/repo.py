@@ -51,6 +51,12 @@ class FaqLogRepo:
         await self.s.flush()
         return _question(row)
 
+    async def of_partner(self, partner_id: int) -> list[QuestionRecord]:
+        rows = (await self.s.execute(
+            select(FaqQuestion).where(FaqQuestion.partner_id == partner_id)
+            .order_by(FaqQuestion.id))).scalars()
+        return [_question(r) for r in rows]
+
     async def get(self, question_id: int) -> QuestionRecord | None:
         row = await self.s.get(FaqQuestion, question_id)
         return _question(row) if row else None

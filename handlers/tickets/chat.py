@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import Button, Inbound, InboundKind, Reply, rows
+from bot.core.feature import DataSection
 from bot.core.payloads import ButtonData, button
 from bot.core.timezones import label
 from bot.storage.repos import PartnerRecord
@@ -332,3 +333,28 @@ async def my_ticket(ctx: Context) -> Reply:
     return Reply(ctx.t("ticket_live_answered", ticket=ticket.id, question=question,
                        coach=ticket.answered_by or "-"),
                  rows(TicketButton("done", ticket.id).button(ctx.t("btn_ticket_solved"))))
+
+
+async def my_data(ctx: Context) -> list[DataSection]:
+    """The partner's tickets: what they asked the coaches and the thread of each."""
+    repo = ctx.repo(TicketRepo)
+    tickets = await repo.of_partner(ctx.partner.id)
+    if not tickets:
+        return []
+    lines = [ctx.t("mydata_tickets", n=len(tickets))]
+    lines += [f"🎫 #{t.id}: {t.text[:300]}" for t in tickets[-5:] if t.text]
+    export = []
+    for t in tickets:
+        thread = await repo.messages(t.id)
+        export.append({"id": t.id, "question": t.text, "status": t.status.value,
+                       "created_at": t.created_at.isoformat(),
+                       "messages": [{"from": m.author, "text": m.text,
+                                     "at": m.created_at.isoformat()} for m in thread]})
+    return [DataSection("tickets", lines, export)]
+
+
+async def forget(ctx: Context) -> None:
+    """The copies of the partner's tickets sent or due in the coaches' chat (their name,
+    their words) go with them; the tickets themselves go with the partner's row."""
+    for t in await ctx.repo(TicketRepo).of_partner(ctx.partner.id):
+        await ctx.outbox.delete_prefix(f"ticket:{t.id}:")

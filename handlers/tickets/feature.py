@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from bot.core.feature import Router
+from bot.core.feature import DataSection, Router
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase, LiveAnswer
 from handlers.learning.menu import MENU_EVENT
@@ -32,6 +32,12 @@ class Tickets(FeatureBase):
 
     def live_answers(self) -> Mapping[str, LiveAnswer]:
         return {"my_ticket": chat.my_ticket}
+
+    async def my_data(self, ctx: Context) -> list[DataSection]:
+        return await chat.my_data(ctx)
+
+    async def forget(self, ctx: Context) -> None:
+        await chat.forget(ctx)
 
     async def digest(self, scope: Scope, lang: str) -> list[str]:
         n = await scope.repo(TicketRepo).count_open()

@@ -100,6 +100,12 @@ class TicketRepo:
         await self.s.flush()
         return row.id
 
+    async def of_partner(self, partner_id: int) -> list[TicketRecord]:
+        rows = (await self.s.execute(
+            select(CoachTicket).where(CoachTicket.partner_id == partner_id)
+            .order_by(CoachTicket.id))).scalars()
+        return [_ticket(r) for r in rows]
+
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         return list((await self.s.execute(
             select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)

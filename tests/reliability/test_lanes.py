@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.lanes import Flood, FloodGate, Lanes, Offsets
+from bot.channels.lanes import Flood, FloodGate, Lanes, Offsets, flood_controlled
+from bot.core import Inbound, Reply
 
 
 def test_a_burst_gets_one_warning_and_then_silence_until_the_partner_pauses() -> None:
@@ -53,3 +54,25 @@ async def test_a_slow_lane_does_not_hold_up_another() -> None:
     release.set()
     assert await lanes.join(1.0)
     assert finished == ["quick-1", "quick-2", "slow-1", "slow-2"], "one lane keeps its order"
+
+
+async def test_the_coaches_discussion_in_their_group_is_never_told_to_slow_down() -> None:
+    handled: list[str] = []
+
+    async def core(msg: Inbound) -> list[Reply]:
+        handled.append(msg.text)
+        return []
+
+    async def notice(msg: Inbound, key: str) -> Reply:
+        return Reply(key)
+
+    gate = flood_controlled(core, FloodGate(limit=8, window=10.0, now=lambda: 0.0), notice)
+    for i in range(20):
+        said = await gate(Inbound.from_text("telegram", "rudi", f"lunch? {i}",
+                                            chat_id="-100777", is_group=True))
+        assert said == []
+    assert len(handled) == 20
+    private = [await gate(Inbound.from_text("telegram", "budi", f"halo {i}", chat_id="budi"))
+               for i in range(12)]
+    assert [r.text for rs in private for r in rs] == ["slow_down"]
+    assert len(handled) == 28, "8 of Budi's messages reached the core, the rest did not"

@@ -56,7 +56,7 @@ T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_OK = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DRIVERS = ("aiogram", "ptb")
-POLL_IDLE = 0.5  # seconds between polls while updates are in flight and nothing finished
+POLL_IDLE = 0.5  # seconds at most between polls while updates are in flight
 CONFIRM_LAG = 1.0  # seconds a processed update waits for its replies before it is confirmed
 SHUTDOWN_GRACE = 10.0  # seconds in-flight work may take to finish when stopping
 
@@ -216,8 +216,6 @@ class TelegramRunner:
         backoff = 0.5
         try:
             while not stop.is_set():
-                # while updates are in flight Telegram answers at once (it resends them), so
-                # the next poll waits for one to finish instead of spinning
                 wait = 0 if offsets.pending else self.settings.telegram_poll_timeout
                 try:
                     updates = await _unless_stopped(
@@ -238,9 +236,10 @@ class TelegramRunner:
                 for update_id in fresh:
                     u = by_id[update_id]
                     processing.submit(u.chat_key, u)
-                if offsets.pending and not fresh:
-                    offsets.progress.clear()
-                    await _wait_any(stop, offsets.progress, POLL_IDLE)
+                # Telegram resends in-flight updates on every poll, so the next poll waits
+                # until they are all processed, or POLL_IDLE at most: a slow chat then costs
+                # one redundant poll every POLL_IDLE, and the others' updates are fetched
+                await _settle(offsets, stop, POLL_IDLE)
         finally:
             # in-flight updates finish (or stay unconfirmed), replies go out, then the offset
             # of everything processed is confirmed, so a restart does not fetch it again
@@ -295,6 +294,18 @@ def _one_at_a_time(handle: Handle, gate: asyncio.Lock) -> Handle:
             return await handle(msg)
 
     return serial
+
+
+async def _settle(offsets: Offsets, stop: asyncio.Event, seconds: float) -> None:
+    """Waits until no fetched update is in flight, `stop` is set, or `seconds` pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while offsets.pending and not stop.is_set():
+        left = deadline - loop.time()
+        if left <= 0:
+            return
+        offsets.progress.clear()
+        await _wait_any(stop, offsets.progress, left)
 
 
 async def _wait_any(stop: asyncio.Event, event: asyncio.Event, seconds: float) -> None:
