@@ -94,6 +94,7 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
         sent (a check-in asking what got in the way)."""
         mf = facts_of(f)
         out: list[Nudge] = []
+        announced: set[str | None] = set()  # one "new mission" per module finished
         for m, at in unlocked(list(missions), mf.finished, f.onboarded_at):
             status = mf.latest.get(m.id)
             if status in (Review.WAITING, Review.APPROVED):
@@ -101,7 +102,8 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
             day = deadline_day(m, at, f.timezone)
             due = due_at(m, at, f.timezone)
             remind_at = local(day - timedelta(days=1), HOUR, f.timezone)
-            if status is None and at + NEW_AFTER < remind_at:
+            if status is None and at + NEW_AFTER < remind_at and m.after not in announced:
+                announced.add(m.after)
                 out.append(Nudge(NEW, f"n:{f.id}:mnew:{m.id}", at + NEW_AFTER,
                                  f"mission {m.id} unlocked", Priority.NEW,
                                  expires_at=min(remind_at, at + NEW_AFTER + NEW_FOR),
