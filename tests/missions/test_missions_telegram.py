@@ -141,6 +141,7 @@ async def test_missions_journey_on_telegram(
         [(pdf_name, pdf_data)] = fake.uploads("sendDocument")
         [(png_name, png_data)] = fake.uploads("sendPhoto")
         assert pdf_data.startswith(b"%PDF") and png_data.startswith(b"\x89PNG")
+        assert pdf_name.endswith(".pdf") and png_name.endswith(".png")
         note = texts(sari.unread())
         code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", note)
         assert code and code.group(0) in pdf_name
