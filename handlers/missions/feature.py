@@ -37,6 +37,8 @@ class Missions(FeatureBase):
         router.command("misi", "missions", help_key="help_missions")(chat.list_command)
         router.command("review", "cek", help_key="coach_help_missions", for_coaches=True)(
             chat.review_command)
+        router.command("cert", "sertifikat", help_key="coach_help_cert", for_coaches=True)(
+            chat.cert_command)
         router.button(MissionButton)(chat.on_button)
         router.button(DraftButton)(chat.on_draft_button)
         router.button(ReviewButton)(chat.on_review_button)
