@@ -350,16 +350,24 @@ async def on_review_button(data: ReviewButton, msg: Inbound, ctx: Context) -> li
         verdict = await review.approve(scope, data.submission, _coach_name(msg, ctx))
         return [Reply(review.outcome(scope, verdict, ctx.lang, data.submission))]
     if data.action == "fix":
-        sub = await ctx.repo(MissionRepo).get(data.submission)
-        partner = await ctx.repos.partners.by_id(sub.partner_id) if sub else None
-        if sub is None or partner is None or sub.status is not Review.WAITING:
-            return [Reply(ctx.t("review_already", id=data.submission))]
-        pack = ctx.library.packs.get(partner.pack_id)
-        mission = pack.missions.get(sub.mission_id) if pack else None
-        ctx.partner.move(MissionState.FEEDBACK, position=str(sub.id))
-        return [Reply(ctx.t("review_ask_feedback", name=partner.name or partner.external_id,
-                            title=mission.title.get(ctx.lang) if mission else sub.mission_id))]
+        return await ask_feedback(ctx, data.submission)
     return await stale(msg, ctx)
+
+
+async def ask_feedback(ctx: Context, submission_id: int) -> list[Reply]:
+    """Asks the coach for their feedback on a submission still waiting (their next message
+    is it)."""
+    sub = await ctx.repo(MissionRepo).get(submission_id)
+    partner = await ctx.repos.partners.by_id(sub.partner_id) if sub else None
+    if sub is None or partner is None or sub.status is not Review.WAITING:
+        if ctx.partner.state == MissionState.FEEDBACK:
+            ctx.partner.move(LearningState.MENU)
+        return [Reply(ctx.t("review_already", id=submission_id))]
+    pack = ctx.library.packs.get(partner.pack_id)
+    mission = pack.missions.get(sub.mission_id) if pack else None
+    ctx.partner.move(MissionState.FEEDBACK, position=str(sub.id))
+    return [Reply(ctx.t("review_ask_feedback", name=partner.name or partner.external_id,
+                        title=mission.title.get(ctx.lang) if mission else sub.mission_id))]
 
 
 async def _feedback(msg: Inbound, ctx: Context, submission_id: int) -> list[Reply]:
