@@ -12,7 +12,7 @@ from bot.storage.base import Base
 from handlers.learning.models import ModuleProgress
 
 # the missions' nudges read the modules finished in a time window (an unlock)
-Index("ix_module_progress_completed", ModuleProgress.module_id, ModuleProgress.completed_at)
+Index("ix_module_progress_completed", ModuleProgress.completed_at, ModuleProgress.module_id)
 
 
 class MissionSubmission(Base):

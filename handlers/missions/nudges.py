@@ -226,15 +226,17 @@ class MissionNudges:
                 MP.completed_at.is_not(None)))
             for pid, mid, at in rows.all():
                 finished[pid][mid] = at
-            subs = await s.execute(select(MS.partner_id, MS.mission_id, MS.status).where(
-                among(MS.partner_id, ids, q.dialect), MS.status != Review.DRAFT.value)
-                .order_by(MS.id))
-            for pid, mission, status in subs.all():
-                latest[pid][mission] = status
-        items = await s.execute(select(RI.partner_id, RI.id, RI.box, RI.due_at).where(
-            among(RI.partner_id, ids, q.dialect), RI.mastered.is_(False)))
-        for pid, iid, box, due in items.all():
-            reviews[pid].append((iid, box, due))
+            # only the partner ids in the condition: the index on them is the one to use
+            subs = await s.execute(select(MS.id, MS.partner_id, MS.mission_id, MS.status)
+                                   .where(among(MS.partner_id, ids, q.dialect)))
+            for _, pid, mission, status in sorted(subs.all()):
+                if status != Review.DRAFT.value:
+                    latest[pid][mission] = status
+        items = await s.execute(select(RI.partner_id, RI.id, RI.box, RI.due_at, RI.mastered)
+                                .where(among(RI.partner_id, ids, q.dialect)))
+        for pid, iid, box, due, mastered in items.all():
+            if not mastered:
+                reviews[pid].append((iid, box, due))
         return {pid: MissionFacts(finished.get(pid, {}), latest.get(pid, {}),
                                   tuple(reviews.get(pid, ())))
                 for pid in set(finished) | set(latest) | set(reviews)}

@@ -82,7 +82,7 @@ def upgrade() -> None:
 
     # the missions' nudges read the modules finished in a time window
     op.create_index('ix_module_progress_completed', 'module_progress',
-                    ['module_id', 'completed_at'], unique=False)
+                    ['completed_at', 'module_id'], unique=False)
 
 
 def downgrade() -> None:
