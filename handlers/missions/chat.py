@@ -32,7 +32,14 @@ from handlers.missions.plan import (
     standing,
     unlocked,
 )
-from handlers.missions.repo import INTERVALS, MissionRepo, Proof, ReviewRepo, Standings
+from handlers.missions.repo import (
+    INTERVALS,
+    CertificateRepo,
+    MissionRepo,
+    Proof,
+    ReviewRepo,
+    Standings,
+)
 from handlers.missions.states import MissionState
 
 log = logging.getLogger(__name__)
@@ -343,16 +350,24 @@ async def on_review_button(data: ReviewButton, msg: Inbound, ctx: Context) -> li
         verdict = await review.approve(scope, data.submission, _coach_name(msg, ctx))
         return [Reply(review.outcome(scope, verdict, ctx.lang, data.submission))]
     if data.action == "fix":
-        sub = await ctx.repo(MissionRepo).get(data.submission)
-        partner = await ctx.repos.partners.by_id(sub.partner_id) if sub else None
-        if sub is None or partner is None or sub.status is not Review.WAITING:
-            return [Reply(ctx.t("review_already", id=data.submission))]
-        pack = ctx.library.packs.get(partner.pack_id)
-        mission = pack.missions.get(sub.mission_id) if pack else None
-        ctx.partner.move(MissionState.FEEDBACK, position=str(sub.id))
-        return [Reply(ctx.t("review_ask_feedback", name=partner.name or partner.external_id,
-                            title=mission.title.get(ctx.lang) if mission else sub.mission_id))]
+        return await ask_feedback(ctx, data.submission)
     return await stale(msg, ctx)
+
+
+async def ask_feedback(ctx: Context, submission_id: int) -> list[Reply]:
+    """Asks the coach for their feedback on a submission still waiting (their next message
+    is it)."""
+    sub = await ctx.repo(MissionRepo).get(submission_id)
+    partner = await ctx.repos.partners.by_id(sub.partner_id) if sub else None
+    if sub is None or partner is None or sub.status is not Review.WAITING:
+        if ctx.partner.state == MissionState.FEEDBACK:
+            ctx.partner.move(LearningState.MENU)
+        return [Reply(ctx.t("review_already", id=submission_id))]
+    pack = ctx.library.packs.get(partner.pack_id)
+    mission = pack.missions.get(sub.mission_id) if pack else None
+    ctx.partner.move(MissionState.FEEDBACK, position=str(sub.id))
+    return [Reply(ctx.t("review_ask_feedback", name=partner.name or partner.external_id,
+                        title=mission.title.get(ctx.lang) if mission else sub.mission_id))]
 
 
 async def _feedback(msg: Inbound, ctx: Context, submission_id: int) -> list[Reply]:
@@ -449,3 +464,32 @@ async def on_review_answer(data: ReviewAnswerButton, msg: Inbound, ctx: Context)
         text = "\n\n".join([ctx.t("review_right", days=INTERVALS[after.box].days),
                             option.feedback.get(ctx.lang)])
     return [Reply(text, rows(HOME.button(ctx.t("btn_menu"))))]
+
+
+# --- certificates ------------------------------------------------------------------------
+
+async def cert_command(msg: Inbound, ctx: Context) -> list[Reply]:
+    """/cert CODE says whose certificate it is; /cert revoke CODE revokes it."""
+    if not speaks_as_coach(ctx):
+        return [Reply(ctx.t("coach_only"))]
+    words = msg.args.split()
+    revoke = bool(words) and words[0].lower() in ("revoke", "cabut")
+    code = (words[1] if revoke and len(words) > 1 else words[0] if words and not revoke
+            else "")
+    if not code:
+        return [Reply(ctx.t("cert_usage"))]
+    repo = ctx.repo(CertificateRepo)
+    if revoke:
+        done = await repo.revoke(code, _coach_name(msg, ctx), ctx.now())
+        return [Reply(ctx.t("cert_revoked" if done else "cert_not_found", code=code.upper()))]
+    cert = await repo.by_code(code)
+    if cert is None:
+        return [Reply(ctx.t("cert_not_found", code=code.upper()))]
+    pack = ctx.library.packs.get(cert.pack_id)
+    line = ctx.t("cert_valid", code=cert.code, name=cert.name,
+                 program=pack.meta.title.get(ctx.lang) if pack else cert.pack_id,
+                 date=day_text(cert.issued_at.date(), ctx.lang) + f" {cert.issued_at.year}")
+    if cert.revoked_at is not None:
+        line += "\n" + ctx.t("cert_is_revoked", by=cert.revoked_by or "?",
+                             date=day_text(cert.revoked_at.date(), ctx.lang))
+    return [Reply(line)]

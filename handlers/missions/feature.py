@@ -37,6 +37,8 @@ class Missions(FeatureBase):
         router.command("misi", "missions", help_key="help_missions")(chat.list_command)
         router.command("review", "cek", help_key="coach_help_missions", for_coaches=True)(
             chat.review_command)
+        router.command("cert", "sertifikat", help_key="coach_help_cert", for_coaches=True)(
+            chat.cert_command)
         router.button(MissionButton)(chat.on_button)
         router.button(DraftButton)(chat.on_draft_button)
         router.button(ReviewButton)(chat.on_review_button)
@@ -56,9 +58,8 @@ class Missions(FeatureBase):
                 return [chat._prompt(ctx, v.mission)]
             return [Reply(ctx.t("mission_reflect_prompt", title=v.mission.title.get(ctx.lang)),
                           rows(HOME.button(ctx.t("btn_menu"))))]
-        if st == MissionState.FEEDBACK:
-            return [Reply(ctx.t("review_list_title", n="…"),
-                          rows(HOME.button(ctx.t("btn_menu"))))]
+        if st == MissionState.FEEDBACK:  # a coach asked to write feedback: ask again
+            return await chat.ask_feedback(ctx, int(ctx.partner.position or 0))
         return None
 
     async def progress(self, ctx: Context) -> list[Reply]:

@@ -9,6 +9,10 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
+from handlers.learning.models import ModuleProgress
+
+# the missions' nudges read the modules finished in a time window (an unlock)
+Index("ix_module_progress_completed", ModuleProgress.completed_at, ModuleProgress.module_id)
 
 
 class MissionSubmission(Base):

@@ -44,10 +44,13 @@ from scheduler.nudging import (
 )
 from scheduler.planner import among
 
-PT = cast(Table, Partner.__table__).c
-MP = cast(Table, ModuleProgress.__table__).c
+PT_T = cast(Table, Partner.__table__)
+PT = PT_T.c
+MP_T = cast(Table, ModuleProgress.__table__)
+MP = MP_T.c
 MS = cast(Table, MissionSubmission.__table__).c
-RI = cast(Table, ReviewItem.__table__).c
+RI_T = cast(Table, ReviewItem.__table__)
+RI = RI_T.c
 NAME = "missions"
 NEW, REMINDER, CHECKIN, REVIEW = ("mission_new", "mission_reminder", "mission_checkin",
                                   "quiz_review")
@@ -94,6 +97,7 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
         sent (a check-in asking what got in the way)."""
         mf = facts_of(f)
         out: list[Nudge] = []
+        announced: set[str | None] = set()  # one "new mission" per module finished
         for m, at in unlocked(list(missions), mf.finished, f.onboarded_at):
             status = mf.latest.get(m.id)
             if status in (Review.WAITING, Review.APPROVED):
@@ -101,7 +105,8 @@ def mission_rule(missions: Sequence[Mission]) -> Rule:
             day = deadline_day(m, at, f.timezone)
             due = due_at(m, at, f.timezone)
             remind_at = local(day - timedelta(days=1), HOUR, f.timezone)
-            if status is None and at + NEW_AFTER < remind_at:
+            if status is None and at + NEW_AFTER < remind_at and m.after not in announced:
+                announced.add(m.after)
                 out.append(Nudge(NEW, f"n:{f.id}:mnew:{m.id}", at + NEW_AFTER,
                                  f"mission {m.id} unlocked", Priority.NEW,
                                  expires_at=min(remind_at, at + NEW_AFTER + NEW_FOR),
@@ -164,12 +169,12 @@ class MissionNudges:
             MP.completed_at >= q.now - HORIZON))]
 
     def candidates(self, q: PlanQuery) -> Sequence[Select[Any]]:
-        out: list[Select[Any]] = [select(PT.id).where(  # a review due
-            *q.base, exists().where(
-                RI.partner_id == PT.id, RI.mastered.is_(False),
-                RI.due_at <= q.now + q.lookahead,
+        # driven by the review items due (an index on mastered, due_at), not by partners
+        out: list[Select[Any]] = [
+            select(RI.partner_id).select_from(RI_T.join(PT_T, PT.id == RI.partner_id)).where(
+                *q.base, RI.mastered.is_(False), RI.due_at <= q.now + q.lookahead,
                 q.unknown(q.key(RI.partner_id, ":rev:", sql_cast(RI.id, String), ":",
-                                sql_cast(RI.box, String), ":", q.stamp(RI.due_at)))))]
+                                sql_cast(RI.box, String), ":", q.stamp(RI.due_at))))]
         today = q.now.date()
         seen: set[tuple[str, str, str]] = set()
         for pack in q.packs:
@@ -187,24 +192,25 @@ class MissionNudges:
         mission within its two days, the reminder with the deadline one or two days ahead,
         the check-in with the deadline up to a week behind (each a superset: the rules
         decide)."""
-        pending = ~exists().where(MS.partner_id == PT.id, MS.mission_id == m.id,
+        pending = ~exists().where(MS.partner_id == MP.partner_id, MS.mission_id == m.id,
                                   MS.status.in_((Review.WAITING.value, Review.APPROVED.value)))
 
-        def unlocked_in(*windows: tuple[datetime, datetime]) -> ColumnElement[bool]:
-            return exists().where(
-                MP.partner_id == PT.id, MP.module_id == module, MP.completed_at.is_not(None),
+        def unlocked_in(*windows: tuple[datetime, datetime]) -> Select[Any]:
+            # driven by the modules finished in the windows (ix_module_progress_completed)
+            return select(MP.partner_id).select_from(
+                MP_T.join(PT_T, PT.id == MP.partner_id)).where(
+                *q.base, MP.module_id == module, pending,
                 or_(*(and_(MP.completed_at >= lo, MP.completed_at < hi)
                       for lo, hi in windows)))
 
-        out: list[Select[Any]] = [select(PT.id).where(
-            *q.base, pending, unlocked_in((q.now - NEW_FOR - NEW_AFTER, q.now + q.lookahead)),
-            q.unknown(q.key(PT.id, f":mnew:{m.id}")))]
+        out = [unlocked_in((q.now - NEW_FOR - NEW_AFTER, q.now + q.lookahead)).where(
+            q.unknown(q.key(MP.partner_id, f":mnew:{m.id}")))]
         for what, days in (("mrem", (today - timedelta(days=1), today + timedelta(days=2))),
                            ("mchk", (today - timedelta(days=9), today + timedelta(days=1)))):
             windows = unlock_windows(m, days)
             if windows:
-                out.append(select(PT.id).where(*q.base, pending, unlocked_in(*windows),
-                                               q.unknown(q.key(PT.id, f":{what}:{m.id}"))))
+                out.append(unlocked_in(*windows).where(
+                    q.unknown(q.key(MP.partner_id, f":{what}:{m.id}"))))
         return out
 
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
@@ -220,15 +226,17 @@ class MissionNudges:
                 MP.completed_at.is_not(None)))
             for pid, mid, at in rows.all():
                 finished[pid][mid] = at
-            subs = await s.execute(select(MS.partner_id, MS.mission_id, MS.status).where(
-                among(MS.partner_id, ids, q.dialect), MS.status != Review.DRAFT.value)
-                .order_by(MS.id))
-            for pid, mission, status in subs.all():
-                latest[pid][mission] = status
-        items = await s.execute(select(RI.partner_id, RI.id, RI.box, RI.due_at).where(
-            among(RI.partner_id, ids, q.dialect), RI.mastered.is_(False)))
-        for pid, iid, box, due in items.all():
-            reviews[pid].append((iid, box, due))
+            # only the partner ids in the condition: the index on them is the one to use
+            subs = await s.execute(select(MS.id, MS.partner_id, MS.mission_id, MS.status)
+                                   .where(among(MS.partner_id, ids, q.dialect)))
+            for _, pid, mission, status in sorted(subs.all()):
+                if status != Review.DRAFT.value:
+                    latest[pid][mission] = status
+        items = await s.execute(select(RI.partner_id, RI.id, RI.box, RI.due_at, RI.mastered)
+                                .where(among(RI.partner_id, ids, q.dialect)))
+        for pid, iid, box, due, mastered in items.all():
+            if not mastered:
+                reviews[pid].append((iid, box, due))
         return {pid: MissionFacts(finished.get(pid, {}), latest.get(pid, {}),
                                   tuple(reviews.get(pid, ())))
                 for pid in set(finished) | set(latest) | set(reviews)}

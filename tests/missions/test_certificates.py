@@ -24,6 +24,7 @@ from bot.storage.repos import Repos
 from content.loader import PackLibrary
 from handlers.missions.certificate import CertText, pdf, png
 from handlers.missions.certify import issue_due
+from handlers.missions.models import Certificate
 from scheduler.scope import Scope
 from tests.fixtures.chat import Chat
 from tests.missions.conftest import finish_promotion
@@ -121,3 +122,32 @@ def test_a_certificate_is_earned_sent_verified_and_revoked(
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     after = runner.invoke(app, ["cert", "verify", code])
     assert after.exit_code == 1 and "REVOKED" in after.output and "by Dewi" in after.output
+
+
+async def test_a_coach_checks_and_revokes_a_certificate_in_chat(
+        chat: Chat, coach: Chat, bot: CoachBot, database: Database) -> None:
+    await finish_promotion(chat)
+    await chat.press("Menu")
+    await chat.press("Final readiness quiz")
+    await chat.press("Twin dates")
+    await chat.press("The coach")
+    await chat.send("/missions")
+    await chat.press("First video")
+    await chat.press("Send proof")
+    await chat.send("https://video.example/v/3")
+    await coach.send("/review")
+    await coach.press("Setujui")
+    async with database.transaction() as s:
+        assert await issue_due(Scope(Repos(s), bot.library, bot.settings, bot.clock.now())) == 1
+        [code] = (await s.execute(select(Certificate.code))).scalars().all()
+
+    await coach.send(f"/cert {code.lower()}")
+    assert f"🎓 {code}: Sari, Paket contoh, terbit 2 Nov 2026." in coach.text
+    await chat.send(f"/cert revoke {code}")
+    assert "for coaches only" in chat.text
+    await coach.send(f"/cert cabut {code}")
+    assert f"Sertifikat {code} sudah dicabut." in coach.text
+    await coach.send(f"/cert {code}")
+    assert "⛔ Dicabut oleh Dewi pada 2 Nov." in coach.text
+    await coach.send("/cert AAAA-BBBB")
+    assert "Tidak ada sertifikat aktif dengan kode AAAA-BBBB" in coach.text
