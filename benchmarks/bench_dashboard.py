@@ -171,7 +171,7 @@ async def seed(db: Database, n: int, now: datetime) -> None:
         await conn.commit()
 
 
-async def bench(partners: int, requests: int) -> None:
+async def bench(partners: int, requests: int, live_requests: int) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with tempfile.TemporaryDirectory() as tmp:
         async with fresh_database("postgres", Path(tmp)) as db:
@@ -187,14 +187,14 @@ async def bench(partners: int, requests: int) -> None:
                 captured.append((statement, tuple(params or ())))
 
             raw = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-            for mode, max_age in (("live: every request counts", 0.0),
-                                  ("served: figures recounted every 30 s", 30.0)):
+            for mode, max_age, n in (("live: every request counts", 0.0, live_requests),
+                                     ("served: figures recounted every 30 s", 30.0, requests)):
                 settings = _settings(url)
                 settings.dashboard_figures_max_age = max_age
                 # a real clock, so figures really age and are recounted while pages are served
                 bot = CoachBot(db, PackLibrary.load([PACKS / "example"]), settings)
-                print(f"\n{mode}\n\n{HEADER}", flush=True)
-                await _pages(bot, raw, captured, requests, now)
+                print(f"\n{mode} ({n} requests a page)\n\n{HEADER}", flush=True)
+                await _pages(bot, raw, captured, n, now)
             await raw.close()
 
 
@@ -245,11 +245,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--partners", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=40)
+    ap.add_argument("--live-requests", type=int, default=10)
     args, _ = ap.parse_known_args()
     if not asyncio.run(postgres_available()):
         print("[postgres] skipped: no server")
         return
-    asyncio.run(bench(args.partners, args.requests))
+    asyncio.run(bench(args.partners, args.requests, args.live_requests))
 
 
 if __name__ == "__main__":
