@@ -239,8 +239,9 @@ class Dashboard:
         async def count() -> Any:
             async with self.repos() as repos:
                 fig = repos.get(Figures)
-                return (await fig.cohorts(), await fig.cohort_pack(code), await fig.funnel(code),
-                        await fig.pass_rates(code),
+                groups, rates = await fig.cohorts(), await fig.pass_rates(code)
+                return (groups, await fig.cohort_pack(code),
+                        await fig.funnel(code, groups, rates), rates,
                         await fig.stalled(code, self.bot.clock.now(),
                                           timedelta(days=s.report_stalled_days)))
 

@@ -29,7 +29,8 @@ class DashboardLink(Base):
 # The dashboard's aggregates read these narrow indexes instead of the wide rows (index-only
 # scans on PostgreSQL): partners by cohort, finished modules, quiz results, ratings.
 DASHBOARD_INDEXES = (
-    Index("ix_partners_cohort_role", Partner.cohort_id, Partner.role),
+    Index("ix_partners_cohort_role", Partner.cohort_id, Partner.role, Partner.onboarded_at),
+    Index("ix_partners_role", Partner.role),
     Index("ix_module_progress_done", ModuleProgress.module_id, ModuleProgress.completed_at,
           ModuleProgress.partner_id),
     Index("ix_quiz_attempts_results", QuizAttempt.quiz_id, QuizAttempt.passed,

@@ -26,7 +26,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_dashboard_links_coach_id'), 'dashboard_links', ['coach_id'], unique=False)
     # narrow indexes for the dashboard's aggregates
-    op.create_index('ix_partners_cohort_role', 'partners', ['cohort_id', 'role'], unique=False)
+    op.create_index('ix_partners_cohort_role', 'partners', ['cohort_id', 'role', 'onboarded_at'], unique=False)
+    op.create_index('ix_partners_role', 'partners', ['role'], unique=False)
     op.create_index('ix_module_progress_done', 'module_progress', ['module_id', 'completed_at', 'partner_id'], unique=False)
     op.create_index('ix_quiz_attempts_results', 'quiz_attempts', ['quiz_id', 'passed', 'partner_id', 'finished_at'], unique=False)
     op.create_index('ix_quiz_answers_items', 'quiz_answers', ['attempt_id', 'question_id', 'correct', 'option_id'], unique=False)
@@ -38,6 +39,7 @@ def downgrade() -> None:
     op.drop_index('ix_quiz_answers_items', table_name='quiz_answers')
     op.drop_index('ix_quiz_attempts_results', table_name='quiz_attempts')
     op.drop_index('ix_module_progress_done', table_name='module_progress')
+    op.drop_index('ix_partners_role', table_name='partners')
     op.drop_index('ix_partners_cohort_role', table_name='partners')
     op.drop_index(op.f('ix_dashboard_links_coach_id'), table_name='dashboard_links')
     op.drop_table('dashboard_links')
