@@ -377,7 +377,7 @@ class Dashboard:
 
     async def tickets(self, v: Visit) -> Response:
         async with self.repos() as repos:
-            rows = await repos.get(Figures).open_tickets()
+            rows = await repos.get(Figures).open_tickets(100 if v.limit else 2000)
         t = v.lang
         now = self.bot.clock.now()
         table = Table("tickets", ["#", self.t(t, "web_partner"), self.t(t, "web_question"),

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
-from bot.storage.models import Partner
+from bot.storage.models import OutboxMessage, Partner
 from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
 
 
@@ -37,6 +37,9 @@ DASHBOARD_INDEXES = (
           QuizAttempt.partner_id, QuizAttempt.finished_at),
     Index("ix_quiz_answers_items", QuizAnswer.attempt_id, QuizAnswer.question_id,
           QuizAnswer.correct, QuizAnswer.option_id),
+    # a broadcast's delivery report counts its outbox rows by key prefix (LIKE 'bc:7:%')
+    Index("ix_outbox_dedupe_prefix", OutboxMessage.dedupe_key,
+          postgresql_ops={"dedupe_key": "text_pattern_ops"}),
     Index("ix_assessment_answers_partner_rating", AssessmentAnswer.partner_id,
           AssessmentAnswer.phase, AssessmentAnswer.statement_id, AssessmentAnswer.rating),
 )
