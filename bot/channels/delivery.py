@@ -21,8 +21,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
+from bot.ops.metrics import record_send
+from bot.storage.models import OutboxStatus
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
+from scheduler.replies import reply_key
 
 if TYPE_CHECKING:
     from bot.storage.db import Database
@@ -33,6 +36,8 @@ INLINE_ATTEMPTS = 3  # sends of one reply before it is deferred even if each wai
 
 # hands replies that could not be sent now to the outbox: (chat_id, replies, retry_after, key)
 Defer = Callable[[str, list[Reply], float, str], Awaitable[None]]
+# marks a reply's outbox row: (dedupe key, status, reason)
+Settle = Callable[[str, OutboxStatus, str | None], None]
 
 
 class Adapter(Protocol):
@@ -61,8 +66,11 @@ class Delivery:
     """Sends a turn's replies through one adapter, acting on each send result."""
 
     def __init__(self, adapter: Adapter, *, inline_retry_max: float = 2.0,
-                 defer: Defer | None = None, key_prefix: str | None = None):
+                 defer: Defer | None = None, key_prefix: str | None = None,
+                 settle: Settle | None = None):
         self.adapter = adapter
+        # marks the outbox row of each reply recorded with the turn (scheduler/replies.py)
+        self.settle = settle
         self.inline_retry_max = inline_retry_max
         self.defer = defer
         # deferred rows' dedupe keys start with this; a redelivered update adds no copies
@@ -74,11 +82,12 @@ class Delivery:
     async def deliver(self, msg: Inbound, replies: Sequence[Reply]) -> None:
         """Delivers the replies to `msg` in order; never raises for a refused send."""
         edited = False
-        pending = list(replies)
+        pending = list(enumerate(replies))
         while pending:
-            reply = pending.pop(0)
+            index, reply = pending.pop(0)
             chat_id = self._target(msg, reply)
             if chat_id is None:
+                self._settle(msg, index, OutboxStatus.CANCELLED, "not for this channel")
                 continue
             for attempt in range(INLINE_ATTEMPTS):
                 if (self._edit is not None and reply.edit and msg.message_ref
@@ -87,20 +96,31 @@ class Delivery:
                     edited = result.status is SendStatus.OK
                 else:
                     result = await self.adapter.send(chat_id, reply)
+                record_send(self.adapter.name, "reply", result)
                 if result.status is not SendStatus.RETRY_AFTER:
                     break
                 if (result.retry_after > self.inline_retry_max
                         or attempt == INLINE_ATTEMPTS - 1):
-                    await self._defer(chat_id, [reply, *pending], result.retry_after, msg)
+                    later = [(index, reply), *pending]
+                    await self._defer(chat_id, [r for _, r in later], result.retry_after, msg)
+                    for i, _ in later:  # the deferred copies are sent instead
+                        self._settle(msg, i, OutboxStatus.CANCELLED, "deferred")
                     pending = []
                     break
                 await asyncio.sleep(result.retry_after)
-            if result.status is SendStatus.BLOCKED:
+            if result.status is SendStatus.OK:
+                self._settle(msg, index, OutboxStatus.SENT)
+            elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
-                pending = [r for r in pending if self._target(msg, r) != chat_id]
+                self._settle(msg, index, OutboxStatus.CANCELLED, "blocked")
+                dropped = [(i, r) for i, r in pending if self._target(msg, r) == chat_id]
+                for i, _ in dropped:
+                    self._settle(msg, i, OutboxStatus.CANCELLED, "blocked")
+                pending = [p for p in pending if p not in dropped]
             elif result.status is SendStatus.FAILED:
                 log.error("reply to %s failed: %s", chat_id, result.reason,
                           extra={"update_id": msg.update_id})
+                self._settle(msg, index, OutboxStatus.FAILED, result.reason[:200])
         if (self._clear is not None and msg.payload is not None and msg.message_ref
                 and replies and not edited):
             # the pressed message's buttons are spent: remove them so they cannot go stale
@@ -108,6 +128,11 @@ class Delivery:
             if res.status is not SendStatus.OK:
                 log.debug("keyboard of %s/%s kept: %s", msg.chat_id, msg.message_ref,
                           res.reason)
+
+    def _settle(self, msg: Inbound, index: int, status: OutboxStatus,
+                reason: str | None = None) -> None:
+        if self.settle is not None and msg.update_id is not None:
+            self.settle(reply_key(msg.channel, msg.update_id, index), status, reason)
 
     def _target(self, msg: Inbound, reply: Reply) -> str | None:
         if reply.to_channel not in (None, self.adapter.name):

@@ -4,10 +4,12 @@ zones and the Feature protocol. No I/O, and it imports nothing else of the proje
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.messages import (
     MAX_TEXT,
+    Attachment,
     Button,
     Inbound,
     InboundKind,
     OutboundChannel,
+    OutFile,
     Reply,
     SendResult,
     SendStatus,
@@ -16,6 +18,7 @@ from bot.core.messages import (
     rows,
 )
 
-__all__ = ["MAX_TEXT", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
+__all__ = ["MAX_TEXT", "Attachment", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
            "OutboundChannel", "Reply", "SendResult", "SendStatus", "SystemClock",
            "reply_from_dict", "reply_to_dict", "rows"]
+__all__ += ["Attachment", "OutFile"]

@@ -209,6 +209,8 @@ class Database:
             # a connection past the pool would be opened and closed around one message (a
             # new server process each time): under load, waiting for a pooled one is cheaper
             engine_kw.setdefault("max_overflow", 0)
+        # a failed statement's error names the SQL, never its values (a partner's message)
+        engine_kw.setdefault("hide_parameters", True)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kw)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -448,11 +448,12 @@ class Dashboard:
         seg = segments.parse(spec)
         async with self.repos() as repos:
             audience = repos.get(Audience)
-            await audience.check(seg, self._modules())
-            return seg, await audience.count(seg)
+            catalog = self._catalog()
+            await audience.check(seg, catalog)
+            return seg, await audience.count(seg, catalog)
 
-    def _modules(self) -> set[str]:
-        return {m for p in self.bot.library.packs.values() for m in p.modules}
+    def _catalog(self) -> segments.Catalog:
+        return segments.Catalog.of(self.bot.library.packs)
 
     def _send_at(self, raw: str) -> Any:
         raw = raw.strip()
@@ -490,7 +491,7 @@ class Dashboard:
             async with self.repos() as repos:
                 info = await repos.get(Broadcasts).create(
                     segment=form.get("segment", ""), text=form.get("text", ""), send_at=when,
-                    created_by=v.coach.id, now=now, known_modules=self._modules())
+                    created_by=v.coach.id, now=now, catalog=self._catalog())
         except BroadcastError as exc:
             return self.show(v, "broadcasts.html", [], form=form,
                              error=self.t(v.lang, exc.key, **exc.kw))
@@ -578,7 +579,7 @@ class Dashboard:
                     self.bot.library, title=form.get("title", ""), starts_at=starts,
                     link=form.get("link", ""), description=form.get("description"),
                     followup=None, audience=form.get("audience", ""), timezone=tz,
-                    created_by=v.coach.id, now=now, known_modules=self._modules())
+                    created_by=v.coach.id, now=now, catalog=self._catalog())
         except WebinarError as exc:
             return self.show(v, "webinars.html", [], form=form,
                              error=self.t(v.lang, exc.key, **exc.kw))

@@ -1,6 +1,7 @@
 """Partner roster import from a spreadsheet export (CSV with a header row).
 
-Columns: channel,external_id,chat_id,name,language,timezone,cohort. Bad rows are reported by
+Columns: channel,external_id,chat_id,name,language,timezone,cohort; on WhatsApp the
+external_id is the partner's phone number (+62 812-3456-7890 or 0812…). Bad rows are reported by
 line number and skipped; good rows are imported; a partner already known (same channel and
 external id) is updated, never duplicated.
 """
@@ -51,12 +52,31 @@ class ImportResult:
                 f"errors={len(self.errors)}")
 
 
+def phone_number(raw: str) -> str | None:
+    """A phone number as WhatsApp names the account: digits with the country code, no `+`
+    (a local Indonesian `08…` number gets 62). None when it is not a phone number."""
+    digits = re.sub(r"[\s().-]", "", raw)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if digits.isdigit() and 8 <= len(digits) <= 15 else None
+
+
 def _row(line: int, raw: dict[str, str], channels: Collection[str]) -> RosterRow | str:
     v = {k: (raw.get(k) or "").strip() for k in COLUMNS}
     channel = v["channel"].lower()
     if channel not in channels:
         return f"channel '{v['channel'][:20]}' is not one of {', '.join(sorted(channels))}"
     ext = v["external_id"]
+    if channel == "whatsapp":  # a phone number, written as people write them
+        phone = phone_number(ext)
+        if phone is None:
+            return (f"'{ext[:30]}' is not a WhatsApp phone number "
+                    "(e.g. +62 812-3456-7890 or 0812 3456 7890)")
+        ext = v["chat_id"] = phone
     if not ext or len(ext) > 64 or any(c.isspace() for c in ext):
         return "external_id is missing or not a single word of up to 64 characters"
     chat_id = v["chat_id"] or ext

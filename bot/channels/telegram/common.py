@@ -8,15 +8,16 @@ library-neutral view of an update, and `TelegramChannel`: the translation betwee
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.channels.delivery import Defer, Delivery
+from bot.channels.delivery import Defer, Delivery, Settle
 from bot.channels.markdown import groups
-from bot.core import Inbound, Reply, SendResult, SendStatus
+from bot.core import Attachment, Inbound, OutFile, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def to_html(markdown: str) -> str:
     """
     out: list[str] = []
     for group in groups(markdown):
-        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+        inner = "".join(f"<code>{_escape(s.text)}</code>" if s.code else
+                        f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
                         for s in group)
         out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
@@ -133,6 +135,7 @@ class TgUpdate:
     reply_to_message_id: int | None = None
     callback_id: str | None = None
     callback_data: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def chat_key(self) -> str:
@@ -188,7 +191,29 @@ def route(tg: TgUpdate, bot_username: str,
     reply_to = str(tg.reply_to_message_id) if tg.reply_to_message_id is not None else None
     # non-text content arrives as empty text: the core answers it kindly
     return Inbound.from_text(CHANNEL, str(tg.user_id), text or "", reply_to_ref=reply_to,
-                             **common)
+                             attachments=tg.attachments, **common)
+
+
+def photo_attachment(sizes: list[Any]) -> Attachment | None:
+    """The largest size of a Telegram photo (the list of its sizes), by its file id."""
+    if not sizes:
+        return None
+    best = max(sizes, key=lambda p: (p.width or 0) * (p.height or 0))
+    return Attachment("photo", best.file_id, "", "image/jpeg", best.file_size or 0)
+
+
+def document_attachment(doc: Any) -> Attachment | None:
+    if doc is None:
+        return None
+    return Attachment("document", doc.file_id, doc.file_name or "", doc.mime_type or "",
+                      doc.file_size or 0)
+
+
+def attachments_of(message: Any) -> tuple[Attachment, ...]:
+    """A message's photo and document, read the same way from both libraries' types."""
+    found = (photo_attachment(list(message.photo or [])),
+             document_attachment(message.document))
+    return tuple(a for a in found if a is not None)
 
 
 def _lang(code: str | None) -> str:
@@ -237,6 +262,9 @@ class Driver(Protocol):
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult: ...
 
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult: ...
+
     async def edit_markup(self, chat_id: str, message_id: str,
                           markup: Keyboard | None) -> SendResult: ...
 
@@ -264,6 +292,22 @@ class BotApiCalls:
 
     def _markup(self, rows: Keyboard | None) -> Any:
         raise NotImplementedError
+
+    def _upload(self, file: OutFile) -> Any:
+        """The library's input file for bytes to upload."""
+        raise NotImplementedError
+
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult:
+        """A PNG goes as a photo (seen at once in chat), anything else as a document."""
+        mode = "HTML" if caption_html else None
+        if file.mime == "image/png":
+            return await self._send(self.bot.send_photo(
+                chat_id=chat_id, photo=self._upload(file), caption=caption_html,
+                parse_mode=mode))
+        return await self._send(self.bot.send_document(
+            chat_id=chat_id, document=self._upload(file), caption=caption_html,
+            parse_mode=mode))
 
     async def send_message(self, chat_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult:
@@ -309,6 +353,8 @@ def blocked_or_failed(status: int | None, description: str) -> SendResult:
 # --- the adapter -----------------------------------------------------------------------------
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+# the sending of one processed update's replies
+Deliver = Callable[[], Awaitable[None]]
 
 
 class TelegramChannel:
@@ -317,12 +363,13 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, driver: Driver, *, coach_chat_id: str | None = None,
-                 inline_retry_max: float = 2.0, defer: Defer | None = None):
+                 inline_retry_max: float = 2.0, defer: Defer | None = None,
+                 settle: Settle | None = None):
         self.driver = driver
         self.coach_chat_id = coach_chat_id
         # "tg": the dedupe-key prefix of replies deferred to the outbox, as it always was
         self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
-                                 key_prefix="tg")
+                                 key_prefix="tg", settle=settle)
         self.me: BotInfo | None = None
 
     async def start(self) -> BotInfo:
@@ -335,6 +382,12 @@ class TelegramChannel:
         parts = split_text(reply.text)
         markup = keyboard(reply)
         result = SendResult.ok()
+        for file in reply.files:  # the files first, the text (and its buttons) under them
+            result = await self.driver.send_file(chat_id, file, None)
+            if result.status is not SendStatus.OK:
+                return result
+        if reply.files and not reply.text.strip():
+            return result
         if reply.image:
             caption = parts[0] if len(parts) == 1 and utf16_len(parts[0]) <= MAX_CAPTION else None
             result = await self.driver.send_photo(
@@ -352,7 +405,7 @@ class TelegramChannel:
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
         """Replaces a message's text and buttons; long texts or images are sent anew."""
-        if reply.image or utf16_len(reply.text.strip()) > MAX_MESSAGE:
+        if reply.image or reply.files or utf16_len(reply.text.strip()) > MAX_MESSAGE:
             return await self.send(chat_id, reply)
         result = await self.driver.edit_message(chat_id, message_id, to_html(reply.text),
                                                 keyboard(reply))
@@ -368,24 +421,50 @@ class TelegramChannel:
 
     async def process(self, tg: TgUpdate, handle: Handle) -> None:
         """Handles one update end to end: answer the button, run the core, send replies."""
+        deliver = await self.receive(tg, handle)
+        await deliver()
+
+    async def receive(self, tg: TgUpdate, handle: Handle) -> Deliver:
+        """Runs the core on one update and returns the sending of its replies.
+
+        Once this returns, the update is processed (its transaction committed): the caller
+        may confirm it to Telegram and send the replies in the chat's order while the next
+        update is already being handled. Raises when the core could not process it.
+        """
         assert self.me is not None, "start() first"
         answered: asyncio.Task[SendResult] | None = None
         if tg.callback_id is not None:
             # stops the button's spinner while the core works
             answered = asyncio.create_task(self.driver.answer_callback(tg.callback_id))
+        decision: Inbound | GroupPointer | None = None
+        replies: list[Reply] = []
         try:
             decision = route(tg, self.me.username, self.coach_chat_id)
-            if isinstance(decision, GroupPointer):
-                await self._point_to_private(decision)
-            elif isinstance(decision, Inbound):
+            if isinstance(decision, Inbound):
+                # update ids are per bot: a new bot's sequence starts again, so the dedupe key
+                # names the bot too
+                decision = dataclasses.replace(decision,
+                                               update_id=f"{self.me.id}:{tg.update_id}")
                 replies = await handle(decision)
-                await self.delivery.deliver(decision, replies)
-        finally:
+        except BaseException:
             if answered is not None:
-                res = await answered
-                if res.status is not SendStatus.OK:
-                    log.warning("answerCallbackQuery for update %s: %s", tg.update_id,
-                                res.reason or res.status)
+                answered.cancel()
+            raise
+
+        async def deliver() -> None:
+            try:
+                if isinstance(decision, GroupPointer):
+                    await self._point_to_private(decision)
+                elif isinstance(decision, Inbound):
+                    await self.delivery.deliver(decision, replies)
+            finally:
+                if answered is not None:
+                    res = await answered
+                    if res.status is not SendStatus.OK:
+                        log.warning("answerCallbackQuery for update %s: %s", tg.update_id,
+                                    res.reason or res.status)
+
+        return deliver
 
     async def _point_to_private(self, pointer: GroupPointer) -> None:
         assert self.me is not None
