@@ -36,6 +36,8 @@ from bot.web.cache import FigureCache
 from handlers.audience import segments
 from handlers.audience.segments import Audience, SegmentError
 from handlers.broadcasts.service import BroadcastError, Broadcasts
+from handlers.coaches.partner import PartnerButton
+from handlers.coaches.profile import gather
 from handlers.dashboard.faq_entries import EntryRefused, add_entry
 from handlers.dashboard.figures import Figures
 from handlers.dashboard.links import LinkRepo
@@ -429,6 +431,74 @@ class Dashboard:
                                 display_name=coach.name, update_id=f"web:{uuid.uuid4().hex}")
         return "\n".join(r.text for r in await self.bot.handle(msg))
 
+    # --- a partner -----------------------------------------------------------------------
+
+    async def partner(self, v: Visit) -> Response:
+        """The same view as /partner in chat, from the coach feature's profile."""
+        pid = _int(v.request.path_params["partner"])
+        async with self.repos() as repos:
+            rec = await repos.partners.by_id(pid) if pid else None
+            profile = await gather(repos, self.bot.library, rec, v.lang) if rec else None
+        if profile is None:
+            return self.refuse(v.request, 404, "web_not_found")
+        t = v.lang
+        quizzes = Table("quizzes", [self.t(t, "web_quiz"), self.t(t, "web_score"),
+                                    self.t(t, "web_passed"), self.t(t, "web_missed"),
+                                    self.t(t, "web_when")])
+        for q in profile.quizzes:
+            quizzes.add(q.title, f"{q.score}/{q.total}",
+                        self.t(t, "web_yes") if q.passed else self.t(t, "web_no"),
+                        ", ".join(q.missed) or "-", self.when(q.at))
+        ratings = Table("ratings", [self.t(t, "web_statement"), self.t(t, "web_before"),
+                                    self.t(t, "web_after")])
+        for r in profile.ratings:
+            ratings.add(r.statement, r.before if r.before is not None else "-",
+                        r.after if r.after is not None else "-")
+        reflections = Table("reflections", [self.t(t, "web_module"), self.t(t, "web_question"),
+                                            self.t(t, "web_answer"), self.t(t, "web_when")])
+        for f in profile.reflections:
+            reflections.add(f.module_title, f.prompt, f.answer, self.when(f.at))
+        tickets = Table("partner_tickets", ["#", self.t(t, "web_status"),
+                                            self.t(t, "web_question"), self.t(t, "web_when")])
+        for k in profile.tickets:
+            tickets.add(Cell(str(k.id), f"/tickets/{k.id}"), self.t(t, f"web_ticket_{k.status}"),
+                        k.question[:160], self.when(k.opened_at))
+        nudges = Table("nudges", [self.t(t, "web_message"), self.t(t, "web_when"),
+                                  self.t(t, "web_status")])
+        for n in (*profile.nudges_pending, *profile.nudges_sent):
+            nudges.add(n.text[:200], self.when(n.sent_at or n.due_at), n.status)
+        chart = charts.before_after(
+            [(r.statement, r.before, r.after) for r in profile.ratings],
+            self.t(t, "web_readiness"), self.t(t, "web_before"), self.t(t, "web_after"))
+        return self.show(v, "partner.html",
+                         [quizzes, ratings, reflections, tickets, nudges], p=profile,
+                         chart=chart, flash=v.request.query_params.get("done", ""))
+
+    async def message_partner(self, v: Visit, form: dict[str, str]) -> Response:
+        """Writes to a partner as the coach does in chat (their name on the message)."""
+        pid = _int(v.request.path_params["partner"])
+        text = form.get("text", "").strip()
+        if not pid or not text:
+            return RedirectResponse(f"/partners/{pid}", status_code=303)
+        await self.as_coach_pressing(v.coach, PartnerButton("msg", pid).pack())
+        said = await self.as_coach(v.coach, text)
+        return self.render(v.request, v.lang, "done.html", visit=v,
+                           heading=self.t(v.lang, "web_message_sent_title"), text=said,
+                           back=f"/partners/{pid}")
+
+    async def ticket_for_partner(self, v: Visit, form: dict[str, str]) -> Response:
+        pid = _int(v.request.path_params["partner"])
+        said = await self.as_coach_pressing(v.coach, PartnerButton("tk", pid).pack())
+        return self.render(v.request, v.lang, "done.html", visit=v,
+                           heading=self.t(v.lang, "web_tickets"), text=said,
+                           back=f"/partners/{pid}")
+
+    async def as_coach_pressing(self, coach: PartnerRecord, payload: str) -> str:
+        """The coach presses a button in chat; what the bot answers them."""
+        msg = Inbound.button(coach.channel, coach.external_id, payload, chat_id=coach.chat_id,
+                             display_name=coach.name, update_id=f"web:{uuid.uuid4().hex}")
+        return "\n".join(r.text for r in await self.bot.handle(msg))
+
     # --- broadcasts ---------------------------------------------------------------------
 
     async def broadcasts(self, v: Visit) -> Response:
@@ -666,6 +736,9 @@ class Dashboard:
             Route("/tickets/{ticket}", p(self.ticket)),
             Route("/tickets/{ticket}/answer", a(self.answer_ticket), methods=["POST"]),
             Route("/tickets/{ticket}/close", a(self.close_ticket), methods=["POST"]),
+            Route("/partners/{partner}", p(self.partner)),
+            Route("/partners/{partner}/message", a(self.message_partner), methods=["POST"]),
+            Route("/partners/{partner}/ticket", a(self.ticket_for_partner), methods=["POST"]),
             Route("/broadcasts", p(self.broadcasts)),
             Route("/broadcasts/preview", a(self.preview_broadcast), methods=["POST"]),
             Route("/broadcasts/send", a(self.send_broadcast), methods=["POST"]),

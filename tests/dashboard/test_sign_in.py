@@ -22,10 +22,11 @@ from tests.dashboard.conftest import Web
 from tests.fixtures.chat import Chat
 
 PAGES = ["/cohorts", "/readiness", "/quiz", "/tickets", "/tickets/1", "/broadcasts",
-         "/broadcasts/1", "/webinars", "/webinars/1", "/faq", "/cohorts?csv=funnel"]
+         "/broadcasts/1", "/webinars", "/webinars/1", "/faq", "/cohorts?csv=funnel",
+         "/partners/1"]
 ACTIONS = ["/logout", "/tickets/1/answer", "/tickets/1/close", "/broadcasts/preview",
            "/broadcasts/send", "/broadcasts/1/cancel", "/webinars/preview", "/webinars/create",
-           "/faq/teach"]
+           "/faq/teach", "/faq/entry", "/partners/1/message", "/partners/1/ticket"]
 
 
 async def test_a_coach_signs_in_through_the_link_from_chat(web: Web, coach: Chat) -> None:
