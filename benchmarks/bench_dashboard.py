@@ -50,7 +50,7 @@ COACH_ID = 1
 PAGES = ["/cohorts", "/cohorts?cohort=c05", "/readiness",
          "/readiness?cohort=c05&background=worker", "/quiz", "/quiz?cohort=c05", "/tickets",
          "/tickets/1", "/broadcasts", "/broadcasts/1", "/webinars", "/webinars/1", "/faq",
-         "/cohorts?csv=stalled"]
+         "/cohorts?csv=stalled", "/partners/2"]
 
 
 def _settings(url: str) -> Settings:
