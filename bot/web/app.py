@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from handlers.faq.repo import FaqLogRepo
 from handlers.kit.context import COACH_ROLES
 from handlers.tickets.repo import TicketRepo
 from handlers.webinars.service import WebinarError, Webinars
+from scheduler.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -662,6 +664,8 @@ class Dashboard:
         async with self.repos() as repos:
             info = await repos.get(Webinars).get(wid) if wid else None
             rsvps = await repos.get(Figures).rsvps(info.id, v.limit) if info else []
+            # the invitations are outbox rows keyed wa:<webinar>:<partner>
+            sent = await repos.get(Outbox).outcome_counts(f"wa:{wid}:") if info else Counter()
         if info is None:
             return self.refuse(v.request, 404, "web_not_found")
         t = v.lang
@@ -670,7 +674,10 @@ class Dashboard:
         for r in rsvps:
             table.add(Cell(r.name or r.external_id, f"/partners/{r.partner_id}"),
                       self.t(t, f"web_rsvp_{r.answer}"), self.when(r.updated_at))
-        return self.show(v, "webinar.html", [table], info=info)
+        delivery = Table("invitations", [self.t(t, "web_outcome"), self.t(t, "web_partners")])
+        for key in ("sent", "blocked", "failed", "pending", "cancelled"):
+            delivery.add(self.t(t, f"web_outcome_{key}"), sent[key])
+        return self.show(v, "webinar.html", [table, delivery], info=info)
 
     # --- FAQ gaps -----------------------------------------------------------------------
 

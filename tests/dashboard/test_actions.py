@@ -174,6 +174,9 @@ async def test_a_webinar_is_announced_after_its_preview_and_lists_its_rsvps(
     await rsvp(budi, database, "no")
     listing = rows((await web.client.get("/webinars?csv=webinars")).text)
     assert listing[1][1] == "Live selling 101" and listing[1][4:] == ["1", "1"]
+    await deliver(bot, bot.clock)  # type: ignore[arg-type]
+    invited = rows((await web.client.get(made.headers["location"] + "?csv=invitations")).text)
+    assert invited[1][1] == "2"  # both invitations sent
     answers = rows((await web.client.get(made.headers["location"] + "?csv=rsvps&lang=en")).text)
     assert [(a[0], a[1]) for a in answers[1:]] == [("Sari", "Coming"), ("Budi", "Can't come")]
 
