@@ -513,7 +513,7 @@ class Dashboard:
                                      self.t(t, "web_partners")])
         for b in recent:
             table.add(Cell(str(b.id), f"/broadcasts/{b.id}"), b.segment, b.text[:120],
-                      self.when(b.send_at), b.status, b.total)
+                      self.when(b.send_at), self.t(t, f"web_status_{b.status}"), b.total)
         return self.show(v, "broadcasts.html", [table], form={})
 
     async def _segment_preview(self, spec: str) -> tuple[segments.Segment, int]:
