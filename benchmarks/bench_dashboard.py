@@ -1,6 +1,7 @@
 """Dashboard benchmark: every page with 100,000 partners on PostgreSQL, against the raw driver.
 
     .venv/bin/python -m benchmarks.bench_dashboard [--partners 100000] [--requests 40]
+                                                   [--live-requests 10]
 
 Seeds 100,000 partners in 20 cohorts with a realistic spread (module progress, quiz attempts
 and answers, self-assessments before and after, tickets, broadcasts with their outbox rows,
@@ -8,7 +9,9 @@ a webinar with RSVPs, unanswered FAQ questions). Each page is requested through 
 dashboard in-process (session check, queries, template, an HTTP client over ASGI), and the
 baseline runs the very statements that page sent — captured from the engine — straight
 through asyncpg on one connection, with no ORM, no rendering and no HTTP. Target: p99 < 200 ms
-per page; the ratio says what the dashboard costs above its SQL.
+per page; the ratio says what the dashboard costs above its SQL. Two modes: live (every
+request counts) and served (the heavy figures recounted in the background every 30 s, the
+default). Results and how to read them: docs/bench/dashboard.md.
 """
 
 from __future__ import annotations
