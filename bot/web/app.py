@@ -258,6 +258,8 @@ class Dashboard:
         steps += [(pack.modules[m].title.get(t), funnel.modules.get(m, 0))
                   for m in pack.module_order if m in pack.modules]
         steps.append((self.t(t, "web_final_passed"), funnel.final_passed))
+        steps += [(self.t(t, "web_mission_done", mission=m.title.get(t)),
+                   funnel.missions.get(m.id, 0)) for m in pack.missions.values()]
         ft = Table("funnel", [self.t(t, "web_step"), self.t(t, "web_partners")])
         for label, n in steps:
             ft.add(label, n)

@@ -6,7 +6,7 @@ any other value a cohort's join code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import Cohort, Partner, Role
 from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
 from handlers.learning.repo import stalled as stalled_where
+from handlers.missions.models import MissionSubmission
+from handlers.missions.plan import Review
 from handlers.tickets.models import CoachTicket, TicketStatus
 from handlers.webinars.models import Webinar, WebinarRsvp
 
@@ -39,6 +41,7 @@ class Funnel:
     onboarded: int
     modules: dict[str, int]  # module id -> partners who finished it
     final_passed: int
+    missions: dict[str, int] = field(default_factory=dict)  # mission id -> approved partners
 
 
 @dataclass(frozen=True)
@@ -168,8 +171,15 @@ class Figures:
                    ModuleProgress.completed_at.is_not(None))
             .group_by(ModuleProgress.module_id))
         final = next((r.passed for r in rates if r.quiz_id == FINAL), 0)
+        missions = await self.s.execute(
+            select(MissionSubmission.mission_id,
+                   func.count(func.distinct(MissionSubmission.partner_id)))
+            .where(await self._members(code, MissionSubmission.partner_id),
+                   MissionSubmission.status == Review.APPROVED.value)
+            .group_by(MissionSubmission.mission_id))
         return Funnel(sum(g.partners for g in mine), sum(g.onboarded for g in mine),
-                      {m: int(n) for m, n in modules.all()}, final)
+                      {m: int(n) for m, n in modules.all()}, final,
+                      {m: int(n) for m, n in missions.all()})
 
     async def pass_rates(self, code: str | None) -> list[PassRate]:
         """Per quiz: partners who tried, partners who passed, attempts (counted per partner
