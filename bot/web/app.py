@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from bot.web.cache import FigureCache
 from handlers.audience import segments
 from handlers.audience.segments import Audience, SegmentError
 from handlers.broadcasts.service import BroadcastError, Broadcasts
+from handlers.coaches.partner import PartnerButton
+from handlers.coaches.profile import gather
 from handlers.dashboard.faq_entries import EntryRefused, add_entry
 from handlers.dashboard.figures import Figures
 from handlers.dashboard.links import LinkRepo
@@ -45,6 +48,7 @@ from handlers.faq.repo import FaqLogRepo
 from handlers.kit.context import COACH_ROLES
 from handlers.tickets.repo import TicketRepo
 from handlers.webinars.service import WebinarError, Webinars
+from scheduler.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +243,9 @@ class Dashboard:
         async def count() -> Any:
             async with self.repos() as repos:
                 fig = repos.get(Figures)
-                return (await fig.cohorts(), await fig.cohort_pack(code), await fig.funnel(code),
-                        await fig.pass_rates(code),
+                groups, rates = await fig.cohorts(), await fig.pass_rates(code)
+                return (groups, await fig.cohort_pack(code),
+                        await fig.funnel(code, groups, rates), rates,
                         await fig.stalled(code, self.bot.clock.now(),
                                           timedelta(days=s.report_stalled_days)))
 
@@ -253,6 +258,8 @@ class Dashboard:
         steps += [(pack.modules[m].title.get(t), funnel.modules.get(m, 0))
                   for m in pack.module_order if m in pack.modules]
         steps.append((self.t(t, "web_final_passed"), funnel.final_passed))
+        steps += [(self.t(t, "web_mission_done", mission=m.title.get(t)),
+                   funnel.missions.get(m.id, 0)) for m in pack.missions.values()]
         ft = Table("funnel", [self.t(t, "web_step"), self.t(t, "web_partners")])
         for label, n in steps:
             ft.add(label, n)
@@ -376,7 +383,7 @@ class Dashboard:
 
     async def tickets(self, v: Visit) -> Response:
         async with self.repos() as repos:
-            rows = await repos.get(Figures).open_tickets()
+            rows = await repos.get(Figures).open_tickets(100 if v.limit else 2000)
         t = v.lang
         now = self.bot.clock.now()
         table = Table("tickets", ["#", self.t(t, "web_partner"), self.t(t, "web_question"),
@@ -428,6 +435,74 @@ class Dashboard:
                                 display_name=coach.name, update_id=f"web:{uuid.uuid4().hex}")
         return "\n".join(r.text for r in await self.bot.handle(msg))
 
+    # --- a partner -----------------------------------------------------------------------
+
+    async def partner(self, v: Visit) -> Response:
+        """The same view as /partner in chat, from the coach feature's profile."""
+        pid = _int(v.request.path_params["partner"])
+        async with self.repos() as repos:
+            rec = await repos.partners.by_id(pid) if pid else None
+            profile = await gather(repos, self.bot.library, rec, v.lang) if rec else None
+        if profile is None:
+            return self.refuse(v.request, 404, "web_not_found")
+        t = v.lang
+        quizzes = Table("quizzes", [self.t(t, "web_quiz"), self.t(t, "web_score"),
+                                    self.t(t, "web_passed"), self.t(t, "web_missed"),
+                                    self.t(t, "web_when")])
+        for q in profile.quizzes:
+            quizzes.add(q.title, f"{q.score}/{q.total}",
+                        self.t(t, "web_yes") if q.passed else self.t(t, "web_no"),
+                        ", ".join(q.missed) or "-", self.when(q.at))
+        ratings = Table("ratings", [self.t(t, "web_statement"), self.t(t, "web_before"),
+                                    self.t(t, "web_after")])
+        for r in profile.ratings:
+            ratings.add(r.statement, r.before if r.before is not None else "-",
+                        r.after if r.after is not None else "-")
+        reflections = Table("reflections", [self.t(t, "web_module"), self.t(t, "web_question"),
+                                            self.t(t, "web_answer"), self.t(t, "web_when")])
+        for f in profile.reflections:
+            reflections.add(f.module_title, f.prompt, f.answer, self.when(f.at))
+        tickets = Table("partner_tickets", ["#", self.t(t, "web_status"),
+                                            self.t(t, "web_question"), self.t(t, "web_when")])
+        for k in profile.tickets:
+            tickets.add(Cell(str(k.id), f"/tickets/{k.id}"), self.t(t, f"web_ticket_{k.status}"),
+                        k.question[:160], self.when(k.opened_at))
+        nudges = Table("nudges", [self.t(t, "web_message"), self.t(t, "web_when"),
+                                  self.t(t, "web_status")])
+        for n in (*profile.nudges_pending, *profile.nudges_sent):
+            nudges.add(n.text[:200], self.when(n.sent_at or n.due_at), n.status)
+        chart = charts.before_after(
+            [(r.statement, r.before, r.after) for r in profile.ratings],
+            self.t(t, "web_readiness"), self.t(t, "web_before"), self.t(t, "web_after"))
+        return self.show(v, "partner.html",
+                         [quizzes, ratings, reflections, tickets, nudges], p=profile,
+                         chart=chart, flash=v.request.query_params.get("done", ""))
+
+    async def message_partner(self, v: Visit, form: dict[str, str]) -> Response:
+        """Writes to a partner as the coach does in chat (their name on the message)."""
+        pid = _int(v.request.path_params["partner"])
+        text = form.get("text", "").strip()
+        if not pid or not text:
+            return RedirectResponse(f"/partners/{pid}", status_code=303)
+        await self.as_coach_pressing(v.coach, PartnerButton("msg", pid).pack())
+        said = await self.as_coach(v.coach, text)
+        return self.render(v.request, v.lang, "done.html", visit=v,
+                           heading=self.t(v.lang, "web_message_sent_title"), text=said,
+                           back=f"/partners/{pid}")
+
+    async def ticket_for_partner(self, v: Visit, form: dict[str, str]) -> Response:
+        pid = _int(v.request.path_params["partner"])
+        said = await self.as_coach_pressing(v.coach, PartnerButton("tk", pid).pack())
+        return self.render(v.request, v.lang, "done.html", visit=v,
+                           heading=self.t(v.lang, "web_tickets"), text=said,
+                           back=f"/partners/{pid}")
+
+    async def as_coach_pressing(self, coach: PartnerRecord, payload: str) -> str:
+        """The coach presses a button in chat; what the bot answers them."""
+        msg = Inbound.button(coach.channel, coach.external_id, payload, chat_id=coach.chat_id,
+                             display_name=coach.name, update_id=f"web:{uuid.uuid4().hex}")
+        return "\n".join(r.text for r in await self.bot.handle(msg))
+
     # --- broadcasts ---------------------------------------------------------------------
 
     async def broadcasts(self, v: Visit) -> Response:
@@ -440,7 +515,7 @@ class Dashboard:
                                      self.t(t, "web_partners")])
         for b in recent:
             table.add(Cell(str(b.id), f"/broadcasts/{b.id}"), b.segment, b.text[:120],
-                      self.when(b.send_at), b.status, b.total)
+                      self.when(b.send_at), self.t(t, f"web_status_{b.status}"), b.total)
         return self.show(v, "broadcasts.html", [table], form={})
 
     async def _segment_preview(self, spec: str) -> tuple[segments.Segment, int]:
@@ -591,6 +666,8 @@ class Dashboard:
         async with self.repos() as repos:
             info = await repos.get(Webinars).get(wid) if wid else None
             rsvps = await repos.get(Figures).rsvps(info.id, v.limit) if info else []
+            # the invitations are outbox rows keyed wa:<webinar>:<partner>
+            sent = await repos.get(Outbox).outcome_counts(f"wa:{wid}:") if info else Counter()
         if info is None:
             return self.refuse(v.request, 404, "web_not_found")
         t = v.lang
@@ -599,7 +676,10 @@ class Dashboard:
         for r in rsvps:
             table.add(Cell(r.name or r.external_id, f"/partners/{r.partner_id}"),
                       self.t(t, f"web_rsvp_{r.answer}"), self.when(r.updated_at))
-        return self.show(v, "webinar.html", [table], info=info)
+        delivery = Table("invitations", [self.t(t, "web_outcome"), self.t(t, "web_partners")])
+        for key in ("sent", "blocked", "failed", "pending", "cancelled"):
+            delivery.add(self.t(t, f"web_outcome_{key}"), sent[key])
+        return self.show(v, "webinar.html", [table, delivery], info=info)
 
     # --- FAQ gaps -----------------------------------------------------------------------
 
@@ -665,6 +745,9 @@ class Dashboard:
             Route("/tickets/{ticket}", p(self.ticket)),
             Route("/tickets/{ticket}/answer", a(self.answer_ticket), methods=["POST"]),
             Route("/tickets/{ticket}/close", a(self.close_ticket), methods=["POST"]),
+            Route("/partners/{partner}", p(self.partner)),
+            Route("/partners/{partner}/message", a(self.message_partner), methods=["POST"]),
+            Route("/partners/{partner}/ticket", a(self.ticket_for_partner), methods=["POST"]),
             Route("/broadcasts", p(self.broadcasts)),
             Route("/broadcasts/preview", a(self.preview_broadcast), methods=["POST"]),
             Route("/broadcasts/send", a(self.send_broadcast), methods=["POST"]),

@@ -17,6 +17,14 @@ log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         # the bot's runner owns Ctrl-C and SIGTERM; it stops the dashboard with the rest
@@ -41,8 +49,11 @@ async def serve(app: CoachBot, stop: asyncio.Event, sock: socket.socket | None =
                             access_log=False, proxy_headers=False)
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    log.info("dashboard at %s", app.settings.dashboard_base_url)
     try:
+        ready = asyncio.create_task(server.ready.wait())
+        await asyncio.wait((task, ready), return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        log.info("dashboard at %s", app.settings.dashboard_base_url)
         await stop.wait()
     finally:
         server.should_exit = True

@@ -6,7 +6,7 @@ any other value a cohort's join code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.models import Cohort, Partner, Role
 from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
 from handlers.learning.repo import stalled as stalled_where
+from handlers.missions.models import MissionSubmission
+from handlers.missions.plan import Review
 from handlers.tickets.models import CoachTicket, TicketStatus
 from handlers.webinars.models import Webinar, WebinarRsvp
 
 NO_COHORT = "-"
+STAFF = tuple(r.value for r in Role if r is not Role.PARTNER)
 FINAL = "final"
 
 
@@ -29,6 +32,7 @@ class CohortRow:
     name: str
     pack_id: str
     partners: int
+    onboarded: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Funnel:
     onboarded: int
     modules: dict[str, int]  # module id -> partners who finished it
     final_passed: int
+    missions: dict[str, int] = field(default_factory=dict)  # mission id -> approved partners
 
 
 @dataclass(frozen=True)
@@ -109,16 +114,17 @@ class Figures:
         self.s = session
 
     async def cohorts(self) -> list[CohortRow]:
-        """Every cohort with how many partners it has (and the partners without one)."""
-        counts = dict((await self.s.execute(
-            select(Partner.cohort_id, func.count()).where(Partner.role == Role.PARTNER.value)
-            .group_by(Partner.cohort_id))).all())
-        out = [CohortRow(code, name, pack, int(counts.get(cid, 0)))
+        """Every cohort with how many partners joined and finished onboarding (and the
+        partners without a cohort): one pass over the partners."""
+        counts = {cid: (int(n), int(done)) for cid, n, done in (await self.s.execute(
+            select(Partner.cohort_id, func.count(), func.count(Partner.onboarded_at))
+            .where(Partner.role == Role.PARTNER.value).group_by(Partner.cohort_id))).all()}
+        out = [CohortRow(code, name, pack, *counts.get(cid, (0, 0)))
                for cid, code, name, pack in (await self.s.execute(
                    select(Cohort.id, Cohort.code, Cohort.name, Cohort.pack_id)
                    .order_by(Cohort.code))).all()]
-        if counts.get(None):
-            out.append(CohortRow(NO_COHORT, "", "", int(counts[None])))
+        if None in counts:
+            out.append(CohortRow(NO_COHORT, "", "", *counts[None]))
         return out
 
     async def cohort_codes(self) -> list[CohortRow]:
@@ -152,36 +158,44 @@ class Figures:
         """The same filter on a table's partner id column. Everyone is "not a coach" (the
         few coaches are the short list), so the whole-program figures read no partner row."""
         if code is None:
-            return partner_id.not_in(select(Partner.id).where(
-                Partner.role != Role.PARTNER.value))
+            return partner_id.not_in(select(Partner.id).where(Partner.role.in_(STAFF)))
         return partner_id.in_(select(Partner.id).where(await self._in_cohort(code)))
 
-    async def funnel(self, code: str | None) -> Funnel:
-        where = await self._in_cohort(code)
-        joined, onboarded = (await self.s.execute(
-            select(func.count(), func.count(Partner.onboarded_at)).where(where))).one()
+    async def funnel(self, code: str | None, groups: list[CohortRow],
+                     rates: list[PassRate]) -> Funnel:
+        """The funnel from the cohorts' counts and the pass rates, plus finished modules."""
+        mine = [g for g in groups if code is None or g.code == code]
         modules = await self.s.execute(
             select(ModuleProgress.module_id, func.count())
             .where(await self._members(code, ModuleProgress.partner_id),
                    ModuleProgress.completed_at.is_not(None))
             .group_by(ModuleProgress.module_id))
-        final = (await self.s.execute(
-            select(func.count(func.distinct(QuizAttempt.partner_id)))
-            .where(await self._members(code, QuizAttempt.partner_id),
-                   QuizAttempt.quiz_id == FINAL, QuizAttempt.passed.is_(True))
-        )).scalar_one()
-        return Funnel(int(joined), int(onboarded), {m: int(n) for m, n in modules.all()},
-                      int(final))
+        final = next((r.passed for r in rates if r.quiz_id == FINAL), 0)
+        missions = await self.s.execute(
+            select(MissionSubmission.mission_id,
+                   func.count(func.distinct(MissionSubmission.partner_id)))
+            .where(await self._members(code, MissionSubmission.partner_id),
+                   MissionSubmission.status == Review.APPROVED.value)
+            .group_by(MissionSubmission.mission_id))
+        return Funnel(sum(g.partners for g in mine), sum(g.onboarded for g in mine),
+                      {m: int(n) for m, n in modules.all()}, final,
+                      {m: int(n) for m, n in missions.all()})
 
     async def pass_rates(self, code: str | None) -> list[PassRate]:
-        passed_partner = case((QuizAttempt.passed.is_(True), QuizAttempt.partner_id))
-        rows = await self.s.execute(
-            select(QuizAttempt.quiz_id, func.count(func.distinct(QuizAttempt.partner_id)),
-                   func.count(func.distinct(passed_partner)), func.count())
+        """Per quiz: partners who tried, partners who passed, attempts (counted per partner
+        first, which hashes instead of sorting for DISTINCT)."""
+        per_partner = (
+            select(QuizAttempt.quiz_id, QuizAttempt.partner_id,
+                   func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
+                   func.count().label("attempts"))
             .where(await self._members(code, QuizAttempt.partner_id),
                    QuizAttempt.finished_at.is_not(None))
-            .group_by(QuizAttempt.quiz_id).order_by(QuizAttempt.quiz_id))
-        return [PassRate(q, int(a), int(p), int(n)) for q, a, p, n in rows.all()]
+            .group_by(QuizAttempt.quiz_id, QuizAttempt.partner_id).subquery())
+        rows = await self.s.execute(
+            select(per_partner.c.quiz_id, func.count(), func.sum(per_partner.c.passed),
+                   func.sum(per_partner.c.attempts))
+            .group_by(per_partner.c.quiz_id).order_by(per_partner.c.quiz_id))
+        return [PassRate(q, int(a), int(p or 0), int(n or 0)) for q, a, p, n in rows.all()]
 
     async def stalled(self, code: str | None, now: datetime, idle_for: timedelta,
                       limit: int = 100) -> tuple[int, list[StalledRow]]:
@@ -222,27 +236,29 @@ class Figures:
         return [_readiness("", sid, sums) for sid, sums in totals.items()] + out
 
     async def quiz_items(self, code: str | None) -> list[QuizItem]:
-        """Each question's answers and misses, and the wrong option chosen most."""
-        joined = (select(QuizAttempt.quiz_id, QuizAnswer.question_id)
-                  .select_from(QuizAnswer)
-                  .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-                  .where(await self._members(code, QuizAttempt.partner_id)))
-        totals = await self.s.execute(
-            joined.add_columns(func.count(), func.count(case((QuizAnswer.correct.is_(False), 1))))
-            .group_by(QuizAttempt.quiz_id, QuizAnswer.question_id))
-        wrong = await self.s.execute(
-            joined.add_columns(QuizAnswer.option_id, func.count())
-            .where(QuizAnswer.correct.is_(False))
-            .group_by(QuizAttempt.quiz_id, QuizAnswer.question_id, QuizAnswer.option_id))
+        """Each question's answers and misses, and the wrong option chosen most: one count
+        per (quiz, question, option), summed per question here."""
+        rows = await self.s.execute(
+            select(QuizAttempt.quiz_id, QuizAnswer.question_id, QuizAnswer.option_id,
+                   QuizAnswer.correct, func.count())
+            .select_from(QuizAnswer)
+            .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+            .where(await self._members(code, QuizAttempt.partner_id))
+            .group_by(QuizAttempt.quiz_id, QuizAnswer.question_id, QuizAnswer.option_id,
+                      QuizAnswer.correct))
+        answers: dict[tuple[str, str], list[int]] = {}
         top: dict[tuple[str, str], tuple[str, int]] = {}
-        for quiz, question, option, n in wrong.all():
-            seen = top.get((quiz, question))
-            if seen is None or (n, seen[0]) > (seen[1], option):
-                top[(quiz, question)] = (option, int(n))
-        items = []
-        for quiz, question, n, misses in totals.all():
-            opt, opt_n = top.get((quiz, question), (None, 0))
-            items.append(QuizItem(quiz, question, int(n), int(misses), opt, opt_n))
+        for quiz, question, option, correct, n in rows.all():
+            key = (quiz, question)
+            counts = answers.setdefault(key, [0, 0])
+            counts[0] += n
+            if not correct:
+                counts[1] += n
+                seen = top.get(key)
+                if seen is None or (n, seen[0]) > (seen[1], option):
+                    top[key] = (option, int(n))
+        items = [QuizItem(quiz, question, n, misses, *top.get((quiz, question), (None, 0)))
+                 for (quiz, question), (n, misses) in answers.items()]
         return sorted(items, key=lambda i: (-i.miss_rate, i.quiz_id, i.question_id))
 
     async def open_tickets(self, limit: int = 200) -> list[TicketRow]:

@@ -16,9 +16,11 @@ from bot.app import CoachBot
 from bot.config import Settings
 from bot.core import FixedClock, SendResult
 from bot.storage.db import Database
+from bot.storage.repos import Repos
 from bot.web.app import create_app
 from content.loader import PackLibrary
 from scheduler.dispatcher import Dispatcher
+from tests.broadcasts.test_broadcasts import finish_basics, take_basics_quiz
 from tests.conftest import EXAMPLE_PACKS
 from tests.dashboard.conftest import Web, make_coach
 from tests.fixtures.chat import Chat
@@ -172,6 +174,9 @@ async def test_a_webinar_is_announced_after_its_preview_and_lists_its_rsvps(
     await rsvp(budi, database, "no")
     listing = rows((await web.client.get("/webinars?csv=webinars")).text)
     assert listing[1][1] == "Live selling 101" and listing[1][4:] == ["1", "1"]
+    await deliver(bot, bot.clock)  # type: ignore[arg-type]
+    invited = rows((await web.client.get(made.headers["location"] + "?csv=invitations")).text)
+    assert invited[1][1] == "2"  # both invitations sent
     answers = rows((await web.client.get(made.headers["location"] + "?csv=rsvps&lang=en")).text)
     assert [(a[0], a[1]) for a in answers[1:]] == [("Sari", "Coming"), ("Budi", "Can't come")]
 
@@ -248,3 +253,43 @@ async def test_a_gap_becomes_a_new_faq_entry_and_a_broken_one_is_refused(
         r = await client.post("/faq/entry", data={**entry, "entry_id": "other", "answer_en": ""})
         assert r.status_code == 200
         assert (packs / "example" / "faq.yaml").read_text(encoding="utf-8") == before
+
+
+async def test_the_partner_page_shows_the_chat_profile_and_writes_to_them(
+        web: Web, coach: Chat, bot: CoachBot, clock: FixedClock) -> None:
+    sari = Chat(bot, user="sari")
+    await sari.onboard(name="Sari", ratings=2)
+    await finish_basics(sari)
+    await take_basics_quiz(sari, good=False)
+    await web.sign_in(coach)
+    partner_id = await _id_of(bot, "sari")
+    page = await web.client.get(f"/partners/{partner_id}?lang=en")
+    assert page.status_code == 200
+    assert "Sari" in page.text and "1/2 modules done" in page.text
+    attempts = rows((await web.client.get(f"/partners/{partner_id}?csv=quizzes")).text)
+    assert attempts[1][:3] == ["Program basics", "0/2", "not yet"]
+    reflections = rows((await web.client.get(f"/partners/{partner_id}?csv=reflections")).text)
+    assert reflections[1][2] == "Extra income"
+    ratings = rows((await web.client.get(f"/partners/{partner_id}?csv=ratings")).text)
+    assert [r[1] for r in ratings[1:]] == ["2", "2"]
+
+    token = await web.csrf(f"/partners/{partner_id}")
+    r = await web.client.post(f"/partners/{partner_id}/message",
+                              data={"csrf": token,
+                                    "text": "Semangat, Sari! Coba kuisnya lagi ya."})
+    assert r.status_code == 200
+    sent = (await deliver(bot, clock)).texts("sari")
+    assert any("Coba kuisnya lagi" in text and "Rina" in text for text in sent)
+
+    r = await web.client.post(f"/partners/{partner_id}/ticket", data={"csrf": token})
+    assert r.status_code == 200 and "#1" in r.text
+    inbox = rows((await web.client.get("/tickets?csv=tickets")).text)
+    assert inbox[1][1] == "Sari"
+    assert (await web.client.get("/partners/9999")).status_code == 404
+
+
+async def _id_of(bot: CoachBot, user: str) -> int:
+    async with bot.db.transaction() as s:
+        rec = await Repos(s).partners.get("console", user)
+    assert rec is not None
+    return rec.id

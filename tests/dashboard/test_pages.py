@@ -8,11 +8,15 @@ import io
 import re
 
 import httpx
+from sqlalchemy import select
 
 from bot.app import CoachBot
 from bot.core import FixedClock
+from bot.storage.models import Partner
 from bot.storage.repos import CohortRepo
 from bot.web.app import Dashboard
+from handlers.dashboard.figures import Figures
+from handlers.missions.models import MissionSubmission
 from tests.broadcasts.test_broadcasts import finish_basics, take_basics_quiz
 from tests.dashboard.conftest import Web
 from tests.fixtures.chat import Chat
@@ -156,3 +160,20 @@ async def test_figures_are_recounted_in_the_background_every_half_minute(
         await dashboard.figures.settle()
         assert rows((await client.get(joined)).text)[1][1] == "2"
         assert "Angka dihitung" in (await client.get("/cohorts")).text
+
+
+async def test_approved_missions_count_in_the_funnel(bot: CoachBot) -> None:
+    await batch_one(bot)
+    async with bot.db.transaction() as s:
+        ids = dict((await s.execute(select(Partner.external_id, Partner.id))).all())
+        for who, status in (("sari", "approved"), ("sari", "approved"), ("budi", "waiting"),
+                            ("dodi", "approved")):
+            s.add(MissionSubmission(partner_id=ids[who], mission_id="first-post", status=status,
+                                    kind="text", text="proof", created_at=bot.clock.now()))
+    async with bot.db.transaction() as s:
+        fig = Figures(s)
+        groups = await fig.cohorts()
+        everyone = await fig.funnel(None, groups, await fig.pass_rates(None))
+        batch1 = await fig.funnel("batch1", groups, await fig.pass_rates("batch1"))
+    assert everyone.missions == {"first-post": 2}  # Sari once (two approvals), Dodi
+    assert batch1.missions == {"first-post": 1}

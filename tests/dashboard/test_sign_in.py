@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bot.app import CoachBot
 from bot.cli import app as cli
 from bot.config import Settings
-from bot.core import FixedClock
+from bot.core import FixedClock, Inbound
 from bot.runtime import build_app
 from bot.storage.repos import Repos
 from bot.web.app import create_app
@@ -22,10 +22,11 @@ from tests.dashboard.conftest import Web
 from tests.fixtures.chat import Chat
 
 PAGES = ["/cohorts", "/readiness", "/quiz", "/tickets", "/tickets/1", "/broadcasts",
-         "/broadcasts/1", "/webinars", "/webinars/1", "/faq", "/cohorts?csv=funnel"]
+         "/broadcasts/1", "/webinars", "/webinars/1", "/faq", "/cohorts?csv=funnel",
+         "/partners/1"]
 ACTIONS = ["/logout", "/tickets/1/answer", "/tickets/1/close", "/broadcasts/preview",
            "/broadcasts/send", "/broadcasts/1/cancel", "/webinars/preview", "/webinars/create",
-           "/faq/teach"]
+           "/faq/teach", "/faq/entry", "/partners/1/message", "/partners/1/ticket"]
 
 
 async def test_a_coach_signs_in_through_the_link_from_chat(web: Web, coach: Chat) -> None:
@@ -164,3 +165,10 @@ def test_the_cli_prints_the_link_as_its_last_line(env: object, tmp_path: object)
 def test_the_cli_refuses_someone_who_is_not_a_coach(env: object) -> None:
     out = CliRunner().invoke(cli, ["dashboard", "link", "--coach", "console:nobody"])
     assert out.exit_code == 1 and "not a coach" in out.output
+
+
+async def test_no_link_is_sent_into_a_group_chat(bot: CoachBot, coach: Chat) -> None:
+    msg = Inbound.from_text("console", "rina", "/dashboard", chat_id="coaches-group",
+                            is_group=True, update_id="g1")
+    replies = await bot.handle(msg)
+    assert "/login/" not in replies[0].text and "/dashboard" in replies[0].text
