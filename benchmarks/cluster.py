@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +37,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _stop_with_parent() -> None:
+    """In the child (Linux): SIGTERM when the test or benchmark process dies, so an
+    interrupted run leaves no workers behind."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Cluster:
@@ -62,7 +71,8 @@ class Cluster:
         else:
             env["COACHBOT_METRICS_LISTEN"] = f"127.0.0.1:{port}"
         return subprocess.Popen([COACHBOT, "run", "--role", role], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                preexec_fn=_stop_with_parent)
 
     async def __aenter__(self) -> Cluster:
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))

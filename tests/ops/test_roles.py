@@ -70,6 +70,13 @@ def test_a_web_process_needs_a_channel_to_take_updates_from(env: Path) -> None:
     assert "COACHBOT_TELEGRAM_TOKEN" in result.stderr
 
 
+def test_a_worker_needs_a_channel_to_send_through(env: Path) -> None:
+    result = subprocess.run([COACHBOT, "run", "--role", "worker"], cwd=ROOT, text=True,
+                            capture_output=True, timeout=START, env=os.environ.copy())
+    assert result.returncode == 2
+    assert "--role worker sends through a network channel" in result.stderr
+
+
 def test_web_workers_behind_a_load_balancer_must_share_the_webhook_secret(env: Path) -> None:
     result = subprocess.run(
         [COACHBOT, "run", "--role", "web"], cwd=ROOT, text=True, capture_output=True,
