@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from bot.config import Settings
 
 # a Telegram bot token: the bot's numeric id, a colon, 35 URL-safe characters
-_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+# (inside URLs it follows "/bot" directly, so no word boundary before it)
+_TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 HIDDEN = "[redacted]"
 # secrets made at run time (a generated webhook secret), hidden by every installed filter
 _RUNTIME: set[str] = set()
@@ -60,5 +61,6 @@ def install(settings: Settings, handlers: Iterable[logging.Handler] | None = Non
     """Adds the filter to the root logger's handlers (records of every library pass them)."""
     flt = RedactSecrets(secrets_of(settings))
     for handler in handlers if handlers is not None else logging.getLogger().handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(flt)
+        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
+            handler.removeFilter(old)  # the settings' secrets may have changed
+        handler.addFilter(flt)
