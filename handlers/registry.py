@@ -18,6 +18,7 @@ from handlers.dashboard.feature import FEATURE as dashboard
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
 from handlers.learning.feature import FEATURE as learning
+from handlers.linking.feature import FEATURE as linking
 from handlers.missions.feature import FEATURE as missions
 from handlers.onboarding.feature import FEATURE as onboarding
 from handlers.optout.feature import FEATURE as optout
@@ -33,6 +34,7 @@ FEATURES: tuple[FeatureBase, ...] = (
     learning,
     missions,  # before tickets: a coach's reply to a proof is a verdict
     privacy,
+    linking,
     faq,
     tickets,
     optout,

@@ -67,6 +67,34 @@ class Partner(Base):
     last_active_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class PartnerIdentity(Base):
+    """A channel identity joined to a partner with /link (issue 17): a message from it is
+    served as that partner. The partner's own (channel, external_id, chat_id) is always the
+    identity they used last, so everything the bot sends on its own reaches them there."""
+
+    __tablename__ = "partner_identities"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code from /link, sent back from the partner's other channel."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+
+
 class ProcessedUpdate(Base):
     """Platform update ids already handled, so a redelivered update is processed once."""
 

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import run_in_sqlite
-from bot.storage.models import Cohort, Partner, ProcessedUpdate
+from bot.storage.models import Cohort, Partner, PartnerIdentity, ProcessedUpdate
 
 # Statements on the per-message path are built once (module level or first use) and run with
 # bound parameters: building a select / insert costs about as much as the round trip itself,
@@ -125,6 +125,10 @@ _PARTNER_COLUMNS = [_PARTNERS.c[f] for f in _PARTNER_FIELDS]
 _BY_KEY = (_PARTNERS.c.channel == bindparam("p_channel"),
            _PARTNERS.c.external_id == bindparam("p_external_id"))
 _GET_PARTNER = select(*_PARTNER_COLUMNS).where(*_BY_KEY)
+_IDENTITIES = table_of(PartnerIdentity)
+_LINKED = (select(_IDENTITIES.c.partner_id, _IDENTITIES.c.chat_id)
+           .where(_IDENTITIES.c.channel == bindparam("p_channel"),
+                  _IDENTITIES.c.user_id == bindparam("p_external_id")))
 _TOUCH_PARTNER = (update(_PARTNERS).where(*_BY_KEY)
                   .values(last_active_at=bindparam("p_now", _PARTNERS.c.last_active_at.type))
                   .returning(*_PARTNER_COLUMNS))
@@ -211,6 +215,13 @@ class PartnerRepo:
         done) and loads the partner with last_active_at = now (None: someone new).
 
         One round trip on PostgreSQL; on SQLite, whose statements run in-process, two."""
+        first, rec = await self._arrive(channel, external_id, update_id, now)
+        if first and rec is None:  # not their own identity: maybe one joined with /link
+            rec = await self._arrive_linked(channel, external_id, now)
+        return first, rec
+
+    async def _arrive(self, channel: str, external_id: str, update_id: str | None,
+                      now: datetime) -> tuple[bool, PartnerRecord | None]:
         values = {"p_channel": channel, "p_external_id": external_id,
                   "p_update_id": update_id, "p_now": now}
         dialect = self.s.bind.dialect if self.s.bind else None
@@ -223,6 +234,23 @@ class PartnerRepo:
             return False, None
         return True, (_record_from_row(row[1:]) if row[1] is not None else None)
 
+    async def _arrive_linked(self, channel: str, external_id: str,
+                             now: datetime) -> PartnerRecord | None:
+        """A message from an identity joined to a partner with /link: that partner, whose
+        own identity becomes this one (the channel they used last, where the bot's own
+        messages and coaches' replies go). Only someone unknown pays this second query."""
+        found = (await self.s.execute(
+            _LINKED, {"p_channel": channel, "p_external_id": external_id})).first()
+        if found is None:
+            return None
+        partner_id, chat_id = found
+        row = (await self.s.execute(
+            update(_PARTNERS).where(_PARTNERS.c.id == partner_id)
+            .values(channel=channel, external_id=external_id, chat_id=chat_id,
+                    last_active_at=now)
+            .returning(*_PARTNER_COLUMNS))).first()
+        return _record_from_row(row) if row else None
+
     async def _arrive_sqlite(self, dialect: Any,
                              values: dict[str, Any]) -> tuple[bool, PartnerRecord | None]:
         arrival = _SQLITE_ARRIVAL.get(dialect)
@@ -232,9 +260,12 @@ class PartnerRepo:
         return first, (_record_from_row(row) if row is not None else None)
 
     async def get(self, channel: str, external_id: str) -> PartnerRecord | None:
-        row = (await self.s.execute(
-            _GET_PARTNER, {"p_channel": channel, "p_external_id": external_id})).first()
-        return _record_from_row(row) if row else None
+        params = {"p_channel": channel, "p_external_id": external_id}
+        row = (await self.s.execute(_GET_PARTNER, params)).first()
+        if row is None:  # an identity joined with /link is the same partner
+            found = (await self.s.execute(_LINKED, params)).first()
+            return await self.by_id(found[0]) if found else None
+        return _record_from_row(row)
 
     async def touch(self, channel: str, external_id: str,
                     now: datetime) -> PartnerRecord | None:

@@ -1,0 +1,1 @@
+"""Linking: one partner on several channels (Telegram and WhatsApp) with a /link code."""
