@@ -8,18 +8,21 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DBAPIError
-
 from bot.channels import CHANNELS
 from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
+from bot.core.sanitize import storable_inbound
+from bot.ops.metrics import mark_update, observe_update
 from bot.storage.db import Database
+from bot.storage.faults import StorageUnavailable, is_transient
+from bot.storage.locks import PartnerTurns
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
 from handlers.kit.feature import FeatureBase, Startup
 from handlers.registry import FEATURES
+from scheduler.replies import record_replies
 
 # the channels a partner or coach can be named on (`telegram:12345`)
 KNOWN_CHANNELS = frozenset(CHANNELS)
@@ -30,6 +33,22 @@ FALLBACK_ERROR = {
     "id": "Maaf, ada yang tidak beres di sisi kami 🙏 Coba kirim lagi sebentar lagi ya.",
     "en": "Sorry, something went wrong on our side 🙏 Please try again in a moment.",
 }
+
+# pauses between tries of a message while the database is out of reach (about 4 s in all);
+# after that the channel leaves the message unacknowledged, to be delivered again
+DB_RETRY_PAUSES = (0.1, 0.3, 0.6, 1.0, 2.0)
+
+# the channel whose "user" is whoever types at the terminal: only a named id makes them admin
+CONSOLE = "console"
+
+
+def is_listed_admin(admin_ids: list[str], channel: str, user_id: str) -> bool:
+    """Whether COACHBOT_ADMIN_IDS names this user: `telegram:123`, or a bare `123` on a
+    messaging platform (never the console, where anyone can type any id)."""
+    admins = {a.strip() for a in admin_ids}
+    if f"{channel}:{user_id}" in admins:
+        return True
+    return channel != CONSOLE and user_id in admins
 
 
 class KeyedLocks:
@@ -85,6 +104,9 @@ class CoachBot:
         self.router = build_router(features)
         self.services = services or Services()
         self._locks = KeyedLocks()
+        # channels whose replies are written to the outbox with the turn and marked sent
+        # by the channel (scheduler/replies.py); a crash then loses none of them
+        self.durable_replies: set[str] = set()
         if settings.default_pack not in library.packs:
             raise ValueError(f"default pack '{settings.default_pack}' is not loaded "
                              f"(loaded: {', '.join(library.packs) or 'none'})")
@@ -94,38 +116,56 @@ class CoachBot:
         return "en" if hint.startswith("en") else "id"
 
     async def handle(self, msg: Inbound) -> list[Reply]:
-        """Handles one inbound message; a redelivered update id yields no replies."""
-        async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
-            try:
-                return await self._handle(msg)
-            except Exception:
-                log.exception("failed to handle update %s from %s:%s", msg.update_id,
-                              msg.channel, msg.user_id)
-                return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
+        """Handles one inbound message; a redelivered update id yields no replies.
+
+        Raises StorageUnavailable when the database stayed out of reach through the retries:
+        the message was not processed and must not be acknowledged.
+        """
+        msg = storable_inbound(msg)
+        with observe_update(msg.channel, msg.user_id):
+            async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
+                try:
+                    return await self._handle(msg)
+                except StorageUnavailable:
+                    mark_update("error")
+                    raise
+                except Exception:
+                    mark_update("error")
+                    log.exception("failed to handle update %s from %s:%s", msg.update_id,
+                                  msg.channel, msg.user_id)
+                    return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
-        try:
-            return await self._handle_once(msg)
-        except DBAPIError as exc:
-            # The server dropped the connection (a restart, a failover, an idle timeout):
-            # nothing was committed, the pool now opens fresh connections, so one retry
-            # serves the partner. This replaces a liveness ping before every transaction.
-            # (Were it dropped during COMMIT after the server committed, the retry finds the
-            # update id recorded and stays silent rather than act twice.)
-            if not exc.connection_invalidated:
-                raise
-            log.warning("database connection lost while handling update %s; retrying once",
-                        msg.update_id)
-            return await self._handle_once(msg)
+        # A passing database fault (a restart, a failover, refused connections, an idle
+        # connection the server dropped): nothing was committed, so the whole message is
+        # tried again after a pause; the pool opens fresh connections. This replaces a
+        # liveness ping before every transaction. (Were it dropped during COMMIT after the
+        # server committed, the retry finds the update id recorded and stays silent.)
+        for attempt, pause in enumerate((*DB_RETRY_PAUSES, None)):
+            try:
+                return await self._handle_once(msg)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                if pause is None:
+                    raise StorageUnavailable(str(exc)) from exc
+                log.warning("database unavailable handling update %s (%s, attempt %d); "
+                            "retrying in %.1fs", msg.update_id, type(exc).__name__,
+                            attempt + 1, pause)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")
 
     async def _handle_once(self, msg: Inbound) -> list[Reply]:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
+            # other workers serving this partner wait here until this transaction ends
+            await PartnerTurns(session).take(msg.channel, msg.user_id)
             # records the update id and loads the partner, stamping last_active_at
             first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
                                                               msg.update_id, now)
             if not first_time:
+                mark_update("duplicate")
                 log.info("duplicate update %s ignored", msg.update_id,
                          extra={"update_id": msg.update_id})
                 return []
@@ -140,6 +180,12 @@ class CoachBot:
             problem = self._bad_input(msg)
             replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
             await repos.partners.save(partner)
+            # (a partner who just erased their data leaves no record, not even of the goodbye)
+            if (msg.channel in self.durable_replies and msg.update_id is not None
+                    and partner.id > 0):
+                await record_replies(session, channel=msg.channel, chat_id=msg.chat_id,
+                                     update_id=msg.update_id, replies=replies, now=now,
+                                     partner_id=partner.id)
         return replies
 
     def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:
@@ -147,8 +193,7 @@ class CoachBot:
             partner.chat_id = msg.chat_id
         if partner.blocked:  # they wrote to us, so they can be reached again
             partner.blocked = False
-        admins = {a.strip() for a in self.settings.admin_ids}
-        if msg.user_id in admins or f"{msg.channel}:{msg.user_id}" in admins:
+        if is_listed_admin(self.settings.admin_ids, msg.channel, msg.user_id):
             partner.role = "admin"
 
     @staticmethod
@@ -160,3 +205,15 @@ class CoachBot:
         if msg.kind is InboundKind.TEXT and not msg.text.strip() and not msg.attachments:
             return "message_empty"
         return None
+
+    async def notice(self, msg: Inbound, key: str) -> Reply:
+        """UI text `key` for the sender of `msg`, in their pack and language when known."""
+        lang, pack_id = self._lang_hint(msg), None
+        try:
+            async with self.db.transaction(interactive=True) as session:
+                partner = await Repos(session).partners.get(msg.channel, msg.user_id)
+            if partner is not None:
+                lang, pack_id = partner.language, partner.pack_id
+        except Exception:  # a notice must not fail on a database fault: the hint will do
+            log.warning("partner language unavailable for a notice; using the hint")
+        return Reply(self.library.t(pack_id, lang, key))

@@ -30,6 +30,8 @@ M = TypeVar("M", bound=BaseModel)
 
 PACKS_DIR = Path(__file__).parent / "packs"
 UI_DIR = Path(__file__).parent / "ui"
+# what a WhatsApp template parameter may name besides a text key
+TEMPLATE_SOURCES = frozenset({"text", "name"})
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,14 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
             if mid not in meta.modules:
                 errors.append(PackError(module_files[mid], "id",
                                         f"module '{mid}' is not listed in pack.yaml modules"))
+        known = ui_defaults if ui_defaults is not None else load_ui_defaults()
+        for i, tpl in enumerate(meta.whatsapp_templates):
+            for j, source in enumerate(tpl.parameters):
+                if source not in TEMPLATE_SOURCES and source not in known:
+                    errors.append(PackError(
+                        rel(root / "pack.yaml"), f"whatsapp_templates[{i}].parameters[{j}]",
+                        f"'{source}' is neither a text key nor one of "
+                        f"{', '.join(sorted(TEMPLATE_SOURCES))}"))
     for mid, mod in modules.items():
         for i, req in enumerate(mod.requires):
             if req not in modules:

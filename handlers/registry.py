@@ -12,7 +12,9 @@ from pathlib import Path
 
 from handlers.basics.feature import FEATURE as basics
 from handlers.broadcasts.feature import FEATURE as broadcasts
+from handlers.checkins.feature import FEATURE as checkins
 from handlers.coaches.feature import FEATURE as coaches
+from handlers.dashboard.feature import FEATURE as dashboard
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
 from handlers.learning.feature import FEATURE as learning
@@ -38,6 +40,8 @@ FEATURES: tuple[FeatureBase, ...] = (
     reports,
     webinars,
     broadcasts,
+    checkins,
+    dashboard,
 )
 
 

@@ -29,19 +29,28 @@ A console process passes `only_chats={"console": user}` so it only claims its ow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core import Clock, OutboundChannel, SendResult, SendStatus, SystemClock, reply_from_dict
+from bot.core import (
+    Clock,
+    OutboundChannel,
+    Reply,
+    SendResult,
+    SendStatus,
+    SystemClock,
+    reply_from_dict,
+)
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
@@ -54,6 +63,17 @@ PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
 SENT, FAILED, CANCELLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value,
                            OutboxStatus.CANCELLED.value)
 MAX_ERROR = 500
+# a row its channel cannot send yet (SendStatus.WAIT) is looked at again after this, unless
+# the channel makes it due sooner (a WhatsApp partner writing again)
+WAIT_HOLD = timedelta(days=1)
+
+
+@runtime_checkable
+class SendsKinds(Protocol):
+    """A channel whose sending depends on what kind of message a row is (WhatsApp's
+    templates outside the 24-hour window)."""
+
+    async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +105,7 @@ class TickStats:
     cancelled: int = 0
     released: int = 0
     recovered: int = 0
+    waiting: int = 0  # rows their channel could not send yet (SendStatus.WAIT)
 
     def __iadd__(self, other: TickStats) -> TickStats:
         for f in fields(self):
@@ -173,8 +194,12 @@ class Dispatcher:
             rows = await self._claim(now, stats)
             if not rows:
                 return stats
-            results = await self._send_all(rows)
-            await self._record(results, self.clock.now(), stats)
+            marks = _SentMarks(self.db, self.clock)
+            try:
+                results = await self._send_all(rows, marks)
+            finally:
+                await marks.close()
+            await self._record(results, self.clock.now(), stats, marks.written)
             return stats
 
     async def run_until_idle(self, max_ticks: int = 100_000) -> TickStats:
@@ -284,7 +309,9 @@ class Dispatcher:
 
     # ---- sending --------------------------------------------------------------------------
 
-    async def _send_all(self, rows: list[Claimed]) -> list[tuple[Claimed, SendResult | None]]:
+    async def _send_all(self, rows: list[Claimed],
+                        marks: _SentMarks | None = None,
+                        ) -> list[tuple[Claimed, SendResult | None]]:
         by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
@@ -295,6 +322,8 @@ class Dispatcher:
                 for i, r in enumerate(chat_rows):
                     result = await self._send(r)
                     done.append((r, result))
+                    if marks is not None and result.status is SendStatus.OK:
+                        marks.add(r.id, result.message_ref)
                     if result.status in (SendStatus.RETRY_AFTER, SendStatus.BLOCKED):
                         # the rest of this chat waits behind it or is dropped (None: not tried)
                         done.extend((later, None) for later in chat_rows[i + 1:])
@@ -312,6 +341,8 @@ class Dispatcher:
         if self.limiter is not None:
             await self.limiter.acquire()
         try:
+            if isinstance(channel, SendsKinds):
+                return await channel.send_kind(r.chat_id, reply, r.kind)
             return await channel.send(r.chat_id, reply)
         except Exception as exc:
             log.exception("channel %s failed to send outbox row %d", r.channel, r.id)
@@ -323,22 +354,30 @@ class Dispatcher:
         return timedelta(seconds=min(self.backoff * 2 ** max(attempts - 1, 0), self.max_backoff))
 
     async def _record(self, results: list[tuple[Claimed, SendResult | None]], now: datetime,
-                      stats: TickStats) -> None:
+                      stats: TickStats, written: frozenset[int] | set[int] = frozenset(),
+                      ) -> None:
         sent: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         give_up: list[dict[str, Any]] = []
+        hold: list[dict[str, Any]] = []
         blocked: list[Claimed] = []
         waits: dict[tuple[str, str], tuple[datetime, list[int]]] = {}
         for r, res in results:
             if res is None:
                 continue
             if res.status is SendStatus.OK:
-                sent.append({"rid": r.id, "ref": res.message_ref})
+                if r.id in written:  # marked sent while the batch was still going out
+                    stats.sent += 1
+                else:
+                    sent.append({"rid": r.id, "ref": res.message_ref})
             elif res.status is SendStatus.RETRY_AFTER:
                 until = now + timedelta(seconds=max(res.retry_after, 0.0))
                 waits[(r.channel, r.chat_id)] = (until, [r.id])
             elif res.status is SendStatus.BLOCKED:
                 blocked.append(r)
+            elif res.status is SendStatus.WAIT:  # not a failed attempt: kept, looked at later
+                hold.append({"rid": r.id, "due": now + WAIT_HOLD,
+                             "why": res.reason[:MAX_ERROR] or "waiting"})
             elif r.attempts >= self.max_attempts:
                 give_up.append({"rid": r.id, "why": f"gave up: {res.reason}"[:MAX_ERROR]})
             else:
@@ -364,6 +403,12 @@ class Dispatcher:
                     .values(status=PENDING, claimed_at=None, due_at=bindparam("due"),
                             last_error=bindparam("why"))
                     .execution_options(synchronize_session=False), retry)
+            if hold:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=PENDING, claimed_at=None, due_at=bindparam("due"),
+                            last_error=bindparam("why"), attempts=OB.attempts - 1)
+                    .execution_options(synchronize_session=False), hold)
             if give_up:
                 await s.execute(
                     update(TABLE).where(OB.id == bindparam("rid"))
@@ -381,6 +426,7 @@ class Dispatcher:
         stats.sent += len(sent)
         stats.retried += len(retry) + sum(len(ids) for _, ids in waits.values())
         stats.failed += len(give_up)
+        stats.waiting += len(hold)
         stats.blocked += len(blocked)
         stats.cancelled += len(untried)
 
@@ -421,3 +467,50 @@ class Dispatcher:
             .execution_options(synchronize_session=False))
         log.info("partner %s blocked the bot on %s; their pending messages are cancelled",
                  r.partner_id, r.channel, extra={"partner_id": r.partner_id})
+
+
+class _SentMarks:
+    """Marks rows sent within a fraction of a second of their send, while the rest of the
+    batch goes out: a crash mid-batch re-sends only the rows in flight, not the batch."""
+
+    EVERY = 0.25  # seconds
+
+    def __init__(self, db: Database, clock: Clock):
+        self.db = db
+        self.clock = clock
+        self.written: set[int] = set()
+        self._pending: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, rid: int, ref: str | None) -> None:
+        self._pending.append({"rid": rid, "ref": ref})
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.EVERY)
+            await self.flush()
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            async with self.db.transaction() as s:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=SENT, sent_at=self.clock.now(), message_ref=bindparam("ref"),
+                            last_error=None)
+                    .execution_options(synchronize_session=False), batch)
+        except Exception as exc:  # left to the tick's record, as before
+            log.warning("marking %d sent rows failed (%s)", len(batch), type(exc).__name__)
+            return
+        self.written.update(b["rid"] for b in batch)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

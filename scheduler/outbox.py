@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,9 @@ NUDGE = "nudge"
 # what a partner's /stop turns off
 OPT_OUT_KINDS = frozenset({NUDGE, "broadcast", "reminder", "announcement"})
 OPEN = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# how a pending row's last_error starts while it waits for its recipient (a WhatsApp partner
+# outside the 24-hour window with no template for it): counted apart from "pending"
+WAITING = "waiting"
 # rows per multi-row INSERT on SQLite: well inside its bound-parameter limit
 CHUNK = 1000
 _TABLE = table_of(OutboxMessage)
@@ -179,6 +182,15 @@ class Outbox:
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def delete_prefix(self, prefix: str) -> int:
+        """Deletes every row whose key starts with `prefix`, whatever its status (what a
+        partner's /deletedata erases from copies addressed to others)."""
+        result = await self.s.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like(_like_prefix(prefix), escape="\\"))
+            .execution_options(synchronize_session=False))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def cancel_ids(self, ids: Sequence[int], *, reason: str) -> int:
         """Cancels the given rows that are still pending."""
         if not ids:
@@ -249,7 +261,8 @@ class Outbox:
         return int((await self.s.execute(q)).scalar_one())
 
     async def outcome_counts(self, prefix: str) -> Counter[str]:
-        """Rows under a key prefix by outcome: sent, blocked, failed, pending, cancelled."""
+        """Rows under a key prefix by outcome: sent, blocked, failed, pending, cancelled, and
+        waiting (until the recipient writes again)."""
         rows = await self.s.execute(
             select(OutboxMessage.status, OutboxMessage.last_error, Partner.blocked,
                    func.count())
@@ -261,6 +274,8 @@ class Outbox:
         for status, error, blocked, n in rows.all():
             if status == OutboxStatus.SENT.value:
                 counts["sent"] += n
+            elif status in OPEN and str(error or "").startswith(WAITING):
+                counts["waiting"] += n
             elif status in OPEN:
                 counts["pending"] += n
             elif _is_blocked_error(error) or (blocked and status == OutboxStatus.FAILED.value):

@@ -8,6 +8,8 @@ for all channels:
   and the rest of the turn to the outbox, so the partner gets them late rather than never;
 - blocked: drop the rest of that chat's replies (the next would be refused too);
 - failed: log it and go on with the next reply;
+- wait (the chat cannot take a message now): this reply and the chat's next ones go to the
+  outbox, where they wait until it can;
 - a reply marked `edit` replaces the message whose button was pressed, once per turn;
 - when nothing replaced it, the pressed message's buttons are spent and are removed.
 """
@@ -21,8 +23,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
+from bot.ops.metrics import record_send
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
+from scheduler.replies import reply_key
 
 if TYPE_CHECKING:
     from bot.storage.db import Database
@@ -33,6 +37,8 @@ INLINE_ATTEMPTS = 3  # sends of one reply before it is deferred even if each wai
 
 # hands replies that could not be sent now to the outbox: (chat_id, replies, retry_after, key)
 Defer = Callable[[str, list[Reply], float, str], Awaitable[None]]
+# settles the outbox row of a reply recorded with its turn, by dedupe key
+Settle = Callable[[str], None]
 
 
 class Adapter(Protocol):
@@ -61,8 +67,11 @@ class Delivery:
     """Sends a turn's replies through one adapter, acting on each send result."""
 
     def __init__(self, adapter: Adapter, *, inline_retry_max: float = 2.0,
-                 defer: Defer | None = None, key_prefix: str | None = None):
+                 defer: Defer | None = None, key_prefix: str | None = None,
+                 settle: Settle | None = None):
         self.adapter = adapter
+        # settles the outbox row of each reply recorded with the turn (scheduler/replies.py)
+        self.settle = settle
         self.inline_retry_max = inline_retry_max
         self.defer = defer
         # deferred rows' dedupe keys start with this; a redelivered update adds no copies
@@ -74,11 +83,12 @@ class Delivery:
     async def deliver(self, msg: Inbound, replies: Sequence[Reply]) -> None:
         """Delivers the replies to `msg` in order; never raises for a refused send."""
         edited = False
-        pending = list(replies)
+        pending = list(enumerate(replies))
         while pending:
-            reply = pending.pop(0)
+            index, reply = pending.pop(0)
             chat_id = self._target(msg, reply)
             if chat_id is None:
+                self._settle(msg, index)
                 continue
             for attempt in range(INLINE_ATTEMPTS):
                 if (self._edit is not None and reply.edit and msg.message_ref
@@ -87,20 +97,40 @@ class Delivery:
                     edited = result.status is SendStatus.OK
                 else:
                     result = await self.adapter.send(chat_id, reply)
+                record_send(self.adapter.name, "reply", result)
                 if result.status is not SendStatus.RETRY_AFTER:
                     break
                 if (result.retry_after > self.inline_retry_max
                         or attempt == INLINE_ATTEMPTS - 1):
-                    await self._defer(chat_id, [reply, *pending], result.retry_after, msg)
+                    later = [(index, reply), *pending]
+                    await self._defer(chat_id, [r for _, r in later], result.retry_after, msg)
+                    for i, _ in later:  # the deferred copies are sent instead
+                        self._settle(msg, i)
                     pending = []
                     break
                 await asyncio.sleep(result.retry_after)
-            if result.status is SendStatus.BLOCKED:
+            if result.status is SendStatus.OK:
+                self._settle(msg, index)
+            elif result.status is SendStatus.WAIT:
+                # the chat cannot take a message now (WhatsApp's 24-hour window): this reply
+                # and the chat's next ones wait in the outbox until it can
+                waiting = [(index, reply), *((i, r) for i, r in pending
+                                             if self._target(msg, r) == chat_id)]
+                await self._defer(chat_id, [r for _, r in waiting], 0.0, msg)
+                for i, _ in waiting:  # the deferred copies are sent instead
+                    self._settle(msg, i)
+                pending = [p for p in pending if p not in waiting]
+            elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
-                pending = [r for r in pending if self._target(msg, r) != chat_id]
+                self._settle(msg, index)
+                dropped = [(i, r) for i, r in pending if self._target(msg, r) == chat_id]
+                for i, _ in dropped:
+                    self._settle(msg, i)
+                pending = [p for p in pending if p not in dropped]
             elif result.status is SendStatus.FAILED:
                 log.error("reply to %s failed: %s", chat_id, result.reason,
                           extra={"update_id": msg.update_id})
+                self._settle(msg, index)
         if (self._clear is not None and msg.payload is not None and msg.message_ref
                 and replies and not edited):
             # the pressed message's buttons are spent: remove them so they cannot go stale
@@ -108,6 +138,11 @@ class Delivery:
             if res.status is not SendStatus.OK:
                 log.debug("keyboard of %s/%s kept: %s", msg.chat_id, msg.message_ref,
                           res.reason)
+
+    def _settle(self, msg: Inbound, index: int) -> None:
+        """The reply is done with (sent, refused, or deferred to a row of its own)."""
+        if self.settle is not None and msg.update_id is not None:
+            self.settle(reply_key(msg.channel, msg.update_id, index))
 
     def _target(self, msg: Inbound, reply: Reply) -> str | None:
         if reply.to_channel not in (None, self.adapter.name):

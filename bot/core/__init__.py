@@ -18,7 +18,21 @@ from bot.core.messages import (
     rows,
 )
 
-__all__ = ["MAX_TEXT", "Button", "Clock", "FixedClock", "Inbound", "InboundKind",
-           "OutboundChannel", "Reply", "SendResult", "SendStatus", "SystemClock",
-           "reply_from_dict", "reply_to_dict", "rows"]
-__all__ += ["Attachment", "OutFile"]
+__all__ = [
+    "MAX_TEXT",
+    "Attachment",
+    "Button",
+    "Clock",
+    "FixedClock",
+    "Inbound",
+    "InboundKind",
+    "OutFile",
+    "OutboundChannel",
+    "Reply",
+    "SendResult",
+    "SendStatus",
+    "SystemClock",
+    "reply_from_dict",
+    "reply_to_dict",
+    "rows",
+]

@@ -29,7 +29,7 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """A file the bot sends (a certificate): its name, bytes and type."""
+    """A file the bot sends (a certificate, a data export): its name, bytes and type."""
 
     name: str
     data: bytes
@@ -56,6 +56,7 @@ class Inbound:
     reply_to_ref: str | None = None
     # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
     is_group: bool = False
+    # pictures and files sent with the message (fetched from the platform only when needed)
     attachments: tuple[Attachment, ...] = ()
 
     @classmethod
@@ -101,6 +102,7 @@ class Reply:
     edit: bool = False
     # opaque key that lets a coach's reply be tied back to e.g. a ticket
     ref: str | None = None
+    # documents sent with the text (a certificate, a partner's data export)
     files: tuple[OutFile, ...] = ()
 
     @property
@@ -118,6 +120,9 @@ class SendStatus(enum.StrEnum):
     RETRY_AFTER = "retry_after"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # not sendable now, nor a failure: kept until the recipient can be reached (WhatsApp's
+    # 24-hour window reopens when the partner writes)
+    WAIT = "wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,10 @@ class SendResult:
     @classmethod
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason=reason)
+
+    @classmethod
+    def wait(cls, reason: str) -> SendResult:
+        return cls(SendStatus.WAIT, reason=reason)
 
 
 class OutboundChannel(Protocol):

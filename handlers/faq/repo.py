@@ -51,8 +51,21 @@ class FaqLogRepo:
         await self.s.flush()
         return _question(row)
 
+    async def of_partner(self, partner_id: int) -> list[QuestionRecord]:
+        rows = (await self.s.execute(
+            select(FaqQuestion).where(FaqQuestion.partner_id == partner_id)
+            .order_by(FaqQuestion.id))).scalars()
+        return [_question(r) for r in rows]
+
     async def get(self, question_id: int) -> QuestionRecord | None:
         row = await self.s.get(FaqQuestion, question_id)
+        return _question(row) if row else None
+
+    async def latest(self, partner_id: int) -> QuestionRecord | None:
+        """The partner's last logged question."""
+        row = (await self.s.execute(
+            select(FaqQuestion).where(FaqQuestion.partner_id == partner_id)
+            .order_by(FaqQuestion.id.desc()).limit(1))).scalar_one_or_none()
         return _question(row) if row else None
 
     async def feedback(self, question_id: int, helped: bool, now: datetime) -> bool:

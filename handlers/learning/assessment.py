@@ -29,7 +29,9 @@ def begin(ctx: Context, phase: str) -> list[Reply]:
 def render(ctx: Context) -> list[Reply]:
     statements = ctx.pack.assessment.statements
     ids = [s.id for s in statements]
-    sid = ctx.partner.position if ctx.partner.position in ids else ids[0]
+    if ctx.partner.position not in ids:  # a new pack (another cohort's): start its statements
+        ctx.partner.position = ids[0]
+    sid = ctx.partner.position
     statement = statements[ids.index(sid)]
     phase = _phase(ctx)
     buttons = [RatingButton(phase, sid, str(n)).button(str(n)) for n in SCALE]

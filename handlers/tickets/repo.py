@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.models import Partner, Role
 from handlers.tickets.models import CoachTicket, TicketMessage, TicketStatus
 
 MAX_LOGGED = 4096
@@ -73,6 +74,13 @@ class TicketRepo:
             .order_by(CoachTicket.id.desc()).limit(1))).scalar_one_or_none()
         return _ticket(row) if row else None
 
+    async def coach_active_since(self, since: datetime) -> bool:
+        """Whether a coach or admin wrote to the bot since `since`."""
+        return (await self.s.execute(
+            select(Partner.id).where(Partner.role.in_((Role.COACH.value, Role.ADMIN.value)),
+                                     Partner.last_active_at >= since).limit(1))
+        ).first() is not None
+
     async def count_open(self) -> int:
         return int((await self.s.execute(
             select(func.count()).select_from(CoachTicket)
@@ -91,6 +99,12 @@ class TicketRepo:
         self.s.add(row)
         await self.s.flush()
         return row.id
+
+    async def of_partner(self, partner_id: int) -> list[TicketRecord]:
+        rows = (await self.s.execute(
+            select(CoachTicket).where(CoachTicket.partner_id == partner_id)
+            .order_by(CoachTicket.id))).scalars()
+        return [_ticket(r) for r in rows]
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
         return list((await self.s.execute(

@@ -548,7 +548,12 @@ class FakeBotAPI:
             raise bad_request("there is no document in the request")
         caption, entities = self._text(p, "caption", MAX_CAPTION, empty_ok=True)
         self._throttle(chat_id)
-        name, data = p.get("_uploads", {}).get("document", (str(p["document"]), b""))
+        uploads = p.get("_uploads", {})
+        field = str(p["document"])
+        # aiogram names the multipart field ("attach://<field>"); python-telegram-bot uses
+        # the parameter's own name
+        field = field.removeprefix("attach://") if field.startswith("attach://") else "document"
+        name, data = uploads.get(field, (str(p["document"]), b""))
         doc = {"file_id": f"doc-{name}", "file_unique_id": f"u-{name}", "file_name": name,
                "file_size": len(data)}
         msg = self._new_message(chat_id, self.bot_user, document=doc, caption=caption or None,

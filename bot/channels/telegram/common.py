@@ -8,13 +8,14 @@ library-neutral view of an update, and `TelegramChannel`: the translation betwee
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.channels.delivery import Defer, Delivery
+from bot.channels.delivery import Defer, Delivery, Settle
 from bot.channels.markdown import groups
 from bot.core import Attachment, Inbound, OutFile, Reply, SendResult, SendStatus
 
@@ -50,7 +51,8 @@ def to_html(markdown: str) -> str:
     """
     out: list[str] = []
     for group in groups(markdown):
-        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+        inner = "".join(f"<code>{_escape(s.text)}</code>" if s.code else
+                        f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
                         for s in group)
         out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
@@ -351,6 +353,8 @@ def blocked_or_failed(status: int | None, description: str) -> SendResult:
 # --- the adapter -----------------------------------------------------------------------------
 
 Handle = Callable[[Inbound], Awaitable[list[Reply]]]
+# the sending of one processed update's replies
+Deliver = Callable[[], Awaitable[None]]
 
 
 class TelegramChannel:
@@ -359,12 +363,13 @@ class TelegramChannel:
     name = CHANNEL
 
     def __init__(self, driver: Driver, *, coach_chat_id: str | None = None,
-                 inline_retry_max: float = 2.0, defer: Defer | None = None):
+                 inline_retry_max: float = 2.0, defer: Defer | None = None,
+                 settle: Settle | None = None):
         self.driver = driver
         self.coach_chat_id = coach_chat_id
         # "tg": the dedupe-key prefix of replies deferred to the outbox, as it always was
         self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
-                                 key_prefix="tg")
+                                 key_prefix="tg", settle=settle)
         self.me: BotInfo | None = None
 
     async def start(self) -> BotInfo:
@@ -416,24 +421,50 @@ class TelegramChannel:
 
     async def process(self, tg: TgUpdate, handle: Handle) -> None:
         """Handles one update end to end: answer the button, run the core, send replies."""
+        deliver = await self.receive(tg, handle)
+        await deliver()
+
+    async def receive(self, tg: TgUpdate, handle: Handle) -> Deliver:
+        """Runs the core on one update and returns the sending of its replies.
+
+        Once this returns, the update is processed (its transaction committed): the caller
+        may confirm it to Telegram and send the replies in the chat's order while the next
+        update is already being handled. Raises when the core could not process it.
+        """
         assert self.me is not None, "start() first"
         answered: asyncio.Task[SendResult] | None = None
         if tg.callback_id is not None:
             # stops the button's spinner while the core works
             answered = asyncio.create_task(self.driver.answer_callback(tg.callback_id))
+        decision: Inbound | GroupPointer | None = None
+        replies: list[Reply] = []
         try:
             decision = route(tg, self.me.username, self.coach_chat_id)
-            if isinstance(decision, GroupPointer):
-                await self._point_to_private(decision)
-            elif isinstance(decision, Inbound):
+            if isinstance(decision, Inbound):
+                # update ids are per bot: a new bot's sequence starts again, so the dedupe key
+                # names the bot too
+                decision = dataclasses.replace(decision,
+                                               update_id=f"{self.me.id}:{tg.update_id}")
                 replies = await handle(decision)
-                await self.delivery.deliver(decision, replies)
-        finally:
+        except BaseException:
             if answered is not None:
-                res = await answered
-                if res.status is not SendStatus.OK:
-                    log.warning("answerCallbackQuery for update %s: %s", tg.update_id,
-                                res.reason or res.status)
+                answered.cancel()
+            raise
+
+        async def deliver() -> None:
+            try:
+                if isinstance(decision, GroupPointer):
+                    await self._point_to_private(decision)
+                elif isinstance(decision, Inbound):
+                    await self.delivery.deliver(decision, replies)
+            finally:
+                if answered is not None:
+                    res = await answered
+                    if res.status is not SendStatus.OK:
+                        log.warning("answerCallbackQuery for update %s: %s", tg.update_id,
+                                    res.reason or res.status)
+
+        return deliver
 
     async def _point_to_private(self, pointer: GroupPointer) -> None:
         assert self.me is not None

@@ -23,12 +23,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import redact
 from bot.app import CoachBot, KeyedLocks
 from bot.channels.delivery import defer_to_outbox
+from bot.channels.lanes import FloodGate, Lanes, Offsets, flood_controlled
 from bot.channels.serving import Connection, Route, listening, parse_listen
 from bot.channels.telegram.common import (
     CHANNEL,
     BotInfo,
+    Deliver,
     Driver,
     Handle,
     PollingConflict,
@@ -37,8 +40,15 @@ from bot.channels.telegram.common import (
     TgUpdate,
     TokenRejected,
 )
+from bot.channels.telegram.hardening import (
+    RefusedRequests,
+    parse_update,
+    prune_processed_updates,
+)
 from bot.config import Settings
 from bot.core import Inbound, Reply
+from bot.storage.faults import StorageUnavailable
+from scheduler.replies import ReplyMarks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +56,9 @@ T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_OK = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DRIVERS = ("aiogram", "ptb")
+POLL_IDLE = 0.5  # seconds at most between polls while updates are in flight
+CONFIRM_LAG = 1.0  # seconds a processed update waits for its replies before it is confirmed
+SHUTDOWN_GRACE = 10.0  # seconds in-flight work may take to finish when stopping
 
 
 def make_driver(settings: Settings) -> Driver:
@@ -75,18 +88,28 @@ class TelegramRunner:
         self.app = app
         self.settings = settings
         self.driver = driver
+        # SQLite has one writer: the core and the reply marks take turns (see _one_at_a_time)
+        self._gate = asyncio.Lock()
+        gate = self._gate if app.db.is_sqlite else None
+        self.marks = ReplyMarks(app.db, app.clock, gate=gate)
+        app.durable_replies.add(CHANNEL)
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
-                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL))
-        self.handle: Handle = handle or app.handle
-        if app.db.is_sqlite:
-            self.handle = _one_at_a_time(self.handle)
+                                       defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL),
+                                       settle=self.marks.settle)
+        self.handle: Handle = flood_controlled(
+            handle or app.handle, FloodGate(settings.flood_messages, settings.flood_window),
+            app.notice)
+        if gate is not None:
+            self.handle = _one_at_a_time(self.handle, gate)
         self.mode = "webhook" if settings.webhook_url else "polling"
         self.secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        redact.hide(self.secret)
         if not _SECRET_OK.match(self.secret):
             raise ValueError("COACHBOT_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and -, "
                              "1 to 256 characters")
         self.webhook_port: int | None = None
+        self.refused = RefusedRequests()
         self.ready = asyncio.Event()
         self._chats = KeyedLocks()
 
@@ -117,80 +140,128 @@ class TelegramRunner:
         In webhook mode `port` is the shared listener's, already serving routes(); without it
         the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
         """
-        if self.mode == "polling":
-            await self._poll(stop)
-        elif port is not None:
-            await self._serve_webhook(stop, port)
-        else:
-            async with listening(self.settings.webhook_listen, self.routes()) as port:
+        pruning = asyncio.create_task(prune_processed_updates(self.app.db, self.app.clock, stop))
+        try:
+            if self.mode == "polling":
+                await self._poll(stop)
+            elif port is not None:
                 await self._serve_webhook(stop, port)
+            else:
+                async with listening(self.settings.webhook_listen, self.routes()) as port:
+                    await self._serve_webhook(stop, port)
+        finally:
+            pruning.cancel()
+            await asyncio.gather(pruning, return_exceptions=True)
+            await self.marks.close()
 
     # --- processing ------------------------------------------------------------------------
 
-    async def process(self, tg: TgUpdate) -> None:
-        """Handles one update; updates of one chat are handled (and answered) in order."""
+    async def process(self, tg: TgUpdate) -> bool:
+        """Handles one update; updates of one chat are handled (and answered) in order.
+
+        False when the database was out of reach: the update is not processed, and must not
+        be acknowledged."""
         async with self._chats.hold(tg.chat_key):
             try:
                 await self.channel.process(tg, self.handle)
+            except StorageUnavailable:
+                log.warning("update %s not processed: database unavailable", tg.update_id)
+                return False
             except Exception:  # a bug must not stop the loop nor the other partners
                 log.exception("update %s failed", tg.update_id,
                               extra={"update_id": tg.update_id})
+        return True
 
-    async def process_batch(self, updates: list[TgUpdate]) -> None:
-        """Handles a batch: chats concurrently, each chat's updates in order."""
-        by_chat: dict[str, list[TgUpdate]] = {}
-        for u in updates:
-            by_chat.setdefault(u.chat_key, []).append(u)
+    def _lanes(self, offsets: Offsets,
+               stop: asyncio.Event) -> tuple[Lanes[TgUpdate], Lanes[Deliver]]:
+        """Two lanes per chat: the core's (processing, in update order) and the sending of
+        replies (in the same order). The core runs ahead of slow sending: an update is
+        confirmed once its replies are out, or CONFIRM_LAG seconds after it was processed if
+        its chat is still sending (the replies are committed with it, in the outbox)."""
+        sending: Lanes[Deliver] = Lanes(lambda deliver: deliver())
+        loop = asyncio.get_running_loop()
 
-        async def one_chat(chat_updates: list[TgUpdate]) -> None:
-            for u in chat_updates:
-                await self.process(u)
+        async def handle(tg: TgUpdate) -> None:
+            backoff = 0.2
+            while True:
+                try:
+                    deliver = await self.channel.receive(tg, self.handle)
+                    break
+                except Exception as exc:
+                    if stop.is_set():  # unprocessed, so unconfirmed: Telegram sends it again
+                        return
+                    log.warning("update %s not processed (%s); retrying in %.1fs",
+                                tg.update_id, type(exc).__name__, backoff)
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, 5.0)
 
-        await asyncio.gather(*(one_chat(us) for us in by_chat.values()))
+            async def send() -> None:
+                try:
+                    await deliver()
+                finally:
+                    offsets.done(tg.update_id)
+
+            sending.submit(tg.chat_key, send)
+            loop.call_later(CONFIRM_LAG, offsets.done, tg.update_id)
+
+        return Lanes(handle), sending
 
     # --- long polling ----------------------------------------------------------------------
 
     async def _poll(self, stop: asyncio.Event) -> None:
         await self.driver.delete_webhook()
         self.ready.set()
-        offset: int | None = None
+        offsets = Offsets()
+        processing, sending = self._lanes(offsets, stop)
         backoff = 0.5
-        while not stop.is_set():
-            try:
-                updates = await _unless_stopped(
-                    self.driver.get_updates(offset, self.settings.telegram_poll_timeout, 100),
-                    stop)
-            except TokenRejected:
-                raise ValueError("Telegram rejected the bot token while polling "
-                                 "(revoked with @BotFather?)") from None
-            except (TelegramUnavailable, PollingConflict) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if updates is None:
-                break
-            backoff = 0.5
-            if updates:
-                await self.process_batch(updates)
-                top = max(u.update_id for u in updates) + 1
-                offset = top if offset is None else max(offset, top)
-        if offset is not None:
-            # confirms the last batch, so a restart does not fetch it again
-            with contextlib.suppress(Exception):
-                await self.driver.get_updates(offset, 0, 1)
+        try:
+            while not stop.is_set():
+                wait = 0 if offsets.pending else self.settings.telegram_poll_timeout
+                try:
+                    updates = await _unless_stopped(
+                        self.driver.get_updates(offsets.offset(), wait, 100), stop)
+                except TokenRejected:
+                    raise ValueError("Telegram rejected the bot token while polling "
+                                     "(revoked with @BotFather?)") from None
+                except (TelegramUnavailable, PollingConflict) as exc:
+                    log.warning("getUpdates failed (%s); retrying in %.1fs", exc, backoff)
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                if updates is None:
+                    break
+                backoff = 0.5
+                by_id = {u.update_id: u for u in updates}
+                fresh = offsets.fresh(by_id)
+                for update_id in fresh:
+                    u = by_id[update_id]
+                    processing.submit(u.chat_key, u)
+                # Telegram resends in-flight updates on every poll, so the next poll waits
+                # until they are all processed, or POLL_IDLE at most: a slow chat then costs
+                # one redundant poll every POLL_IDLE, and the others' updates are fetched
+                await _settle(offsets, stop, POLL_IDLE)
+        finally:
+            # in-flight updates finish (or stay unconfirmed), replies go out, then the offset
+            # of everything processed is confirmed, so a restart does not fetch it again
+            if not await processing.join(SHUTDOWN_GRACE):
+                await processing.cancel()
+            if not await sending.join(SHUTDOWN_GRACE):
+                await sending.cancel()
+            offset = offsets.offset()
+            if offset is not None:
+                with contextlib.suppress(Exception):
+                    await self.driver.get_updates(offset, 0, 1)
 
     # --- webhook ---------------------------------------------------------------------------
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(),
-                                   self.secret.encode()):
-            log.warning("webhook request without the right secret from %s", request.remote)
+        # any bytes may arrive in a header: compared as bytes, never decoded strictly
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.secret.encode()):
+            self.refused.count(request.remote)
             return web.Response(status=401, text="unauthorized")
         try:
-            data = await request.json()
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
+            data = parse_update(await request.read())
         except ValueError:
             return web.Response(status=400, text="bad update")
         try:
@@ -198,7 +269,8 @@ class TelegramRunner:
         except Exception:  # a shape this library version cannot read: retrying won't help
             log.exception("unreadable update %s", data.get("update_id"))
             return web.Response(text="")
-        await self.process(tg)
+        if not await self.process(tg):  # Telegram delivers it again later
+            return web.Response(status=503, text="unavailable")
         return web.Response(text="")
 
     async def _serve_webhook(self, stop: asyncio.Event, port: int) -> None:
@@ -213,16 +285,37 @@ class TelegramRunner:
         await stop.wait()
 
 
-def _one_at_a_time(handle: Handle) -> Handle:
+def _one_at_a_time(handle: Handle, gate: asyncio.Lock) -> Handle:
     """SQLite has one writer: concurrent transactions only meet in its busy-wait (sleeps of
     up to 100 ms), so the core runs one message at a time; sending stays concurrent."""
-    gate = asyncio.Lock()
 
     async def serial(msg: Inbound) -> list[Reply]:
         async with gate:
             return await handle(msg)
 
     return serial
+
+
+async def _settle(offsets: Offsets, stop: asyncio.Event, seconds: float) -> None:
+    """Waits until no fetched update is in flight, `stop` is set, or `seconds` pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while offsets.pending and not stop.is_set():
+        left = deadline - loop.time()
+        if left <= 0:
+            return
+        offsets.progress.clear()
+        await _wait_any(stop, offsets.progress, left)
+
+
+async def _wait_any(stop: asyncio.Event, event: asyncio.Event, seconds: float) -> None:
+    """Waits until `event` or `stop` is set, or `seconds` pass."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
