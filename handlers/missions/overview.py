@@ -88,7 +88,7 @@ async def profile(scope: Scope, partner_id: int, lang: str) -> list[ProfileSecti
         if feedback:
             line += " — " + t("profile_mission_feedback", feedback=feedback)
         lines.append(line)
-        rows.append((name, said, day, feedback or ""))
+        rows.append((name, t(f"profile_missions_{st.value}"), day, feedback or ""))
     headers = (t("profile_missions_mission"), t("profile_missions_status"),
                t("profile_missions_due"), t("profile_missions_feedback"))
     return [ProfileSection("missions", title, lines, headers, rows)]
