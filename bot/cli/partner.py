@@ -39,7 +39,7 @@ def lines(p: PartnerProfile, tz: str) -> list[str]:
     out += [f"  - #{t.id} {t.status}: {t.question or '-'}" for t in p.tickets]
     for section in p.sections:
         out.append(f"{section.title}:")
-        out += [f"  - {' · '.join(row)}" for row in section.rows]
+        out += [f"  - {' · '.join(cell for cell in row if cell)}" for row in section.rows]
     out.append(f"nudges: {len(p.nudges_sent)} sent, {len(p.nudges_pending)} planned"
                + (f" (next {local_time(p.nudges_pending[0].due_at, tz)})"
                   if p.nudges_pending else ""))
