@@ -2,7 +2,9 @@
 where they are, what they wrote, their quizzes and ratings, tickets and nudges.
 
 `find` looks partners up by id, `channel:id` or name; `gather` collects a `PartnerProfile`,
-plain data any view can render.
+plain data any view can render. What other features know of the partner (their missions)
+comes as `ProfileSection`s from each feature's `profile` hook, so this feature imports none
+of them.
 """
 
 from __future__ import annotations
