@@ -6,10 +6,13 @@ import typer
 
 from bot.cli.common import run
 from bot.config import Settings
+from bot.core import SystemClock
 from bot.core.timezones import local_time
 from bot.runtime import load_library, open_database
 from bot.storage.repos import Repos
 from handlers.coaches.profile import PartnerProfile, ProfileRepo, gather
+from handlers.registry import FEATURES
+from scheduler.scope import Scope
 
 app = typer.Typer(help="One partner.", no_args_is_help=True)
 
@@ -34,6 +37,9 @@ def lines(p: PartnerProfile, tz: str) -> list[str]:
     out += [f"  - {r.statement}: {r.before or '-'} -> {r.after or '-'}" for r in p.ratings]
     out.append(f"tickets ({len(p.tickets)}):")
     out += [f"  - #{t.id} {t.status}: {t.question or '-'}" for t in p.tickets]
+    for section in p.sections:
+        out.append(f"{section.title}:")
+        out += [f"  - {' · '.join(cell for cell in row if cell)}" for row in section.rows]
     out.append(f"nudges: {len(p.nudges_sent)} sent, {len(p.nudges_pending)} planned"
                + (f" (next {local_time(p.nudges_pending[0].due_at, tz)})"
                   if p.nudges_pending else ""))
@@ -56,7 +62,8 @@ def show(query: str = typer.Argument(..., help="Part of a name, #id or channel:i
                 if len(found) != 1:
                     return [f"#{f.id}\t{f.name or '-'}\t{f.channel}:{f.external_id}"
                             for f in found]
-                return [await gather(repos, library, found[0], "en")]
+                scope = Scope(repos, library, settings, SystemClock().now(), FEATURES)
+                return [await gather(repos, library, found[0], "en", scope=scope)]
         finally:
             await db.dispose()
 

@@ -3,8 +3,9 @@
 A feature is a package under `handlers/` with one `Feature` subclass, listed once in
 `FEATURES`. At start-up the app calls every feature's `routes(router)` (commands, buttons,
 states, interceptors, events); the shared views ask every feature for its part: where a
-partner is (`resume`), `/progress`, `/mydata`, the coaches' digest and cohort report, the
-nudge planner's rules and the scheduler's periodic jobs. No feature patches another: a
+partner is (`resume`), `/progress`, `/mydata`, a partner's profile for coaches (`profile`),
+the coaches' digest and cohort report, the nudge planner's rules and the scheduler's
+periodic jobs. No feature patches another: a
 feature that must react to another's action subscribes to an event (`router.on`).
 
 The router is generic in the context a handler receives (`C`); `Turn` is all it needs of it.
@@ -228,6 +229,19 @@ class ReportSection:
     rows: list[ReportRow]
 
 
+@dataclass(frozen=True)
+class ProfileSection:
+    """What one feature adds to a partner's profile as coaches see it (/partner, the
+    dashboard's partner page, `coachbot partner show`), in the coaches' language: a heading,
+    lines for chat, and the same items as a table (headers and rows of cells)."""
+
+    key: str  # e.g. missions (the dashboard's table name)
+    title: str  # plain text (chat shows it in bold)
+    lines: list[str]
+    headers: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+
+
 class Feature(Generic[C, S, N]):
     """One feature's contributions; override what the feature has, the rest is empty."""
 
@@ -261,6 +275,11 @@ class Feature(Generic[C, S, N]):
                      lang: str) -> dict[str, list[ReportSection]]:
         """Sections of the cohort report, per group code."""
         return {}
+
+    async def profile(self, scope: S, partner_id: int, lang: str) -> list[ProfileSection]:
+        """Sections of one partner's profile for coaches (in `lang`): what this feature
+        knows of where they stand."""
+        return []
 
     def nudges(self) -> Sequence[N]:
         """Nudge sources handed to the planner at start-up."""

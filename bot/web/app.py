@@ -49,6 +49,7 @@ from handlers.kit.context import COACH_ROLES
 from handlers.tickets.repo import TicketRepo
 from handlers.webinars.service import WebinarError, Webinars
 from scheduler.outbox import Outbox
+from scheduler.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -442,7 +443,10 @@ class Dashboard:
         pid = _int(v.request.path_params["partner"])
         async with self.repos() as repos:
             rec = await repos.partners.by_id(pid) if pid else None
-            profile = await gather(repos, self.bot.library, rec, v.lang) if rec else None
+            scope = Scope(repos, self.bot.library, self.bot.settings, self.bot.clock.now(),
+                          self.bot.features)
+            profile = (await gather(repos, self.bot.library, rec, v.lang, scope=scope)
+                       if rec else None)
         if profile is None:
             return self.refuse(v.request, 404, "web_not_found")
         t = v.lang
@@ -471,12 +475,20 @@ class Dashboard:
                                   self.t(t, "web_status")])
         for n in (*profile.nudges_pending, *profile.nudges_sent):
             nudges.add(n.text[:200], self.when(n.sent_at or n.due_at), n.status)
+        sections = []
+        for section in profile.sections:  # what the other features say (e.g. missions)
+            table = Table(section.key, list(section.headers))
+            for row in section.rows:
+                table.add(*row)
+            sections.append((section.title, table))
         chart = charts.before_after(
             [(r.statement, r.before, r.after) for r in profile.ratings],
             self.t(t, "web_readiness"), self.t(t, "web_before"), self.t(t, "web_after"))
         return self.show(v, "partner.html",
-                         [quizzes, ratings, reflections, tickets, nudges], p=profile,
-                         chart=chart, flash=v.request.query_params.get("done", ""))
+                         [quizzes, ratings, reflections, tickets, nudges,
+                          *(table for _, table in sections)], p=profile,
+                         sections=sections, chart=chart,
+                         flash=v.request.query_params.get("done", ""))
 
     async def message_partner(self, v: Visit, form: dict[str, str]) -> Response:
         """Writes to a partner as the coach does in chat (their name on the message)."""

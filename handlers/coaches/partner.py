@@ -81,6 +81,9 @@ def render(ctx: Context, p: PartnerProfile, place: str | None = None) -> str:
     lines.append(ctx.t("profile_tickets", n=len(p.tickets)))
     for t in p.tickets[-SHOWN:]:
         lines.append(f"• #{t.id} {t.status}: {_quote(t.question) or '–'}")
+    for section in p.sections:
+        lines.append(f"*{section.title}*")
+        lines += section.lines or ["• –"]
     nxt = (fmt_local(p.nudges_pending[0].due_at, tz) if p.nudges_pending
            else ctx.t("profile_none"))
     lines.append(ctx.t("profile_nudges", sent=len(p.nudges_sent),
@@ -100,7 +103,7 @@ async def _place(ctx: Context, partner: PartnerRecord) -> str:
 
 
 async def _show(ctx: Context, partner: PartnerRecord) -> list[Reply]:
-    profile = await gather(ctx.repos, ctx.library, partner, ctx.lang)
+    profile = await gather(ctx.repos, ctx.library, partner, ctx.lang, scope=ctx.scope())
     buttons = rows(PartnerButton("msg", partner.id).button(ctx.t("profile_btn_message")),
                    PartnerButton("tk", partner.id).button(ctx.t("profile_btn_ticket")),
                    width=2)

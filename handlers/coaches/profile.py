@@ -2,7 +2,9 @@
 where they are, what they wrote, their quizzes and ratings, tickets and nudges.
 
 `find` looks partners up by id, `channel:id` or name; `gather` collects a `PartnerProfile`,
-plain data any view can render.
+plain data any view can render. What other features know of the partner (their missions)
+comes as `ProfileSection`s from each feature's `profile` hook, so this feature imports none
+of them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.feature import ProfileSection
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import Pack, PackLibrary
@@ -20,6 +23,7 @@ from handlers.learning.models import QuizAnswer
 from handlers.learning.repo import AssessmentRepo, ProgressRepo, QuizRepo
 from handlers.tickets.models import CoachTicket
 from scheduler.outbox import NUDGE, OPEN
+from scheduler.scope import Scope
 
 MAX_FOUND = 8
 MAX_NUDGES = 10
@@ -110,6 +114,8 @@ class PartnerProfile:
     tickets: tuple[TicketLine, ...]
     nudges_sent: tuple[NudgeLine, ...]
     nudges_pending: tuple[NudgeLine, ...]
+    # what the other features say of the partner (e.g. their missions), in FEATURES order
+    sections: tuple[ProfileSection, ...] = ()
 
     @property
     def label(self) -> str:
@@ -211,9 +217,18 @@ def _missed(pack: Pack, quiz_id: str, question_ids: list[str], lang: str) -> tup
     return tuple(out)
 
 
+async def sections(scope: Scope, partner_id: int, lang: str) -> tuple[ProfileSection, ...]:
+    """What every feature of the deployment adds to the partner's profile."""
+    out: list[ProfileSection] = []
+    for feature in scope.features:
+        out += await feature.profile(scope, partner_id, lang)
+    return tuple(out)
+
+
 async def gather(repos: Repos, library: PackLibrary, partner: PartnerRecord,
-                 lang: str) -> PartnerProfile:
-    """Collects one partner's profile, texts in `lang` (the coaches' language)."""
+                 lang: str, scope: Scope | None = None) -> PartnerProfile:
+    """Collects one partner's profile, texts in `lang` (the coaches' language); with a
+    `scope`, the features' sections too."""
     pack = library.packs.get(partner.pack_id) or next(iter(library.packs.values()))
     overview = await repos.get(ProgressRepo).overview(partner.id)
     cohort = await repos.cohorts.by_id(partner.cohort_id) if partner.cohort_id else None
@@ -262,4 +277,5 @@ async def gather(repos: Repos, library: PackLibrary, partner: PartnerRecord,
         opted_out=partner.opted_out, joined_at=partner.created_at,
         last_active_at=partner.last_active_at, reflections=tuple(reflections),
         quizzes=quizzes, ratings=ratings, tickets=tuple(await profile_repo.tickets(partner.id)),
-        nudges_sent=tuple(sent), nudges_pending=tuple(pending))
+        nudges_sent=tuple(sent), nudges_pending=tuple(pending),
+        sections=await sections(scope, partner.id, lang) if scope is not None else ())

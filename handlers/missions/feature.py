@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from bot.core import Reply, rows
-from bot.core.feature import DataSection, Job, ReportGroup, ReportSection, Router
+from bot.core.feature import (
+    DataSection,
+    Job,
+    ProfileSection,
+    ReportGroup,
+    ReportSection,
+    Router,
+)
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 from handlers.learning.buttons import HOME
@@ -86,6 +93,10 @@ class Missions(FeatureBase):
     async def report(self, scope: Scope, groups: Sequence[ReportGroup],
                      lang: str) -> dict[str, list[ReportSection]]:
         return await overview.report(scope, groups, lang)
+
+    async def profile(self, scope: Scope, partner_id: int,
+                      lang: str) -> list[ProfileSection]:
+        return await overview.profile(scope, partner_id, lang)
 
     def nudges(self) -> Sequence[NudgeSource]:
         return (MissionNudges(),)

@@ -1,14 +1,16 @@
 """Missions in the shared views: the cohort report (done, late, waiting, targets reached),
-the coaches' digest and /mydata."""
+the coaches' digest, one partner's profile for coaches (/partner, the dashboard) and
+/mydata."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
 
-from bot.core.feature import DataSection, ReportGroup, ReportRow, ReportSection
+from bot.core.feature import DataSection, ProfileSection, ReportGroup, ReportRow, ReportSection
 from handlers.kit.context import Context
-from handlers.missions.plan import Standing, due_at, standing, unlocked
+from handlers.missions.chat import ICONS, deadline_text
+from handlers.missions.plan import Review, Standing, due_at, standing, unlocked
 from handlers.missions.repo import MissionRepo, MissionReport
 from scheduler.scope import Scope
 
@@ -49,6 +51,47 @@ async def report(scope: Scope, groups: Sequence[ReportGroup],
                 rows.append(ReportRow("mission_target_met", m.id, str(met), shown=str(met)))
         out[g.code] = [ReportSection(t("report_missions"), lines, rows)]
     return out
+
+
+# the order a coach reads a partner's missions in: what needs them first
+ORDER = (Standing.SUBMITTED, Standing.LATE, Standing.CHANGES, Standing.OPEN, Standing.APPROVED)
+
+
+async def profile(scope: Scope, partner_id: int, lang: str) -> list[ProfileSection]:
+    """The partner's unlocked missions for a coach: waiting for review, late, to change,
+    open and done, each with its deadline day (in the partner's time zone)."""
+    partner = await scope.repos.partners.by_id(partner_id)
+    if partner is None:
+        return []
+    pack = scope.library.fallback(partner.pack_id, scope.settings.default_pack)
+    missions = list(pack.missions.values())
+    if not missions:
+        return []
+    t = partial(scope.t, pack, lang)
+    got = await scope.repo(MissionRepo).standings(partner_id)
+    found = []
+    for mission, at in unlocked(missions, got.finished, partner.onboarded_at):
+        due = due_at(mission, at, partner.timezone)
+        status, feedback = got.latest.get(mission.id, (None, None))
+        found.append((standing(status, due, scope.now), mission.title.get(lang),
+                      deadline_text(due, partner.timezone, lang),
+                      feedback if status is Review.CHANGES else None))
+    found.sort(key=lambda f: ORDER.index(f[0]))
+    counts = {s: sum(1 for f in found if f[0] is s) for s in Standing}
+    title = t("profile_missions", done=counts[Standing.APPROVED],
+              waiting=counts[Standing.SUBMITTED], late=counts[Standing.LATE])
+    lines: list[str] = []
+    rows: list[tuple[str, ...]] = []
+    for st, name, day, feedback in found:
+        said = t(f"profile_mission_{st.value}", due=day)
+        line = f"{ICONS[st]} {name}: {said}"
+        if feedback:
+            line += " — " + t("profile_mission_feedback", feedback=feedback)
+        lines.append(line)
+        rows.append((name, t(f"profile_missions_{st.value}"), day, feedback or ""))
+    headers = (t("profile_missions_mission"), t("profile_missions_status"),
+               t("profile_missions_due"), t("profile_missions_feedback"))
+    return [ProfileSection("missions", title, lines, headers, rows)]
 
 
 async def digest(scope: Scope, lang: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""A coach reviews proof from the terminal: `coachbot missions review`."""
+"""A coach reviews proof from the terminal: `coachbot missions review`, then reads the
+partner's missions in `coachbot partner show`."""
 
 from __future__ import annotations
 
@@ -69,3 +70,10 @@ def test_the_terminal_lists_waiting_proof_and_records_the_verdicts(
 
     assert {"mission:1:changes", "mission:2:approved", "mission:2:target"} <= asyncio.run(
         _keys(env))
+
+    shown = runner.invoke(app, ["partner", "show", "Sari"])  # the missions' profile section
+    assert shown.exit_code == 0, shown.output
+    assert "🎯 Practice missions (1 done, 0 waiting for review, 0 late):" in shown.output
+    assert "  - First video · to change · " in shown.output
+    assert "· Add the product link" in shown.output
+    assert "  - 3 sales · done · " in shown.output
