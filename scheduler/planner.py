@@ -211,8 +211,11 @@ class Planner:
         """The window and conditions the sources' pre-filters build on."""
         soonest, latest = self._idle
         la = PT.last_active_at
-        open_nudge = exists().where(OB.partner_id == PT.id, OB.kind == outbox.NUDGE,
-                                    OB.status.in_(outbox.OPEN))
+        # NOT IN over the (few) partners with an open nudge: PostgreSQL hashes the subquery
+        # once, where NOT EXISTS may become a nested loop over the open rows per partner when
+        # the outbox's statistics are stale (a fresh backlog: 1.8 s instead of ms at 20k)
+        open_nudge = PT.id.in_(select(OB.partner_id).where(
+            OB.kind == outbox.NUDGE, OB.status.in_(outbox.OPEN), OB.partner_id.is_not(None)))
         return PlanQuery(
             now=now, dialect=dialect, calendar=calendar, lookahead=self._lookahead,
             in_window=or_(la >= now - self._short - CATCH_UP,
@@ -378,9 +381,11 @@ class Planner:
                                                                               found):
                     r.status = OutboxStatus.CANCELLED.value
                     stale.append(r.id)
+            if any(r.status in outbox.OPEN for r in rows):
+                continue  # choose() plans nothing while a nudge waits: skip counting the days
             placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
                             nudge_days=self._days(rows, f.timezone) if rows else None,
-                            has_pending=any(r.status in outbox.OPEN for r in rows), found=found)
+                            found=found)
             if placed is not None:
                 chosen.append((pid, placed))
         return chosen, stale
