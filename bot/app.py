@@ -13,8 +13,10 @@ from bot.config import Settings
 from bot.core import MAX_TEXT, Clock, Inbound, InboundKind, Reply, SystemClock
 from bot.core.feature import Router
 from bot.core.sanitize import storable_inbound
+from bot.ops.metrics import mark_update, observe_update
 from bot.storage.db import Database
 from bot.storage.faults import StorageUnavailable, is_transient
+from bot.storage.locks import PartnerTurns
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
@@ -120,15 +122,18 @@ class CoachBot:
         the message was not processed and must not be acknowledged.
         """
         msg = storable_inbound(msg)
-        async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
-            try:
-                return await self._handle(msg)
-            except StorageUnavailable:
-                raise
-            except Exception:
-                log.exception("failed to handle update %s from %s:%s", msg.update_id,
-                              msg.channel, msg.user_id)
-                return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
+        with observe_update(msg.channel, msg.user_id):
+            async with self._locks.hold(f"{msg.channel}:{msg.user_id}"):
+                try:
+                    return await self._handle(msg)
+                except StorageUnavailable:
+                    mark_update("error")
+                    raise
+                except Exception:
+                    mark_update("error")
+                    log.exception("failed to handle update %s from %s:%s", msg.update_id,
+                                  msg.channel, msg.user_id)
+                    return [Reply(FALLBACK_ERROR[self._lang_hint(msg)])]
 
     async def _handle(self, msg: Inbound) -> list[Reply]:
         # A passing database fault (a restart, a failover, refused connections, an idle
@@ -154,10 +159,13 @@ class CoachBot:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
+            # other workers serving this partner wait here until this transaction ends
+            await PartnerTurns(session).take(msg.channel, msg.user_id)
             # records the update id and loads the partner, stamping last_active_at
             first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
                                                               msg.update_id, now)
             if not first_time:
+                mark_update("duplicate")
                 log.info("duplicate update %s ignored", msg.update_id,
                          extra={"update_id": msg.update_id})
                 return []
@@ -194,7 +202,7 @@ class CoachBot:
             return None
         if len(msg.text) > MAX_TEXT:
             return "message_too_long"
-        if msg.kind is InboundKind.TEXT and not msg.text.strip():
+        if msg.kind is InboundKind.TEXT and not msg.text.strip() and not msg.attachments:
             return "message_empty"
         return None
 

@@ -76,3 +76,31 @@ class Settings(BaseSettings):
     # flood_window seconds get one "slow down"; the rest of the burst is dropped (0: off)
     flood_messages: int = 8
     flood_window: float = 10.0
+    # whatsapp (issue 17): the Cloud API number the bot speaks from
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None  # signs every webhook POST
+    whatsapp_verify_token: str | None = None  # answers Meta's GET verification
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_rate: float = 80.0  # messages per second the number may send
+    # the coaches' web dashboard (bot/web/)
+    dashboard_enabled: bool = True  # served beside the bot by `coachbot run`
+    dashboard_listen: str = "127.0.0.1:8081"
+    # the address coaches open, when it differs from the listen address (a proxy, HTTPS)
+    dashboard_url: str | None = None
+    # signs the session cookies; random per process when unset (a restart signs coaches out)
+    dashboard_secret: str | None = None
+    # the dashboard recounts its figures in the background when older than this (seconds;
+    # 0: on every request)
+    dashboard_figures_max_age: float = 30.0
+
+    # scale-out (issue 20)
+    leader_interval: float = 5.0  # seconds between schedule-lock checks (the failover time)
+    # /healthz, /readyz and /metrics in polling mode (host:port); with a webhook they are
+    # served on COACHBOT_WEBHOOK_LISTEN
+    metrics_listen: str | None = None
+    log_format: str = "text"  # "json": one JSON object a line, partner ids, never texts
+
+    @property
+    def dashboard_base_url(self) -> str:
+        return self.dashboard_url or f"http://{self.dashboard_listen}"

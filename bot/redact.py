@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from bot.config import Settings
 
 # a Telegram bot token: the bot's numeric id, a colon, 35 URL-safe characters
-# (inside URLs it follows "/bot" directly, so no word boundary before it)
+# (no \b before it: in a request URL the token follows "/bot" with no word boundary)
 _TOKEN = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}")
 HIDDEN = "[redacted]"
 # secrets made at run time (a generated webhook secret), hidden by every installed filter
@@ -29,7 +29,13 @@ class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str | None] = ()):
         super().__init__()
         # longest first, so a secret containing another is hidden whole
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str | None]) -> None:
+        """Hides these too (a handler keeps one filter however often it is installed)."""
+        known = set(self.secrets) | {s for s in secrets if s and len(s) >= 6}
+        self.secrets = sorted(known, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in [*self.secrets, *sorted(_RUNTIME, key=len, reverse=True)]:
@@ -59,8 +65,10 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 def install(settings: Settings, handlers: Iterable[logging.Handler] | None = None) -> None:
     """Adds the filter to the root logger's handlers (records of every library pass them)."""
-    flt = RedactSecrets(secrets_of(settings))
+    secrets = secrets_of(settings)
     for handler in handlers if handlers is not None else logging.getLogger().handlers:
-        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
-            handler.removeFilter(old)  # the settings' secrets may have changed
-        handler.addFilter(flt)
+        present = [f for f in handler.filters if isinstance(f, RedactSecrets)]
+        if present:
+            present[0].add(secrets)
+        else:
+            handler.addFilter(RedactSecrets(secrets))

@@ -10,7 +10,9 @@ from pathlib import Path
 from bot.app import CoachBot, prepare
 from bot.config import Settings
 from bot.core import Clock, OutboundChannel
+from bot.ops.metrics import MeteredChannel
 from bot.storage.db import Database
+from bot.web import server as dashboard
 from content.loader import PackLibrary, discover_packs
 from handlers.kit.context import Services
 from handlers.registry import FEATURES
@@ -52,19 +54,32 @@ async def build_app(settings: Settings, clock: Clock | None = None,
 
 
 @asynccontextmanager
-async def background_services(app: CoachBot,
-                              channels: dict[str, OutboundChannel]) -> AsyncIterator[None]:
-    """Runs what works beside the chat (scheduler, dispatcher) for as long as the bot runs.
+async def background_services(app: CoachBot, channels: dict[str, OutboundChannel], *,
+                              schedule: bool = True, dispatch: bool = True
+                              ) -> AsyncIterator[None]:
+    """Runs what works beside the chat (scheduler, dispatcher, the coaches' dashboard) for as
+    long as the bot runs.
 
-    Every runner (console, Telegram, WhatsApp) wraps its serving loop in this.
+    Every runner (console, Telegram, WhatsApp) wraps its serving loop in this. `schedule`
+    (the planner and jobs, in the leading process) and `dispatch` (the outbox) follow the
+    process's role.
     """
-    if not app.settings.scheduler_enabled:
+    async with dashboard.beside(app), _scheduler(app, channels, schedule, dispatch):
+        yield
+
+
+@asynccontextmanager
+async def _scheduler(app: CoachBot, channels: dict[str, OutboundChannel], schedule: bool,
+                     dispatch: bool) -> AsyncIterator[None]:
+    if not app.settings.scheduler_enabled or not (schedule or dispatch):
         yield
         return
+    channels = {name: MeteredChannel(ch) for name, ch in channels.items()}
     # a console process is one user's terminal: it only delivers that user's messages
     only = {name: str(getattr(ch, "user", "")) for name, ch in channels.items()
             if name == "console" and getattr(ch, "user", None)}
-    service = SchedulerService.for_app(app, channels, only_chats=only)
+    service = SchedulerService.for_app(app, channels, only_chats=only, schedule=schedule,
+                                       dispatch=dispatch)
     await service.start()
     try:
         yield

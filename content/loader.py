@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.i18n import fill
+from content.missions import Mission, Missions
 from content.schema import (
     LANGS,
     Assessment,
@@ -29,6 +30,8 @@ M = TypeVar("M", bound=BaseModel)
 
 PACKS_DIR = Path(__file__).parent / "packs"
 UI_DIR = Path(__file__).parent / "ui"
+# what a WhatsApp template parameter may name besides a text key
+TEMPLATE_SOURCES = frozenset({"text", "name"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Pack:
     messages: dict[str, Text] = field(default_factory=dict)
     # questions partners asked, by FAQ entry id (faq_asked.yaml)
     faq_asked: dict[str, list[str]] = field(default_factory=dict)
+    # practice missions by id, in the order written (missions.yaml)
+    missions: dict[str, Mission] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -93,6 +98,7 @@ class Pack:
             f"checks={sum(s.kind is StepKind.CHECK for s in steps)} "
             f"quiz_questions={quiz_q} assessment={len(self.assessment.statements)} "
             f"faq={len(self.faq)} langs={','.join(self.meta.languages)}"
+            f" missions={len(self.missions)}"
         )
 
 
@@ -237,6 +243,14 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
             if mid not in meta.modules:
                 errors.append(PackError(module_files[mid], "id",
                                         f"module '{mid}' is not listed in pack.yaml modules"))
+        known = ui_defaults if ui_defaults is not None else load_ui_defaults()
+        for i, tpl in enumerate(meta.whatsapp_templates):
+            for j, source in enumerate(tpl.parameters):
+                if source not in TEMPLATE_SOURCES and source not in known:
+                    errors.append(PackError(
+                        rel(root / "pack.yaml"), f"whatsapp_templates[{i}].parameters[{j}]",
+                        f"'{source}' is neither a text key nor one of "
+                        f"{', '.join(sorted(TEMPLATE_SOURCES))}"))
     for mid, mod in modules.items():
         for i, req in enumerate(mod.requires):
             if req not in modules:
@@ -262,13 +276,21 @@ def load_pack(root: Path, ui_defaults: dict[str, Text] | None = None) -> Pack:
             if ids.index(sid) != i:
                 errors.append(PackError(rel(root / "assessment.yaml"), f"statements[{i}].id",
                                         f"duplicate statement id '{sid}'"))
+    missions_path = root / "missions.yaml"
+    missions = (_validate(Missions, _read_yaml(missions_path, root, errors), rel(missions_path),
+                          errors) if missions_path.exists() else Missions())
+    for i, mission in enumerate(missions.missions if missions is not None else ()):
+        if mission.after is not None and mission.after not in modules:
+            errors.append(PackError(rel(missions_path), f"missions[{i}].after",
+                                    f"reference to a missing module '{mission.after}'"))
     if errors:
         raise PackInvalid(errors)
     assert meta and final_quiz and assessment and nudges and faq is not None
     return Pack(meta=meta, root=root, modules={m: modules[m] for m in meta.modules},
                 final_quiz=final_quiz, assessment=assessment, faq=list(faq.entries),
                 nudges=nudges, messages=messages,
-                faq_asked=asked.by_entry() if asked is not None else {})
+                faq_asked=asked.by_entry() if asked is not None else {},
+                missions={m.id: m for m in missions.missions} if missions else {})
 
 
 def discover_packs(base: Path = PACKS_DIR) -> list[Path]:

@@ -84,6 +84,8 @@ class Question(Strict):
     options: list[Option] = Field(min_length=2, max_length=6)
     # what to review when this question is missed, for the quiz-failed nudge
     topic: Text | None = None
+    # the module that teaches it (final quiz): named when the question is missed
+    module: Ident | None = None
 
     @field_validator("options")
     @classmethod
@@ -93,6 +95,8 @@ class Question(Strict):
 
 class Quiz(Strict):
     title: Text
+    # options in a fresh order on every attempt (off for "all of the above" style options)
+    shuffle: bool = True
     pass_mark: float = Field(default=0.7, gt=0, le=1)
     questions: list[Question] = Field(min_length=1)
 
@@ -133,6 +137,9 @@ class FaqEntry(Strict):
     topic: str | None = None
     questions: dict[str, list[Annotated[str, Field(min_length=1, max_length=500)]]]
     answer: Text
+    # a live answer from the bot's own data (e.g. `next_webinars`), shown before `answer`;
+    # the names are those the features provide (`coachbot content check` lists unknown ones)
+    answer_from: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
     @field_validator("questions")
     @classmethod
@@ -202,6 +209,18 @@ class Nudges(Strict):
         return v
 
 
+class WhatsAppTemplate(Strict):
+    """An approved WhatsApp message template: how a message of one kind (nudge, reminder,
+    broadcast, ticket_answer, …) reaches a partner outside the 24-hour window."""
+
+    kind: str = Field(pattern=r"^[a-z][a-z_]{0,31}$")
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")  # WhatsApp's code: id, en_US
+    # where each {{n}} comes from, in order: "text" (the message itself), "name" (the
+    # partner's name) or the key of a pack / UI text
+    parameters: list[str] = Field(default_factory=list, max_length=10)
+
+
 class PackMeta(Strict):
     id: Ident
     title: Text
@@ -211,6 +230,8 @@ class PackMeta(Strict):
     modules: list[Ident] = Field(min_length=1)
     # the module after which calendar (twin date / payday) tips make sense
     promotion_module: Ident | None = None
+    # what may be sent on WhatsApp outside the 24-hour window (issue 17)
+    whatsapp_templates: list[WhatsAppTemplate] = Field(default_factory=list)
 
     @field_validator("languages")
     @classmethod

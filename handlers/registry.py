@@ -12,10 +12,13 @@ from pathlib import Path
 
 from handlers.basics.feature import FEATURE as basics
 from handlers.broadcasts.feature import FEATURE as broadcasts
+from handlers.checkins.feature import FEATURE as checkins
 from handlers.coaches.feature import FEATURE as coaches
+from handlers.dashboard.feature import FEATURE as dashboard
 from handlers.faq.feature import FEATURE as faq
 from handlers.kit.feature import FeatureBase
 from handlers.learning.feature import FEATURE as learning
+from handlers.missions.feature import FEATURE as missions
 from handlers.onboarding.feature import FEATURE as onboarding
 from handlers.optout.feature import FEATURE as optout
 from handlers.privacy.feature import FEATURE as privacy
@@ -28,6 +31,7 @@ FEATURES: tuple[FeatureBase, ...] = (
     basics,
     onboarding,
     learning,
+    missions,  # before tickets: a coach's reply to a proof is a verdict
     privacy,
     faq,
     tickets,
@@ -36,6 +40,8 @@ FEATURES: tuple[FeatureBase, ...] = (
     reports,
     webinars,
     broadcasts,
+    checkins,
+    dashboard,
 )
 
 

@@ -35,14 +35,22 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import ColumnElement, Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core import Clock, OutboundChannel, SendResult, SendStatus, SystemClock, reply_from_dict
+from bot.core import (
+    Clock,
+    OutboundChannel,
+    Reply,
+    SendResult,
+    SendStatus,
+    SystemClock,
+    reply_from_dict,
+)
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
@@ -55,6 +63,17 @@ PENDING, SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
 SENT, FAILED, CANCELLED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value,
                            OutboxStatus.CANCELLED.value)
 MAX_ERROR = 500
+# a row its channel cannot send yet (SendStatus.WAIT) is looked at again after this, unless
+# the channel makes it due sooner (a WhatsApp partner writing again)
+WAIT_HOLD = timedelta(days=1)
+
+
+@runtime_checkable
+class SendsKinds(Protocol):
+    """A channel whose sending depends on what kind of message a row is (WhatsApp's
+    templates outside the 24-hour window)."""
+
+    async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +105,7 @@ class TickStats:
     cancelled: int = 0
     released: int = 0
     recovered: int = 0
+    waiting: int = 0  # rows their channel could not send yet (SendStatus.WAIT)
 
     def __iadd__(self, other: TickStats) -> TickStats:
         for f in fields(self):
@@ -321,6 +341,8 @@ class Dispatcher:
         if self.limiter is not None:
             await self.limiter.acquire()
         try:
+            if isinstance(channel, SendsKinds):
+                return await channel.send_kind(r.chat_id, reply, r.kind)
             return await channel.send(r.chat_id, reply)
         except Exception as exc:
             log.exception("channel %s failed to send outbox row %d", r.channel, r.id)
@@ -337,6 +359,7 @@ class Dispatcher:
         sent: list[dict[str, Any]] = []
         retry: list[dict[str, Any]] = []
         give_up: list[dict[str, Any]] = []
+        hold: list[dict[str, Any]] = []
         blocked: list[Claimed] = []
         waits: dict[tuple[str, str], tuple[datetime, list[int]]] = {}
         for r, res in results:
@@ -352,6 +375,9 @@ class Dispatcher:
                 waits[(r.channel, r.chat_id)] = (until, [r.id])
             elif res.status is SendStatus.BLOCKED:
                 blocked.append(r)
+            elif res.status is SendStatus.WAIT:  # not a failed attempt: kept, looked at later
+                hold.append({"rid": r.id, "due": now + WAIT_HOLD,
+                             "why": res.reason[:MAX_ERROR] or "waiting"})
             elif r.attempts >= self.max_attempts:
                 give_up.append({"rid": r.id, "why": f"gave up: {res.reason}"[:MAX_ERROR]})
             else:
@@ -377,6 +403,12 @@ class Dispatcher:
                     .values(status=PENDING, claimed_at=None, due_at=bindparam("due"),
                             last_error=bindparam("why"))
                     .execution_options(synchronize_session=False), retry)
+            if hold:
+                await s.execute(
+                    update(TABLE).where(OB.id == bindparam("rid"))
+                    .values(status=PENDING, claimed_at=None, due_at=bindparam("due"),
+                            last_error=bindparam("why"), attempts=OB.attempts - 1)
+                    .execution_options(synchronize_session=False), hold)
             if give_up:
                 await s.execute(
                     update(TABLE).where(OB.id == bindparam("rid"))
@@ -394,6 +426,7 @@ class Dispatcher:
         stats.sent += len(sent)
         stats.retried += len(retry) + sum(len(ids) for _, ids in waits.values())
         stats.failed += len(give_up)
+        stats.waiting += len(hold)
         stats.blocked += len(blocked)
         stats.cancelled += len(untried)
 

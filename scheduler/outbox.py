@@ -37,6 +37,9 @@ NUDGE = "nudge"
 # what a partner's /stop turns off
 OPT_OUT_KINDS = frozenset({NUDGE, "broadcast", "reminder", "announcement"})
 OPEN = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)
+# how a pending row's last_error starts while it waits for its recipient (a WhatsApp partner
+# outside the 24-hour window with no template for it): counted apart from "pending"
+WAITING = "waiting"
 # rows per multi-row INSERT on SQLite: well inside its bound-parameter limit
 CHUNK = 1000
 _TABLE = table_of(OutboxMessage)
@@ -258,7 +261,8 @@ class Outbox:
         return int((await self.s.execute(q)).scalar_one())
 
     async def outcome_counts(self, prefix: str) -> Counter[str]:
-        """Rows under a key prefix by outcome: sent, blocked, failed, pending, cancelled."""
+        """Rows under a key prefix by outcome: sent, blocked, failed, pending, cancelled, and
+        waiting (until the recipient writes again)."""
         rows = await self.s.execute(
             select(OutboxMessage.status, OutboxMessage.last_error, Partner.blocked,
                    func.count())
@@ -270,6 +274,8 @@ class Outbox:
         for status, error, blocked, n in rows.all():
             if status == OutboxStatus.SENT.value:
                 counts["sent"] += n
+            elif status in OPEN and str(error or "").startswith(WAITING):
+                counts["waiting"] += n
             elif status in OPEN:
                 counts["pending"] += n
             elif _is_blocked_error(error) or (blocked and status == OutboxStatus.FAILED.value):

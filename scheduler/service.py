@@ -32,6 +32,7 @@ from bot.storage.db import Database
 from bot.storage.repos import Repos
 from content.loader import PackLibrary
 from scheduler.dispatcher import Dispatcher
+from scheduler.leader import Leadership, SoleLeader, leadership_for
 from scheduler.planner import Planner
 from scheduler.scope import Scope
 
@@ -52,8 +53,14 @@ class Deployment(Protocol):
 
 class SchedulerService:
     def __init__(self, app: Deployment, planner: Planner, dispatcher: Dispatcher, *,
-                 plan: bool = True):
+                 plan: bool = True, leader: Leadership | None = None,
+                 schedule: bool = True, dispatch: bool = True):
         self.app = app
+        # the planner and the jobs run in the one process holding the lead; `schedule` and
+        # `dispatch` pick this process's role (`coachbot run --role`)
+        self.leader: Leadership = leader or SoleLeader()
+        self.schedule = schedule
+        self.dispatch = dispatch
         self.planner = planner
         self.dispatcher = dispatcher
         self.plan = plan
@@ -64,13 +71,16 @@ class SchedulerService:
     @classmethod
     def for_app(cls, app: Deployment, channels: Mapping[str, OutboundChannel], *,
                 only_chats: Mapping[str, str] | None = None,
-                plan: bool = True) -> SchedulerService:
+                plan: bool = True, schedule: bool = True,
+                dispatch: bool = True) -> SchedulerService:
         planner = Planner(app.db, app.library, app.settings, app.clock,
                           sources=[src for f in app.features for src in f.nudges()])
         dispatcher = Dispatcher.from_settings(app.db, channels, app.settings, app.clock,
                                               only_chats=only_chats,
                                               validators=[planner.validator()])
-        return cls(app, planner, dispatcher, plan=plan)
+        leader = leadership_for(app.db.url, app.db.is_postgres) if schedule else None
+        return cls(app, planner, dispatcher, plan=plan, leader=leader, schedule=schedule,
+                   dispatch=dispatch)
 
     def _tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """`job` as the scheduler runs it: its task is marked in progress, so stop() waits."""
@@ -86,14 +96,18 @@ class SchedulerService:
         return run
 
     async def plan_job(self) -> None:
-        """Plans nudges for every partner."""
+        """Plans nudges for every partner (in the leading process only)."""
+        if not self.leader.held:
+            return
         try:
             await self.planner.run_pass()
         except Exception:
             log.exception("nudge planning pass failed; the next one will try again")
 
     async def run_job(self, job: Job[Scope]) -> None:
-        """Runs one feature job in its own transaction."""
+        """Runs one feature job in its own transaction (in the leading process only)."""
+        if not self.leader.held:
+            return
         try:
             async with self.app.db.transaction() as s:
                 await job.run(Scope(Repos(s), self.app.library, self.app.settings,
@@ -107,6 +121,17 @@ class SchedulerService:
         except Exception:
             log.exception("outbox dispatcher tick failed; the next one will try again")
 
+    async def leader_job(self) -> None:
+        """Takes or keeps the lead; a process that just took it plans at once."""
+        was = self.leader.held
+        try:
+            now_held = await self.leader.check()
+        except Exception:
+            log.exception("leader check failed; the next one will try again")
+            return
+        if now_held and not was and self.scheduler is not None and self.plan:
+            self.scheduler.modify_job("nudge-planner", next_run_time=datetime.now(UTC))
+
     def _seconds(self, every: float | str) -> float:
         return float(getattr(self.app.settings, every) if isinstance(every, str) else every)
 
@@ -115,14 +140,20 @@ class SchedulerService:
         sched = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-        if self.plan:
+        if self.schedule:
+            await self.leader.check()
+            sched.add_job(self._tracked(self.leader_job),
+                          IntervalTrigger(seconds=max(settings.leader_interval, 0.2)),
+                          id="leader", **common)
+        if self.plan and self.schedule:
             sched.add_job(self._tracked(self.plan_job),
                           IntervalTrigger(seconds=max(settings.planner_interval, 1)),
                           id="nudge-planner", next_run_time=now, **common)
-        sched.add_job(self._tracked(self.dispatch_job),
-                      IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
-                      id="outbox-dispatcher", next_run_time=now, **common)
-        for job in self.jobs:
+        if self.dispatch:
+            sched.add_job(self._tracked(self.dispatch_job),
+                          IntervalTrigger(seconds=max(settings.dispatch_interval, 0.05)),
+                          id="outbox-dispatcher", next_run_time=now, **common)
+        for job in self.jobs if self.schedule else ():
             sched.add_job(self._tracked(functools.partial(self.run_job, job)),
                           IntervalTrigger(seconds=max(self._seconds(job.every), 1)),
                           id=job.name, next_run_time=now, **common)
@@ -140,6 +171,9 @@ class SchedulerService:
             return
         scheduler, self.scheduler = self.scheduler, None
         scheduler.pause()  # no new runs; shutdown() would cancel the running ones
+        # a run APScheduler has just created marks itself on its first step: let it, so it is
+        # waited for here rather than started after the database is closed
+        await asyncio.sleep(0)
         running = {t for t in self._running if not t.done()}
         late: set[asyncio.Task[object]] = set()
         if running:
@@ -150,3 +184,4 @@ class SchedulerService:
         scheduler.shutdown(wait=False)
         if late:
             await asyncio.gather(*late, return_exceptions=True)
+        await self.leader.release()

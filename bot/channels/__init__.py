@@ -75,6 +75,9 @@ CHANNELS: dict[str, ChannelSpec] = {spec.name: spec for spec in (
     ChannelSpec("telegram", configured=lambda s: bool(s.telegram_token),
                 connect=_connect("bot.channels.telegram.runner"),
                 sender=_sender("bot.channels.telegram.runner")),
+    ChannelSpec("whatsapp", configured=lambda s: bool(s.whatsapp_token),
+                connect=_connect("bot.channels.whatsapp.runner"),
+                sender=_sender("bot.channels.whatsapp.runner")),
 )}
 FALLBACK = "console"  # what `coachbot run` serves when no network channel is configured
 

@@ -8,6 +8,8 @@ for all channels:
   and the rest of the turn to the outbox, so the partner gets them late rather than never;
 - blocked: drop the rest of that chat's replies (the next would be refused too);
 - failed: log it and go on with the next reply;
+- wait (the chat cannot take a message now): this reply and the chat's next ones go to the
+  outbox, where they wait until it can;
 - a reply marked `edit` replaces the message whose button was pressed, once per turn;
 - when nothing replaced it, the pressed message's buttons are spent and are removed.
 """
@@ -21,6 +23,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.core import Clock, Inbound, Reply, SendResult, SendStatus
+from bot.ops.metrics import record_send
 from bot.storage.repos import Repos
 from scheduler.outbox import Outbox
 from scheduler.replies import reply_key
@@ -94,6 +97,7 @@ class Delivery:
                     edited = result.status is SendStatus.OK
                 else:
                     result = await self.adapter.send(chat_id, reply)
+                record_send(self.adapter.name, "reply", result)
                 if result.status is not SendStatus.RETRY_AFTER:
                     break
                 if (result.retry_after > self.inline_retry_max
@@ -107,6 +111,15 @@ class Delivery:
                 await asyncio.sleep(result.retry_after)
             if result.status is SendStatus.OK:
                 self._settle(msg, index)
+            elif result.status is SendStatus.WAIT:
+                # the chat cannot take a message now (WhatsApp's 24-hour window): this reply
+                # and the chat's next ones wait in the outbox until it can
+                waiting = [(index, reply), *((i, r) for i, r in pending
+                                             if self._target(msg, r) == chat_id)]
+                await self._defer(chat_id, [r for _, r in waiting], 0.0, msg)
+                for i, _ in waiting:  # the deferred copies are sent instead
+                    self._settle(msg, i)
+                pending = [p for p in pending if p not in waiting]
             elif result.status is SendStatus.BLOCKED:
                 log.warning("chat %s cannot be reached: %s", chat_id, result.reason)
                 self._settle(msg, index)

@@ -1,4 +1,5 @@
-"""The Markdown subset every reply is written in — `*bold*`, `_italic_`, plain lines — parsed
+"""The Markdown subset every reply is written in — `*bold*`, `_italic_`, `` `code` ``, plain
+lines — parsed
 once here, so each adapter only renders the spans (Telegram as HTML, the console as rich text)
 and all of them read the same text the same way.
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 _BOLD = re.compile(r"\*(?=\S)([^*\n]+?)\*")
 # not inside a word, so snake_case_names stay plain
 _ITALIC = re.compile(r"(?<![\w])_(?=\S)([^_\n]+?)_(?![\w])")
+# an example to type (`25/11/2026 19:00`): shown as typed, never read as bold or italic
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +27,20 @@ class Span:
     text: str
     bold: bool = False
     italic: bool = False
+    code: bool = False
 
 
 def _italics(segment: str, bold: bool) -> list[Span]:
+    out: list[Span] = []
+    pos = 0
+    for m in _CODE.finditer(segment):
+        out += _plain_italics(segment[pos:m.start()], bold)
+        out.append(Span(m.group(1), bold, code=True))
+        pos = m.end()
+    return out + _plain_italics(segment[pos:], bold)
+
+
+def _plain_italics(segment: str, bold: bool) -> list[Span]:
     out: list[Span] = []
     pos = 0
     for m in _ITALIC.finditer(segment):

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.core import OutboundChannel
+from bot.ops.http import Ops
 from bot.runtime import background_services, build_app
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Route:
 
     path: str
     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    method: str = "POST"
 
 
 class Server(Protocol):
@@ -77,7 +79,7 @@ async def listening(listen: str, routes: Sequence[Route]) -> AsyncIterator[int]:
     host, port = parse_listen(listen)
     web_app = web.Application()
     for route in routes:
-        web_app.router.add_post(route.path, route.handler)
+        web_app.router.add_route(route.method, route.path, route.handler)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     try:
@@ -88,7 +90,7 @@ async def listening(listen: str, routes: Sequence[Route]) -> AsyncIterator[int]:
 
 
 async def serve_network(settings: Settings, specs: Sequence[ChannelSpec],
-                        stop: asyncio.Event | None = None) -> None:
+                        stop: asyncio.Event | None = None, *, background: bool = True) -> None:
     """Serves the channels of `specs` until SIGINT/SIGTERM (or `stop`).
 
     Every channel connects before the app is built, so a refused credential ends with its
@@ -110,12 +112,30 @@ async def serve_network(settings: Settings, specs: Sequence[ChannelSpec],
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
-        await stack.enter_async_context(
-            background_services(app, {s.channel.name: s.channel for s in servers}))
+        if background:  # `coachbot run --role web` leaves the schedule to other processes
+            await stack.enter_async_context(
+                background_services(app, {s.channel.name: s.channel for s in servers}))
+        ops = Ops(app)
         routes = [r for s in servers for r in s.routes()]
-        port = (await stack.enter_async_context(listening(settings.webhook_listen, routes))
-                if routes else None)
-        await _serve_all(servers, stop, port)
+        port = (await stack.enter_async_context(
+            listening(settings.webhook_listen, [*routes, *ops_routes(ops)])) if routes else None)
+        if port is None and settings.metrics_listen:  # polling: health and metrics apart
+            await stack.enter_async_context(listening(settings.metrics_listen, ops_routes(ops)))
+        stop_watch = asyncio.create_task(_drain_on(stop, ops))
+        try:
+            await _serve_all(servers, stop, port)
+        finally:
+            stop_watch.cancel()
+
+
+def ops_routes(ops: Ops) -> list[Route]:
+    return [Route(path, handler, method="GET") for path, handler in ops.endpoints()]
+
+
+async def _drain_on(stop: asyncio.Event, ops: Ops) -> None:
+    await stop.wait()
+    ops.draining.set()
+    log.info("shutting down: no new updates; finishing the ones in progress")
 
 
 async def _serve_all(servers: Sequence[Server], stop: asyncio.Event, port: int | None) -> None:

@@ -8,6 +8,7 @@ from bot.channels import CHANNELS, FALLBACK, console, network_channels
 from bot.channels.serving import serve_network
 from bot.cli.common import run, setup_logging
 from bot.config import Settings
+from bot.ops.roles import Role, serve_role
 from bot.runtime import open_database
 from handlers.kit.context import CONSOLE_COACH_CHAT
 
@@ -22,16 +23,24 @@ def register(app: typer.Typer) -> None:
         """Chats with the bot in the terminal (piped stdin: one message per line, #N presses
         button N)."""
         settings = Settings()
+        settings.dashboard_enabled = False  # one person's terminal; `coachbot run` serves it
         setup_logging(settings, quiet=True)
         if coach:
             user = settings.coach_chat_id or CONSOLE_COACH_CHAT
         run(console.serve(settings, user, name, coach), settings.event_loop)
 
     @app.command("run")
-    def run_bot() -> None:
+    def run_bot(role: Role = typer.Option(
+            Role.ALL, "--role", help="What this process does: all (everything), web (takes "
+            "updates), worker (sends the outbox), scheduler (outbox, plus the schedule when "
+            "it holds the lead)")) -> None:
         """Runs the bot on every channel configured (Telegram when a token is set), else the
         terminal chat."""
         settings = Settings()
+        if role is not Role.ALL:
+            setup_logging(settings)
+            run(serve_role(settings, role), settings.event_loop)
+            return
         network = network_channels(settings)
         if network:
             setup_logging(settings)

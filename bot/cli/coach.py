@@ -32,13 +32,15 @@ from bot.core.timezones import find_zone, fmt_local, parse_local
 from bot.runtime import load_library, open_database
 from bot.storage.models import Role
 from bot.storage.repos import Repos
-from content.loader import PackLibrary
+from content.loader import Pack, PackLibrary
 from handlers.audience import segments
+from handlers.audience.segments import Audience
 from handlers.broadcasts.service import BroadcastError, Broadcasts
 from handlers.coaches.roles import coaches, parse_who, set_role
 from handlers.coaches.roster import import_text
 from handlers.registry import FEATURES
 from handlers.reports import report
+from handlers.reports.coach import stopped_at
 from handlers.webinars.service import WebinarError, Webinars
 from scheduler.dispatcher import Dispatcher
 from scheduler.scope import Scope
@@ -89,8 +91,24 @@ def _library(settings: Settings) -> PackLibrary:
     return load_library(settings)
 
 
-def _modules(library: PackLibrary) -> set[str]:
-    return {mid for pack in library.packs.values() for mid in pack.modules}
+def _title(library: PackLibrary, ident: str) -> str:
+    """A module's (or the final quiz's) title in English, for the terminal."""
+    for pack in library.packs.values():
+        if ident == "final":
+            return pack.final_quiz.title.en
+        if ident in pack.modules:
+            return pack.modules[ident].title.en
+    return ident
+
+
+def _item(pack: Pack, item: str, lang: str) -> str:
+    """A report row's item as coaches read it: a module, quiz or statement by its title."""
+    if item == "final":
+        return pack.final_quiz.title.get(lang)
+    if item in pack.modules:
+        return pack.modules[item].title.get(lang)
+    statement = next((s for s in pack.assessment.statements if s.id == item), None)
+    return statement.text.get(lang) if statement else item
 
 
 def _when(raw: str, tz: str) -> datetime:
@@ -218,7 +236,7 @@ def webinar_create(title: str = typer.Option(...), at: str = typer.Option(
                 library, title=title, starts_at=starts, link=link,
                 description=description, followup=followup, audience=audience,
                 timezone=zi.key, created_by=None, now=SystemClock().now(),
-                known_modules=_modules(library))
+                catalog=segments.Catalog.of(library.packs))
         except WebinarError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         return f"webinar #{info.id} announced to {n} partners"
@@ -311,10 +329,16 @@ async def _channels(settings: Settings) -> tuple[dict[str, OutboundChannel],
     return {channel.name: channel for channel, _ in made}, close
 
 
+class NoDispatcher(Exception):
+    """Nothing of a due broadcast was sent for a while: no running bot is sending it."""
+
+
 async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
-                 on_progress: Callable[[Any], None], poll: float = 0.5) -> Any:
+                 on_progress: Callable[[Any], None], poll: float = 0.5,
+                 idle_hint: float | None = None) -> Any:
     """Watches a broadcast until nothing is pending (sending it from this process when
-    `dispatch`), then sends the coach's report; returns the final Progress."""
+    `dispatch`), then sends the coach's report; returns the final Progress. Without
+    `dispatch`, raises NoDispatcher when nothing due was sent within `idle_hint` seconds."""
 
     db = await open_database(settings)
     library = load_library(settings)
@@ -336,12 +360,19 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
                         await asyncio.sleep(min(settings.dispatch_interval, poll))
 
             worker = asyncio.create_task(pump())
+        started = time.monotonic()
         while True:
             async with db.transaction() as s:
+                info = await Broadcasts(s).get(broadcast_id)
                 pr = await Broadcasts(s).progress(broadcast_id, clock.now())
             on_progress(pr)
             if pr.finished:
                 break
+            due = info is not None and info.send_at <= clock.now()
+            if (not dispatch and idle_hint is not None and due and pr.done == 0
+                    and time.monotonic() - started > idle_hint):
+                raise NoDispatcher(f"nothing of broadcast #{broadcast_id} was sent in "
+                                   f"{idle_hint:g} s")
             if worker is not None and worker.done():
                 worker.result()  # surfaces the dispatcher's exception
             await asyncio.sleep(poll)
@@ -371,16 +402,24 @@ def _warm_up(settings: Settings) -> None:
     importlib.import_module(f"bot.channels.telegram.{name}")
 
 
-def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int) -> None:
+def _watch(settings: Settings, broadcast_id: int, dispatch: bool, total: int,
+           idle_hint: float | None = None) -> None:
     started = time.monotonic()
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), transient=False) as bar:
-        task = bar.add_task(f"broadcast #{broadcast_id}", total=total)
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), transient=False) as bar:
+            task = bar.add_task(f"broadcast #{broadcast_id}", total=total)
 
-        def update(pr: Any) -> None:
-            bar.update(task, completed=pr.done, total=pr.total)
+            def update(pr: Any) -> None:
+                bar.update(task, completed=pr.done, total=pr.total)
 
-        final = run(follow(settings, broadcast_id, dispatch=dispatch, on_progress=update))
+            final = run(follow(settings, broadcast_id, dispatch=dispatch, on_progress=update,
+                               idle_hint=idle_hint))
+    except NoDispatcher as exc:
+        typer.echo(f"{exc}: no running bot is sending it. The messages stay queued; start "
+                   f"the bot (`coachbot run`) or send them from here with `coachbot broadcast "
+                   f"watch {broadcast_id} --dispatch`.", err=True)
+        raise typer.Exit(1) from None
     summary = final.summary()
     if not final.elapsed_s:  # nothing recorded a send time (e.g. all blocked)
         summary = summary.replace("elapsed_s=0", f"elapsed_s={time.monotonic() - started:.0f}")
@@ -397,14 +436,50 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
                                              "the report in chat"),
                    dispatch: bool = typer.Option(False, help="Send from this process (else the "
                                                  "running bot's dispatcher sends)"),
-                   wait: bool = typer.Option(True, help="Show progress until it is done")
+                   wait: bool = typer.Option(True, help="Show progress until it is done"),
+                   yes: bool = typer.Option(False, "--yes", "-y",
+                                            help="Send without asking (for scripts)"),
+                   idle_hint: float = typer.Option(10.0, help="Seconds without a message sent "
+                                                   "before saying that no bot is sending")
                    ) -> None:
-    """Queues a broadcast to a segment, shows a progress bar and ends with a summary line."""
+    """Shows who gets the broadcast, asks, queues it, shows a progress bar and ends with a
+    summary line."""
     settings = _settings()
     library = _library(settings)
     when = _when(at, tz) if at else SystemClock().now()
-    if dispatch and not settings.telegram_token:
-        _fail("--dispatch needs COACHBOT_TELEGRAM_TOKEN (or let the running bot send)")
+    if dispatch and not network_channels(settings):
+        _fail("--dispatch needs a network channel (COACHBOT_TELEGRAM_TOKEN or "
+              "COACHBOT_WHATSAPP_TOKEN), or let the running bot send")
+    catalog = segments.Catalog.of(library.packs)
+
+    async def look(repos: Repos) -> tuple[str, int, list[tuple[str | None, str, int]], int]:
+        try:
+            seg = segments.parse(segment)
+            audience = repos.get(Audience)
+            await audience.check(seg, catalog)
+        except segments.SegmentError as exc:
+            raise ValueError(str(exc)) from None
+        words = segments.describe(seg, lambda key, **kw: _ui(library, key, **kw),
+                                  lambda ident: _title(library, ident))
+        return (words, await audience.count(seg, catalog),
+                await audience.breakdown(seg, catalog), await audience.unreachable(seg, catalog))
+
+    words, n, split, lost = _in_tx(settings, look)
+    typer.echo(f"to: {words} — {n} partners")
+    for cohort, pack_id, count in split:
+        pack = library.packs.get(pack_id)
+        typer.echo(f"  {count} in {cohort or 'no cohort'} · "
+                   f"{pack.meta.title.en if pack else pack_id}")
+    if lost:
+        typer.echo(f"warning: {lost} more partners match but cannot be reached (they blocked "
+                   "the bot or have no chat)", err=True)
+    typer.echo(f"send: {fmt_local(when, tz) if at else 'now'}")
+    typer.echo(f"---\n{text.strip()}\n---")
+    if n == 0:
+        _fail(_ui(library, "broadcast_nobody"))
+    if not yes and not typer.confirm(f"Send to {n} partners?", default=False):
+        typer.echo("not sent")
+        raise typer.Exit(1)
     if dispatch:
         _warm_up(settings)
 
@@ -419,7 +494,7 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
         try:
             info = await repos.get(Broadcasts).create(
                 segment=segment, text=text, send_at=when, created_by=created_by,
-                now=SystemClock().now(), known_modules=_modules(library))
+                now=SystemClock().now(), catalog=segments.Catalog.of(library.packs))
         except BroadcastError as exc:
             raise ValueError(_ui(library, exc.key, **exc.kw)) from None
         except segments.SegmentError as exc:
@@ -429,11 +504,14 @@ def broadcast_send(segment: str = typer.Option(..., help="e.g. all, cohort:batch
     bid, total = _in_tx(settings, go)
     typer.echo(f"broadcast #{bid}: {total} partners")
     if wait:
-        _watch(settings, bid, dispatch, total)
+        _watch(settings, bid, dispatch, total, None if at else idle_hint)
 
 
 @broadcast_app.command("watch")
-def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False)) -> None:
+def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False),
+                    idle_hint: float = typer.Option(10.0, help="Seconds without a message "
+                                                    "sent before saying no bot is sending")
+                    ) -> None:
     """Follows a broadcast (e.g. after a restart: with --dispatch it carries on sending)."""
     settings = _settings()
 
@@ -443,7 +521,8 @@ def broadcast_watch(broadcast_id: int, dispatch: bool = typer.Option(False)) -> 
             raise ValueError(f"no broadcast #{broadcast_id}")
         return info.total
 
-    _watch(settings, broadcast_id, dispatch, _in_tx(settings, go))
+    _watch(settings, broadcast_id, dispatch, _in_tx(settings, go),
+           None if dispatch else idle_hint)
 
 
 @broadcast_app.command("status")
@@ -492,6 +571,7 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
         return await report.build(scope, stalled_days=days,
                                   lang="en" if lang == "en" else "id", cohort_code=cohort)
 
+    title_lang = "en" if lang == "en" else "id"
     reports = _in_tx(settings, go) or []
     if not reports:
         _fail(f"no cohort '{cohort}'" if cohort else "no partners yet")
@@ -503,14 +583,19 @@ def report_cmd(cohort: str = typer.Option(None, help="Cohort code ('-' for no co
         table.add_column("value", justify="right")
         table.add_column("after", justify="right")
         table.add_row("onboarding finished", "", str(r.onboarded), "")
+        pack = library.fallback(r.pack_id, settings.default_pack)
         for section in r.sections:
             for row in section.rows:
-                table.add_row(row.metric.replace("_", " "), row.item, row.shown or row.value,
+                table.add_row(row.metric.replace("_", " "), _item(pack, row.item, title_lang),
+                              row.shown or row.value,
                               row.after or ("-" if row.metric.startswith("readiness") else ""))
         table.add_row(f"stalled (> {days:g} days)", "", str(len(r.stalled)), "")
         console.print(table)
         for s in r.stalled[:50]:
-            console.print(f"  stalled: {s.name or ''} ({s.external_id}), idle {s.days_idle} d")
+            where = stopped_at(pack, title_lang, s)
+            console.print(f"  stalled: {s.name or ''} ({s.external_id}), idle {s.days_idle} d"
+                          + (f", stopped at {where}" if where else "")
+                          + f" — coachbot partner show '#{s.partner_id}'")
     if csv is not None:
         csv.write_text(report.to_csv(reports), encoding="utf-8")
         typer.echo(f"wrote {csv}")

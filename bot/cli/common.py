@@ -11,6 +11,7 @@ import typer
 
 from bot import loop, redact
 from bot.config import Settings
+from bot.ops.logs import json_handler
 from content.loader import PackInvalid
 
 T = TypeVar("T")
@@ -19,8 +20,11 @@ T = TypeVar("T")
 def setup_logging(settings: Settings, quiet: bool = False) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(),
                                                   logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.log_format.strip().lower() == "json":
+        logging.basicConfig(level=level, handlers=[json_handler(sys.stderr)])
+    else:
+        logging.basicConfig(level=level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     redact.install(settings)
 
 

@@ -1,5 +1,5 @@
 """`coachbot faq …`: ask the FAQ engine, evaluate it on a cases file, list FAQ gaps, teach it
-a partner's question."""
+a partner's question, add a ticket's answer as an entry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rapidfuzz import process
 
 from bot.cli.common import run as run_async
 from bot.config import Settings
-from bot.runtime import open_database
+from bot.runtime import load_library, open_database
 from bot.storage.repos import Repos
 from content.loader import PackInvalid, load_pack, load_ui_defaults
 from content.schema import FaqAsked
@@ -20,6 +20,8 @@ from handlers.faq.engine.evaluate import Case, load_cases, run, summarize
 from handlers.faq.engine.index import ASKED_PER_ENTRY
 from handlers.faq.gaps import group_questions
 from handlers.faq.repo import FaqLogRepo
+from handlers.faq.taught import TaughtRepo, TeachError, build_index, from_ticket
+from handlers.faq.taught import teach as teach_entry
 
 app = typer.Typer(help="The FAQ engine: ask it, evaluate it, find what it cannot answer.",
                   no_args_is_help=True)
@@ -150,15 +152,22 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
          similarity: float = typer.Option(60.0, help="How alike (0-100) questions in one "
                                           "group are."),
          ) -> None:
-    """Lists unanswered and unhelpful questions, grouped by similarity."""
+    """Lists unanswered and unhelpful questions, grouped by similarity, each group with the
+    entry it most likely belongs to."""
     settings = Settings()
+    library = load_library(settings)
 
     async def go() -> None:
         db = await open_database(settings)
         try:
             since = datetime.now(UTC) - timedelta(days=days) if days > 0 else None
             async with db.transaction() as session:
-                questions = await Repos(session).get(FaqLogRepo).gaps(pack, since)
+                repos = Repos(session)
+                questions = await repos.get(FaqLogRepo).gaps(pack, since)
+                indexes = {p.id: build_index(p, await repos.get(TaughtRepo).of_pack(p.id),
+                                             thresholds_for(settings, p.id))
+                           for p in library.packs.values()
+                           if any(q.pack_id == p.id for q in questions)}
         finally:
             await db.dispose()
         groups = group_questions(questions, similarity)
@@ -170,5 +179,92 @@ def gaps(pack: str = typer.Option(None, "--pack", help="Only this pack id."),
             typer.echo(f"\n{g.count}× {g.example!r}  ({g.describe()})")
             for other in g.others[:4]:
                 typer.echo(f"    · {other}")
+            idx = indexes.get(g.questions[0].pack_id)
+            if idx is not None:
+                typer.echo("    " + suggest(idx, g.questions[0].pack_id,
+                                            [q.text for q in g.questions]))
 
     run_async(go())
+
+
+@app.command("add")
+def add(ticket: int = typer.Option(None, "--ticket", help="An answered ticket: its question "
+                                   "and the coach's latest answer."),
+        question: str = typer.Option(None, "--question", help="The question (without "
+                                     "--ticket)."),
+        answer: str = typer.Option(None, "--answer", help="The answer, in --lang (without "
+                                   "--ticket)."),
+        answer_en: str = typer.Option(None, "--answer-en", help="The answer in English, when "
+                                      "--lang is id."),
+        entry: str = typer.Option(None, "--entry", help="File the question as another "
+                                  "wording of this existing entry instead."),
+        new_id: str = typer.Option(None, "--id", help="The new entry's id (default: "
+                                   "ticket-N or taught-N)."),
+        pack: str = typer.Option(None, "--pack", help="The pack id (without --ticket; "
+                                 "default: the default pack)."),
+        lang: str = typer.Option("id", "--lang", help="The language of the question and "
+                                 "answer: id or en."),
+        by: str = typer.Option("cli", "--by", help="Who adds it (kept with the entry)."),
+        ) -> None:
+    """Adds a new FAQ entry (or another wording of one) to the database; the running bot's
+    index takes it in before its next answer."""
+    settings = Settings()
+    library = load_library(settings)
+
+    async def go() -> None:
+        db = await open_database(settings)
+        try:
+            async with db.transaction() as session:
+                repos = Repos(session)
+                if ticket is not None:
+                    src = await from_ticket(repos, library, settings.default_pack, ticket)
+                    target, q, a, lg = src.pack, src.question, src.answer, src.lang
+                    a_en = None
+                else:
+                    if not question or (not entry and not (answer or answer_en)):
+                        typer.echo("give --ticket, or --question with --answer (or --entry)",
+                                   err=True)
+                        raise typer.Exit(2)
+                    target = library.packs.get(pack or settings.default_pack)
+                    if target is None:
+                        typer.echo(f"no pack {pack!r}; packs: {', '.join(library.packs)}",
+                                   err=True)
+                        raise typer.Exit(2)
+                    q, a, a_en, lg = question, answer, answer_en, lang
+                version = await repos.get(TaughtRepo).version(target.id)
+                entry_id = entry or new_id or (f"ticket-{ticket}" if ticket is not None
+                                               else f"taught-{version + 1}")
+                taught = await teach_entry(
+                    repos, target, lang=lg, question=q, entry_id=entry_id,
+                    answer=None if entry else a, answer_en=None if entry else a_en,
+                    ticket_id=ticket, by=by, now=datetime.now(UTC))
+                everything = await repos.get(TaughtRepo).of_pack(target.id)
+        except TeachError as exc:
+            typer.echo(library.t(None, "en", exc.key, **exc.values), err=True)
+            raise typer.Exit(2) from None
+        finally:
+            await db.dispose()
+        kind = "another wording of" if entry else "new entry"
+        typer.echo(f"{target.id}: {kind} {taught.entry_id}: {taught.question!r}")
+        match = build_index(target, everything, thresholds_for(settings, target.id)).search(q)
+        typer.echo(f"the engine now: {match.top or 'none'} confidence={match.confidence:.3f} "
+                   f"band={match.band.value}")
+
+    run_async(go())
+
+
+def suggest(idx: FaqIndex, pack_id: str, questions: list[str]) -> str:
+    """The entry a group of questions most likely belongs to: the one ranked first for most
+    of them, with the mean rank-1 confidence (low: the group may need a new entry)."""
+    votes: dict[str, list[float]] = {}
+    for q in questions[:20]:
+        match = idx.search(q)
+        if match.top is not None and match.chat is None:
+            votes.setdefault(match.top, []).append(match.confidence)
+    if not votes:
+        return (f"closest entry: none (a new entry: coachbot faq add --pack {pack_id} "
+                "--question … --answer …)")
+    entry, scores = max(votes.items(), key=lambda kv: (len(kv[1]), sum(kv[1])))
+    return (f"closest entry: {entry} ({len(scores)} of {min(len(questions), 20)}, "
+            f"confidence {sum(scores) / len(scores):.2f}); another wording of it: "
+            f"coachbot faq add --pack {pack_id} --entry {entry} --question …")

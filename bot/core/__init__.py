@@ -4,6 +4,7 @@ zones and the Feature protocol. No I/O, and it imports nothing else of the proje
 from bot.core.clock import Clock, FixedClock, SystemClock
 from bot.core.messages import (
     MAX_TEXT,
+    Attachment,
     Button,
     Inbound,
     InboundKind,
@@ -19,6 +20,7 @@ from bot.core.messages import (
 
 __all__ = [
     "MAX_TEXT",
+    "Attachment",
     "Button",
     "Clock",
     "FixedClock",

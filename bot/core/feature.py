@@ -72,6 +72,8 @@ class Router(Generic[C]):
     buttons: dict[type[ButtonData], ButtonHandler[C]] = field(default_factory=dict)
     states: dict[str, Interceptor[C]] = field(default_factory=dict)
     interceptors: list[Interceptor[C]] = field(default_factory=list)
+    # interceptors that only see what no other took (e.g. the coaches' chat's chatter)
+    late_interceptors: list[Interceptor[C]] = field(default_factory=list)
     listeners: dict[str, list[Listener[C]]] = field(default_factory=dict)
     fallback: Handler[C] | None = None
     unknown_command: Handler[C] | None = None
@@ -109,6 +111,11 @@ class Router(Generic[C]):
 
     def intercept(self, fn: Interceptor[C]) -> Interceptor[C]:
         self.interceptors.append(fn)
+        return fn
+
+    def intercept_late(self, fn: Interceptor[C]) -> Interceptor[C]:
+        """An interceptor that runs after every other one, before the partner's state."""
+        self.late_interceptors.append(fn)
         return fn
 
     def on(self, event: str) -> Callable[[Listener[C]], Listener[C]]:
@@ -157,7 +164,7 @@ class Router(Generic[C]):
                 assert self.stale_button is not None
                 return await self.stale_button(msg, ctx)
             return await handler(data, msg, ctx)
-        for intercept in self.interceptors:
+        for intercept in [*self.interceptors, *self.late_interceptors]:
             replies = await intercept(msg, ctx)
             if replies is not None:
                 return replies

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from dataclasses import dataclass
 from typing import Protocol
@@ -13,6 +14,26 @@ class InboundKind(enum.StrEnum):
     TEXT = "text"
     COMMAND = "command"
     BUTTON = "button"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo or document a partner sent, as the platform names it (its file id)."""
+
+    kind: str  # "photo" or "document"
+    file_id: str
+    name: str = ""
+    mime: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutFile:
+    """A file the bot sends (a certificate, a data export): its name, bytes and type."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +56,8 @@ class Inbound:
     reply_to_ref: str | None = None
     # a group chat (e.g. the coaches' chat): the sender's private chat id is not this one
     is_group: bool = False
+    # pictures and files sent with the message (fetched from the platform only when needed)
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def from_text(cls, channel: str, user_id: str, text: str, **kw: object) -> Inbound:
@@ -63,15 +86,6 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
-class OutFile:
-    """A document sent with a reply: its file name, its bytes and their MIME type."""
-
-    name: str
-    data: bytes
-    mime: str = "application/octet-stream"
-
-
-@dataclass(frozen=True, slots=True)
 class Reply:
     """What the bot says: text in a small Markdown subset, optional buttons and image.
 
@@ -88,7 +102,7 @@ class Reply:
     edit: bool = False
     # opaque key that lets a coach's reply be tied back to e.g. a ticket
     ref: str | None = None
-    # documents sent with the text (a partner's data export)
+    # documents sent with the text (a certificate, a partner's data export)
     files: tuple[OutFile, ...] = ()
 
     @property
@@ -106,6 +120,9 @@ class SendStatus(enum.StrEnum):
     RETRY_AFTER = "retry_after"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # not sendable now, nor a failure: kept until the recipient can be reached (WhatsApp's
+    # 24-hour window reopens when the partner writes)
+    WAIT = "wait"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +148,10 @@ class SendResult:
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason=reason)
 
+    @classmethod
+    def wait(cls, reason: str) -> SendResult:
+        return cls(SendStatus.WAIT, reason=reason)
+
 
 class OutboundChannel(Protocol):
     """What the dispatcher and the app need from a channel adapter to send."""
@@ -150,6 +171,9 @@ def reply_to_dict(reply: Reply) -> dict[str, object]:
         data["image"] = reply.image
     if reply.ref:
         data["ref"] = reply.ref
+    if reply.files:  # kept whole, so a deferred certificate still arrives
+        data["files"] = [{"name": f.name, "mime": f.mime,
+                          "data": base64.b64encode(f.data).decode()} for f in reply.files]
     return data
 
 
@@ -160,5 +184,10 @@ def reply_from_dict(data: dict[str, object]) -> Reply:
                     for row in raw_rows)
     image = data.get("image")
     ref = data.get("ref")
+    raw_files = data.get("files") or []
+    assert isinstance(raw_files, list)
+    files = tuple(OutFile(str(f["name"]), base64.b64decode(str(f["data"])), str(f["mime"]))
+                  for f in raw_files)
     return Reply(str(data.get("text", "")), buttons,
-                 image=str(image) if image else None, ref=str(ref) if ref else None)
+                 image=str(image) if image else None, ref=str(ref) if ref else None,
+                 files=files)

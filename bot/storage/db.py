@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +23,8 @@ T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # how long a statement waits for another connection's write lock (in aiosqlite's thread)
 BUSY_WAIT_MS = 10_000
+# the advisory-lock key under which one process at a time migrates a PostgreSQL database
+MIGRATION_LOCK = 0x636F6D6967  # "comig"
 
 # Set while an interactive transaction (one partner's message) runs: its SQLite statements
 # run on the event loop's own thread. SQLite answers them in microseconds, while a hop to
@@ -240,6 +242,8 @@ class Database:
 
     async def migrate(self, revision: str = "head") -> None:
         async with self.engine.begin() as conn:
+            if self.is_postgres:  # workers starting together migrate one after the other
+                await conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
             await conn.run_sync(_run_alembic, "upgrade", revision)
 
     async def downgrade(self, revision: str) -> None:

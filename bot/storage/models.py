@@ -112,3 +112,33 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # the platform's id of the sent message, so a coach's reply to it can be traced back
     message_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class WhatsAppChat(Base):
+    """A WhatsApp number the bot talks with: when its 24-hour window opened, whether it may
+    be written to, and the numbered menu a bare number answers."""
+
+    __tablename__ = "whatsapp_chats"
+
+    wa_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_inbound_at: Mapped[datetime | None]
+    # how consent was given: "wrote_first" or "roster"; None: none recorded
+    opt_in: Mapped[str | None] = mapped_column(String(16))
+    # button payloads of the last numbered-text menu, in the order shown
+    menu: Mapped[list[str] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class WhatsAppStatus(Base):
+    """What WhatsApp reported about one sent message (sent, delivered, read, failed)."""
+
+    __tablename__ = "whatsapp_statuses"
+
+    wamid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    outbox_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]

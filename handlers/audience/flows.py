@@ -27,9 +27,41 @@ def module_ids(ctx: Context) -> set[str]:
     return {mid for pack in ctx.library.packs.values() for mid in pack.modules}
 
 
+def catalog(ctx: Context) -> segments.Catalog:
+    """Which loaded pack has which modules and quizzes (segments select by it)."""
+    return segments.Catalog.of(ctx.library.packs)
+
+
+async def audience_lines(ctx: Context, seg: segments.Segment) -> str:
+    """How many partners a segment holds, per cohort and pack, and how many it cannot reach."""
+    audience = ctx.repo(Audience)
+    cat = catalog(ctx)
+    lines = []
+    for cohort, pack_id, n in (await audience.breakdown(seg, cat))[:MAX_CHOICES]:
+        pack = ctx.library.packs.get(pack_id)
+        lines.append(ctx.t("coach_audience_line", n=n,
+                           cohort=cohort or ctx.t("coach_audience_no_cohort"),
+                           pack=pack.meta.title.get(ctx.lang) if pack else pack_id))
+    lost = await audience.unreachable(seg, cat)
+    if lost:
+        lines.append(ctx.t("coach_audience_unreachable", n=lost))
+    return "\n".join(lines)
+
+
+def title_of(ctx: Context, ident: str) -> str:
+    """A module's (or the final quiz's) title in the reader's language; the id if unknown."""
+    for pack in [ctx.pack, *ctx.library.packs.values()]:
+        if ident == "final":
+            return pack.final_quiz.title.get(ctx.lang)
+        module = pack.modules.get(ident)
+        if module is not None:
+            return module.title.get(ctx.lang)
+    return ident
+
+
 def describe(ctx: Context, spec: str) -> str:
     try:
-        return segments.describe(segments.parse(spec), ctx.t)
+        return segments.describe(segments.parse(spec), ctx.t, lambda i: title_of(ctx, i))
     except segments.SegmentError:
         return spec
 
@@ -55,10 +87,18 @@ async def segment_values(ctx: Context, make: FlowButtons, what: str, *,
         if not buttons:
             return Reply(ctx.t("coach_no_cohorts"), segment_menu(ctx, make, full=full).buttons)
     elif what in ("finished", "not_finished", "quiz_below"):
-        for mid, module in ctx.pack.modules.items():
-            if what == "quiz_below" and module.quiz is None:
-                continue
-            buttons.append(make("sv", what, mid).button(f"📘 {module.title.get(ctx.lang)}"[:60]))
+        # every loaded pack's modules: the segment itself keeps to the partners who have one
+        packs = list(ctx.library.packs.values())
+        seen: set[str] = set()
+        for pack in packs:
+            for mid, module in pack.modules.items():
+                if mid in seen or (what == "quiz_below" and module.quiz is None):
+                    continue
+                seen.add(mid)
+                label = module.title.get(ctx.lang)
+                if len(packs) > 1:
+                    label += f" · {pack.meta.title.get(ctx.lang)}"
+                buttons.append(make("sv", what, mid).button(f"📘 {label}"[:60]))
         if what == "quiz_below":
             buttons.append(make("sv", what, "final").button(
                 f"🏁 {ctx.pack.final_quiz.title.get(ctx.lang)}"[:60]))

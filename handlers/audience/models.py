@@ -15,6 +15,7 @@ class DraftKind(enum.StrEnum):
     WEBINAR = "webinar"
     BROADCAST = "broadcast"
     MOVE_WEBINAR = "move_webinar"
+    MESSAGE = "message"  # a coach's message to one partner (/partner)
 
 
 class DraftStep(enum.StrEnum):

@@ -38,6 +38,17 @@ async def progress(msg: Inbound, ctx: Context) -> list[Reply]:
     return replies
 
 
+async def my_progress(ctx: Context) -> Reply | None:
+    """/progress as a live FAQ answer (`answer_from: my_progress`): one message."""
+    replies: list[Reply] = []
+    for feature in ctx.features:
+        replies += await feature.progress(ctx)
+    if not replies:
+        return None
+    return Reply("\n\n".join(r.text for r in replies),
+                 tuple(row for r in replies for row in r.buttons))
+
+
 async def language(msg: Inbound, ctx: Context) -> list[Reply]:
     """Offers the languages; switching keeps the partner exactly where they are."""
     arg = msg.args.strip().lower()

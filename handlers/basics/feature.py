@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.core.feature import Router
 from handlers.basics import chat
 from handlers.kit.context import Context
-from handlers.kit.feature import FeatureBase
+from handlers.kit.feature import FeatureBase, LiveAnswer
 from handlers.kit.position import stale
 
 
@@ -21,6 +22,9 @@ class Basics(FeatureBase):
         router.button(chat.LanguageButton)(chat.on_language_button)
         router.set("unknown_command", chat.unknown_command)
         router.set("stale_button", stale)
+
+    def live_answers(self) -> Mapping[str, LiveAnswer]:
+        return {"my_progress": chat.my_progress}
 
 
 FEATURE = Basics()

@@ -54,7 +54,7 @@ def _ask_text(ctx: Context, draft: Draft) -> Reply:
 async def _chosen(ctx: Context, draft: Draft, spec: str) -> list[Reply]:
     try:
         seg = segments.parse(spec)
-        await ctx.repo(Audience).check(seg, flow.module_ids(ctx))
+        await ctx.repo(Audience).check(seg, flow.catalog(ctx))
     except segments.SegmentError:
         return [Reply(ctx.t("coach_segment_gone")), flow.segment_menu(ctx, _button, full=True)]
     draft.data["segment"] = seg.spec
@@ -64,11 +64,14 @@ async def _chosen(ctx: Context, draft: Draft, spec: str) -> list[Reply]:
 
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     seg = segments.parse(str(draft.data["segment"]))
-    n = await ctx.repo(Audience).count(seg)
+    n = await ctx.repo(Audience).count(seg, flow.catalog(ctx))
     at = draft.data.get("send_at")
     when = (fmt_local(datetime.fromisoformat(str(at)), ctx.partner.timezone) if at
             else ctx.t("broadcast_now"))
     head = ctx.t("broadcast_preview", audience=flow.describe(ctx, seg.spec), n=n, when=when)
+    split = await flow.audience_lines(ctx, seg)
+    if split:
+        head += "\n" + split
     buttons = ([BroadcastButton("go").button(ctx.t("broadcast_btn_schedule_confirm", when=when))]
                if at else [BroadcastButton("now").button(ctx.t("broadcast_btn_send_now", n=n))])
     buttons += [BroadcastButton("at").button(ctx.t("broadcast_btn_at")),
@@ -122,7 +125,7 @@ async def _send(ctx: Context, draft: Draft, at: datetime) -> list[Reply]:
         info = await ctx.repo(Broadcasts).create(
             segment=str(draft.data["segment"]), text=str(draft.data["text"]),
             send_at=at, created_by=ctx.partner.id, now=ctx.now(),
-            known_modules=flow.module_ids(ctx))
+            catalog=flow.catalog(ctx))
     except BroadcastError as exc:
         return [Reply(ctx.t(exc.key, **exc.kw)), *await _preview(ctx, draft)]
     except segments.SegmentError:

@@ -53,6 +53,8 @@ class Progress:
     pending: int
     cancelled: int
     elapsed_s: float
+    # WhatsApp partners outside the 24-hour window with no template: sent when they write
+    waiting: int = 0
 
     @property
     def finished(self) -> bool:
@@ -66,7 +68,8 @@ class Progress:
         """The summary line the CLI ends with and the coach gets in chat."""
         line = (f"sent={self.sent} blocked={self.blocked} failed={self.failed} "
                 f"pending={self.pending} elapsed_s={self.elapsed_s:.0f}")
-        return line + (f" cancelled={self.cancelled}" if self.cancelled else "")
+        line += f" cancelled={self.cancelled}" if self.cancelled else ""
+        return line + (f" waiting={self.waiting}" if self.waiting else "")
 
 
 def prefix(broadcast_id: int) -> str:
@@ -90,13 +93,13 @@ class Broadcasts:
 
     async def create(self, *, segment: str, text: str, send_at: datetime,
                      created_by: int | None, now: datetime,
-                     known_modules: set[str] | None = None) -> BroadcastInfo:
+                     catalog: segments.Catalog | None = None) -> BroadcastInfo:
         """Queues one message per partner in the segment, due at `send_at` (now or later)."""
         text = check_text(text)
         seg = segments.parse(segment)
         audience = Audience(self.s)
-        await audience.check(seg, known_modules)
-        recipients = await audience.resolve(seg)
+        await audience.check(seg, catalog)
+        recipients = await audience.resolve(seg, catalog)
         if not recipients:
             raise BroadcastError("broadcast_nobody")
         send_at = max(send_at, now)
@@ -144,7 +147,7 @@ class Broadcasts:
         elapsed = max((end - b.send_at).total_seconds(), 0.0) if now >= b.send_at else 0.0
         return Progress(total=sum(c.values()), sent=c["sent"], blocked=c["blocked"],
                         failed=c["failed"], pending=c["pending"], cancelled=c["cancelled"],
-                        elapsed_s=elapsed)
+                        elapsed_s=elapsed, waiting=c["waiting"])
 
     async def report_finished(self, library: PackLibrary,
                               now: datetime) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.core.feature import Router
-from handlers.coaches import chat
+from handlers.coaches import chat, partner
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase
 
@@ -20,6 +20,10 @@ class Coaches(FeatureBase):
             chat.remove_coach)
         router.command("coaches", coach_only=True, help_key="coach_help_coaches")(
             chat.list_coaches)
+        router.command("partner", coach_only=True, help_key="coach_help_partner")(
+            partner.show)
+        router.button(partner.PartnerButton)(partner.on_button)
+        router.intercept(partner.on_text)
 
 
 FEATURE = Coaches()

@@ -58,5 +58,5 @@ async def enroll_console_coach(repos: Repos, *, user: str, name: str | None, pac
             language=language)
     if partner.role == Role.PARTNER.value:
         partner.role = Role.COACH.value
-    partner.name = partner.name or name or "Coach"
+    partner.name = partner.name or name
     await repos.partners.save(partner)

@@ -1,6 +1,8 @@
 """Partner roster import from a spreadsheet export (CSV with a header row).
 
-Columns: channel,external_id,chat_id,name,language,timezone,cohort. Bad rows are reported by
+Columns: channel,external_id,chat_id,name,language,timezone,cohort; on WhatsApp the
+external_id is the partner's phone number (+62 812-3456-7890 or 0812…), and an optional
+`consent` column (ya / yes) records that they agreed to be written to. Bad rows are reported by
 line number and skipped; good rows are imported; a partner already known (same channel and
 external id) is updated, never duplicated.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.timezones import find_zone
+from bot.storage.consent import WhatsAppConsent
 from bot.storage.repos import Repos
 from handlers.onboarding.chat import clean_name
 
@@ -24,6 +27,7 @@ LANG_ALIASES = {"id": "id", "ind": "id", "indonesia": "id", "indonesian": "id",
                 "english": "en", "inggris": "en"}
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_ROWS = 100_000
+CONSENT_YES = frozenset({"yes", "y", "ya", "iya", "setuju", "true", "1"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class RosterRow:
     language: str | None
     timezone: str | None
     cohort: str | None
+    # a WhatsApp partner agreed to be written to (the optional `consent` column)
+    consent: bool = False
 
 
 @dataclass
@@ -51,12 +57,31 @@ class ImportResult:
                 f"errors={len(self.errors)}")
 
 
+def phone_number(raw: str) -> str | None:
+    """A phone number as WhatsApp names the account: digits with the country code, no `+`
+    (a local Indonesian `08…` number gets 62). None when it is not a phone number."""
+    digits = re.sub(r"[\s().-]", "", raw)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    elif digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if digits.isdigit() and 8 <= len(digits) <= 15 else None
+
+
 def _row(line: int, raw: dict[str, str], channels: Collection[str]) -> RosterRow | str:
     v = {k: (raw.get(k) or "").strip() for k in COLUMNS}
     channel = v["channel"].lower()
     if channel not in channels:
         return f"channel '{v['channel'][:20]}' is not one of {', '.join(sorted(channels))}"
     ext = v["external_id"]
+    if channel == "whatsapp":  # a phone number, written as people write them
+        phone = phone_number(ext)
+        if phone is None:
+            return (f"'{ext[:30]}' is not a WhatsApp phone number "
+                    "(e.g. +62 812-3456-7890 or 0812 3456 7890)")
+        ext = v["chat_id"] = phone
     if not ext or len(ext) > 64 or any(c.isspace() for c in ext):
         return "external_id is missing or not a single word of up to 64 characters"
     chat_id = v["chat_id"] or ext
@@ -82,7 +107,9 @@ def _row(line: int, raw: dict[str, str], channels: Collection[str]) -> RosterRow
     cohort = v["cohort"] or None
     if cohort is not None and not _CODE.match(cohort):
         return f"cohort '{cohort[:40]}' is not a code (letters, digits, - and _, up to 32)"
-    return RosterRow(line, channel, ext, chat_id, name, lang, tz, cohort)
+    consent = (channel == "whatsapp"
+               and (raw.get("consent") or "").strip().lower() in CONSENT_YES)
+    return RosterRow(line, channel, ext, chat_id, name, lang, tz, cohort, consent)
 
 
 def parse(text: str, channels: Collection[str]) -> tuple[list[RosterRow], list[tuple[int, str]]]:
@@ -139,6 +166,8 @@ async def import_rows(repos: Repos, rows: list[RosterRow], *, pack_id: str,
     cohort_ids: dict[str, int] = {}
     cohort_packs: dict[str, str] = {}
     for row in rows:
+        if row.consent:
+            await repos.get(WhatsAppConsent).from_roster(row.external_id, now)
         cohort_id: int | None = None
         if row.cohort:
             if row.cohort not in cohort_ids:

@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import ClassVar
 
 from bot.core.feature import DataSection, Router
-from handlers.faq import chat
+from handlers.faq import chat, teach
 from handlers.faq.engine import FaqEngines
 from handlers.faq.repo import FaqLogRepo
 from handlers.kit.context import Context
 from handlers.kit.feature import FeatureBase, Startup
+from handlers.kit.teach import TeachButton
 from scheduler.scope import Scope
 
 
@@ -21,6 +22,9 @@ class Faq(FeatureBase):
         router.command("tanya", "ask", help_key="help_ask")(chat.ask_command)
         router.button(chat.FaqButton)(chat.on_button)
         router.set("fallback", chat.fallback)
+        router.command("faqadd", help_key="coach_help_faqadd", for_coaches=True)(
+            teach.faqadd_command)
+        router.button(TeachButton)(teach.on_button)
 
     async def digest(self, scope: Scope, lang: str) -> list[str]:
         """What partners asked in the last day, and what the FAQ could not settle."""

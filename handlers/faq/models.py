@@ -31,3 +31,22 @@ class FaqQuestion(Base):
     helped: Mapped[bool | None]
     created_at: Mapped[datetime]
     feedback_at: Mapped[datetime | None]
+
+
+class FaqTaught(Base):
+    """What coaches taught the FAQ from the chat or the CLI: a new entry (with an answer) or
+    one more wording of an entry (no answer). The index reads these at its next build."""
+
+    __tablename__ = "faq_taught"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_id: Mapped[str] = mapped_column(String(64), index=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(Text)
+    answer_id: Mapped[str | None] = mapped_column(Text)
+    answer_en: Mapped[str | None] = mapped_column(Text)
+    # the ticket it came from: a ticket is taught once
+    ticket_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]

@@ -61,6 +61,13 @@ class FaqLogRepo:
         row = await self.s.get(FaqQuestion, question_id)
         return _question(row) if row else None
 
+    async def latest(self, partner_id: int) -> QuestionRecord | None:
+        """The partner's last logged question."""
+        row = (await self.s.execute(
+            select(FaqQuestion).where(FaqQuestion.partner_id == partner_id)
+            .order_by(FaqQuestion.id.desc()).limit(1))).scalar_one_or_none()
+        return _question(row) if row else None
+
     async def feedback(self, question_id: int, helped: bool, now: datetime) -> bool:
         """Records the partner's "did this help?"; False when already answered."""
         result = await self.s.execute(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 from bot.core import Inbound, Reply, rows
-from content.schema import Question, Quiz
+from content.schema import Option, Question, Quiz
 from handlers.kit.context import Context
 from handlers.kit.position import stale, where
 from handlers.learning import assessment, menu
@@ -12,6 +14,27 @@ from handlers.learning.repo import QuizRepo
 from handlers.learning.states import LearningState
 
 LETTERS = "ABCDEF"
+MAX_REVISIT = 3
+
+
+def ordered(attempt_id: int, quiz: Quiz, q: Question) -> list[Option]:
+    """The options as this attempt shows them: shuffled once per attempt and question (the
+    same order on every render), so the right answer's letter says nothing."""
+    options = list(q.options)
+    if quiz.shuffle:
+        random.Random(f"{attempt_id}:{q.id}").shuffle(options)
+    return options
+
+
+def revisit(ctx: Context, quiz_id: str, quiz: Quiz,
+            answers: dict[str, tuple[str, bool]]) -> list[str]:
+    """The modules to review after a failed attempt: a module quiz's own module; for the
+    final quiz, the modules that teach the questions missed (in the pack's order)."""
+    if quiz_id in ctx.pack.modules:
+        return [quiz_id]
+    missed = {q.module for q in quiz.questions
+              if q.module and not answers.get(q.id, ("", False))[1]}
+    return [mid for mid in ctx.pack.module_order if mid in missed]
 
 
 def _title(ctx: Context, quiz_id: str, quiz: Quiz) -> str:
@@ -44,9 +67,10 @@ async def start(quiz_id: str, ctx: Context) -> list[Reply]:
 def _render_question(ctx: Context, attempt_id: int, quiz: Quiz, q: Question) -> Reply:
     n = [x.id for x in quiz.questions].index(q.id) + 1
     lines = [ctx.t("quiz_question", n=n, total=len(quiz.questions)), "", q.text.get(ctx.lang), ""]
-    lines += [f"{LETTERS[k]}. {o.text.get(ctx.lang)}" for k, o in enumerate(q.options)]
+    options = ordered(attempt_id, quiz, q)
+    lines += [f"{LETTERS[k]}. {o.text.get(ctx.lang)}" for k, o in enumerate(options)]
     buttons = [AnswerButton(attempt_id, q.id, o.id).button(
-        f"{LETTERS[k]}. {o.text.get(ctx.lang)}"[:60]) for k, o in enumerate(q.options)]
+        f"{LETTERS[k]}. {o.text.get(ctx.lang)}"[:60]) for k, o in enumerate(options)]
     return Reply("\n".join(lines), (*rows(*buttons), (HOME.button(ctx.t("btn_menu")),)))
 
 
@@ -129,6 +153,15 @@ async def _finish(ctx: Context, attempt_id: int, quiz_id: str, quiz: Quiz,
         return [*replies, *assessment.begin(ctx, "after")]
     buttons = [QuizButton("start", quiz_id).button(ctx.t("btn_retake")),
                HOME.button(ctx.t("btn_menu"))]
+    if not passed:
+        review = revisit(ctx, quiz_id, quiz, answers)
+        if review:
+            titles = [ctx.pack.modules[mid].title.get(ctx.lang) for mid in review]
+            replies.append(Reply(ctx.t("quiz_revisit", modules=", ".join(
+                f"*{t}*" for t in titles))))
+            buttons[:0] = [MenuButton("open", mid).button(
+                ctx.t("btn_open_module", module=title)[:60])
+                for mid, title in list(zip(review, titles, strict=True))[:MAX_REVISIT]]
     if passed:
         nxt = ctx.pack.next_module(quiz_id)
         if nxt:
@@ -172,4 +205,5 @@ async def on_text(msg: Inbound, ctx: Context) -> list[Reply] | None:
         index = int(choice) - 1
     if index is None:
         return [Reply(ctx.t("choose_option")), _render_question(ctx, attempt_id, quiz, q)]
-    return await _answer(ctx, attempt_id, quiz_id, quiz, q, q.options[index].id)
+    return await _answer(ctx, attempt_id, quiz_id, quiz, q,
+                         ordered(attempt_id, quiz, q)[index].id)

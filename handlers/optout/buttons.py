@@ -24,4 +24,6 @@ class NudgeButton(ButtonData):
 
 
 CONTINUE = NudgeButton("here")
+# emitted when a partner presses a nudge's Continue: they went on instead of replying
+CONTINUE_EVENT = "nudge_continue"
 ASK_STOP = StopButton("ask")

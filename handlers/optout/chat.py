@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.core import Inbound, Reply, rows
 from handlers.kit.context import Context
 from handlers.kit.position import stale, where
-from handlers.optout.buttons import NudgeButton, StopButton
+from handlers.optout.buttons import CONTINUE_EVENT, NudgeButton, StopButton
 
 
 def _confirm(ctx: Context) -> list[Reply]:
@@ -46,4 +46,5 @@ async def on_nudge_button(data: NudgeButton, msg: Inbound, ctx: Context) -> list
     """A nudge's Continue button: shows the partner exactly where they are now."""
     if data.action != "here":
         return await stale(msg, ctx)
+    await ctx.router.emit(CONTINUE_EVENT, ctx)
     return await where(ctx)

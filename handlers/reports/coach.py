@@ -10,7 +10,9 @@ from bot.core import Inbound, Reply, rows
 from bot.core.i18n import fill
 from bot.core.payloads import ButtonData, button
 from bot.storage.models import Role
+from content.loader import Pack
 from content.schema import NudgeKind
+from handlers.coaches.partner import PartnerButton
 from handlers.kit.context import Context
 from handlers.reports import report
 from handlers.reports.report import CohortReport
@@ -31,6 +33,17 @@ def _pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({round(100 * part / whole)}%)" if whole else "0/0"
 
 
+def stopped_at(pack: Pack, lang: str, stalled: report.Stalled) -> str | None:
+    """`Program basics, step 2/3`: where a stalled partner stopped; None outside a module."""
+    module = pack.modules.get(stalled.module_id or "")
+    if module is None:
+        return None
+    ids = [s.id for s in module.steps]
+    if stalled.step_id in ids:
+        return f"{module.title.get(lang)} {ids.index(stalled.step_id) + 1}/{len(ids)}"
+    return module.title.get(lang)
+
+
 def render(ctx: Context, rep: CohortReport) -> Reply:
     name = rep.name if rep.code != report.NO_COHORT else ctx.t("report_no_cohort")
     lines = [ctx.t("report_title", cohort=name, code=rep.code, partners=rep.partners),
@@ -41,15 +54,20 @@ def render(ctx: Context, rep: CohortReport) -> Reply:
     days = ctx.settings.report_stalled_days
     if rep.stalled:
         lines.append(ctx.t("report_stalled", n=len(rep.stalled), days=f"{days:g}"))
-        lines += [f"• {s.name or s.external_id} — " + ctx.t("report_idle_days", days=s.days_idle)
-                  for s in rep.stalled[:30]]
+        pack = ctx.library.fallback(rep.pack_id, ctx.settings.default_pack)
+        for s in rep.stalled[:30]:
+            where = stopped_at(pack, ctx.lang, s)
+            lines.append(f"• {s.name or s.external_id} — " + (
+                ctx.t("report_stopped_at", where=where) + " · " if where else "")
+                + ctx.t("report_idle_days", days=s.days_idle) + f" · /partner #{s.partner_id}")
         if len(rep.stalled) > 30:
             lines.append(ctx.t("coach_and_more", n=len(rep.stalled) - 30))
     else:
         lines.append(ctx.t("report_no_stalled", days=f"{days:g}"))
-    buttons = [CoachNudgeButton(str(s.partner_id)).button(
-        ctx.t("report_btn_nudge", name=(s.name or s.external_id)[:30]))
-        for s in rep.stalled[:MAX_STALLED_BUTTONS]]
+    buttons = [b for s in rep.stalled[:MAX_STALLED_BUTTONS] for b in (
+        CoachNudgeButton(str(s.partner_id)).button(
+            ctx.t("report_btn_nudge", name=(s.name or s.external_id)[:30])),
+        PartnerButton("show", s.partner_id).button(f"👤 {(s.name or s.external_id)[:30]}"))]
     return Reply("\n".join(lines), rows(*buttons, width=2))
 
 

@@ -32,6 +32,8 @@ class Stalled:
     external_id: str
     days_idle: int
     module_id: str | None
+    # the step they stopped at in that module
+    step_id: str | None = None
 
 
 @dataclass
@@ -58,7 +60,7 @@ def to_csv(reports: list[CohortReport]) -> str:
                 w.writerow([r.code, row.metric, row.item, row.value, row.after, row.count])
         for s in r.stalled:
             w.writerow([r.code, "stalled", s.external_id, s.days_idle, s.name or "",
-                        s.module_id or ""])
+                        ":".join(x for x in (s.module_id, s.step_id) if x)])
     return buf.getvalue()
 
 
@@ -79,8 +81,8 @@ class Reports:
                 return None
             wanted = found[0]
         pq = select(Partner.id, Partner.cohort_id, Partner.name, Partner.external_id,
-                    Partner.onboarded_at, Partner.last_active_at, Partner.module_id
-                    ).where(Partner.role == Role.PARTNER.value)
+                    Partner.onboarded_at, Partner.last_active_at, Partner.module_id,
+                    Partner.step_id).where(Partner.role == Role.PARTNER.value)
         if cohort_code == NO_COHORT:
             pq = pq.where(Partner.cohort_id.is_(None))
         elif wanted is not None:
@@ -135,7 +137,8 @@ async def build(scope: Scope, *, stalled_days: float, lang: str,
     for rep, members in found:
         rep.sections = parts.get(rep.code, [])
         rep.stalled = sorted((Stalled(p.id, p.name, p.external_id,
-                                      (now - p.last_active_at).days, p.module_id)
+                                      (now - p.last_active_at).days, p.module_id,
+                                      p.step_id)
                               for p in members if p.id in stuck), key=lambda s: -s.days_idle)
         out.append(rep)
     return out

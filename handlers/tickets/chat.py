@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import Button, Inbound, InboundKind, Reply, rows
@@ -13,7 +13,9 @@ from bot.core.payloads import ButtonData, button
 from bot.core.timezones import label
 from bot.storage.repos import PartnerRecord
 from handlers.kit.context import Context
+from handlers.kit.people import coach_label
 from handlers.kit.position import stale, where
+from handlers.kit.teach import TeachButton
 from handlers.learning import menu
 from handlers.tickets.hours import CoachHours, reannounce_times
 from handlers.tickets.models import TicketStatus
@@ -22,6 +24,8 @@ from handlers.tickets.repo import TicketRecord, TicketRepo, parse_ticket_ref, ti
 log = logging.getLogger(__name__)
 
 QUOTE_MAX = 700
+# a coach who wrote to the bot this recently counts as present
+PRESENT_WITHIN = timedelta(minutes=30)
 DAYS = {"id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
         "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
 
@@ -76,11 +80,13 @@ async def _where(ctx: Context) -> str:
         "ticket_where_done", done=done, total=len(marks))
 
 
-def _hours_note(ctx: Context) -> str:
+async def _hours_note(ctx: Context) -> str:
+    """When an answer can be expected; "a coach is here" only when one was active lately."""
     hours = coach_hours(ctx)
     now = ctx.now()
     if hours.is_open(now):
-        return ctx.t("ticket_hours_now")
+        present = await ctx.repo(TicketRepo).coach_active_since(now - PRESENT_WITHIN)
+        return ctx.t("ticket_coach_present" if present else "ticket_hours_now")
     when = hours.next_open(now).astimezone(ZoneInfo(ctx.partner.timezone))
     day = DAYS.get(ctx.lang, DAYS["en"])[when.weekday()]
     return ctx.t("ticket_hours_later", hours=ctx.settings.coach_hours,
@@ -142,7 +148,7 @@ async def open_ticket(ctx: Context, text: str, question_id: int | None = None) -
                           "ticket_reminder", f"ticket:{ticket.id}:remind:{n}", due_at=due)
     log.info("ticket %s opened", ticket.id, extra={"partner_id": p.id})
     key = "ticket_opened" if text else "ticket_opened_empty"
-    return [Reply(ctx.t(key, ticket=ticket.id) + "\n" + _hours_note(ctx),
+    return [Reply(ctx.t(key, ticket=ticket.id) + "\n" + await _hours_note(ctx),
                   _thread_buttons(ctx, ticket.id))]
 
 
@@ -175,7 +181,9 @@ async def answer(msg: Inbound, ctx: Context, ticket_id: int, text: str) -> list[
     mid = await repo.add_message(ticket.id, "coach", coach, text, now)
     await repo.answered(ticket, coach, now)
     await ctx.outbox.cancel_prefix(_reminders(ticket.id))
-    body = ctx.t_for(partner, "ticket_answer", coach=coach, text=text.strip())
+    shown = coach_label(ctx.partner.name or msg.display_name,
+                        lambda key, **kw: ctx.t_for(partner, key, **kw))
+    body = ctx.t_for(partner, "ticket_answer", coach=shown, text=text.strip())
     buttons = rows(TicketButton("done", ticket.id).button(ctx.t_for(partner,
                                                                     "btn_ticket_solved")),
                    TicketButton("menu", ticket.id).button(ctx.t_for(partner, "btn_menu")),
@@ -187,7 +195,8 @@ async def answer(msg: Inbound, ctx: Context, ticket_id: int, text: str) -> list[
     seconds = ticket.answer_seconds if ticket.answer_seconds is not None else int(
         (now - ticket.created_at).total_seconds())
     return [Reply(ctx.t("ticket_reply_sent", ticket=ticket.id,
-                        name=partner.name or partner.external_id, minutes=seconds // 60))]
+                        name=partner.name or partner.external_id, minutes=seconds // 60),
+                  rows(TeachButton(ticket.id).button(ctx.t("btn_faq_add"))))]
 
 
 def _split_ticket_args(args: str) -> tuple[int | None, str]:
@@ -279,14 +288,20 @@ async def intercept(msg: Inbound, ctx: Context) -> list[Reply] | None:
         ticket_id = await _replied_ticket(msg, ctx, msg.reply_to_ref)
         if ticket_id is not None:
             return await answer(msg, ctx, ticket_id, msg.text)
-    if in_coach_chat:
-        return [] if msg.is_group else [Reply(ctx.t("ticket_coach_chat_hint"))]
-    if msg.is_group:
-        return None
+    if in_coach_chat or msg.is_group:
+        return None  # a coach's guided flow may take it; else `coach_chat_rest` answers
     ticket = await current_ticket(ctx)
     if ticket is None or not ticket.thread_open:
         return None
     return await _forward(ctx, ticket, msg.text)
+
+
+async def coach_chat_rest(msg: Inbound, ctx: Context) -> list[Reply] | None:
+    """Free text in the coaches' chat that no flow took: chatter between coaches stays
+    unanswered in a group; the coach console gets a hint."""
+    if msg.kind is not InboundKind.TEXT or not ctx.in_coach_chat:
+        return None
+    return [] if msg.is_group else [Reply(ctx.t("ticket_coach_chat_hint"))]
 
 
 async def _replied_ticket(msg: Inbound, ctx: Context, message_ref: str) -> int | None:
@@ -303,6 +318,21 @@ async def end_thread(ctx: Context) -> None:
     ticket = await current_ticket(ctx)
     if ticket is not None and ticket.thread_open:
         await ctx.repo(TicketRepo).set_thread(ticket.id, False)
+
+
+async def my_ticket(ctx: Context) -> Reply:
+    """The partner's question with the coaches, as a live FAQ answer
+    (`answer_from: my_ticket`): waiting, or answered and by whom; or that there is none."""
+    ticket = await current_ticket(ctx)
+    if ticket is None:
+        return Reply(ctx.t("ticket_live_none"))
+    question = _quote(ticket.text)[:120] or "-"
+    if ticket.status is TicketStatus.OPEN:
+        return Reply(ctx.t("ticket_live_waiting", ticket=ticket.id, question=question) + "\n"
+                     + await _hours_note(ctx))
+    return Reply(ctx.t("ticket_live_answered", ticket=ticket.id, question=question,
+                       coach=ticket.answered_by or "-"),
+                 rows(TicketButton("done", ticket.id).button(ctx.t("btn_ticket_solved"))))
 
 
 async def my_data(ctx: Context) -> list[DataSection]:

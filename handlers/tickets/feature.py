@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.core.feature import DataSection, Router
 from handlers.kit.context import Context
-from handlers.kit.feature import FeatureBase
+from handlers.kit.feature import FeatureBase, LiveAnswer
 from handlers.learning.menu import MENU_EVENT
 from handlers.tickets import chat
 from handlers.tickets.repo import TicketRepo
@@ -26,7 +27,11 @@ class Tickets(FeatureBase):
             chat.list_command)
         router.button(chat.TicketButton)(chat.on_button)
         router.intercept(chat.intercept)
+        router.intercept_late(chat.coach_chat_rest)
         router.on(MENU_EVENT)(chat.end_thread)
+
+    def live_answers(self) -> Mapping[str, LiveAnswer]:
+        return {"my_ticket": chat.my_ticket}
 
     async def my_data(self, ctx: Context) -> list[DataSection]:
         return await chat.my_data(ctx)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.models import Partner, Role
 from handlers.tickets.models import CoachTicket, TicketMessage, TicketStatus
 
 MAX_LOGGED = 4096
@@ -72,6 +73,13 @@ class TicketRepo:
                                       CoachTicket.status != TicketStatus.CLOSED.value)
             .order_by(CoachTicket.id.desc()).limit(1))).scalar_one_or_none()
         return _ticket(row) if row else None
+
+    async def coach_active_since(self, since: datetime) -> bool:
+        """Whether a coach or admin wrote to the bot since `since`."""
+        return (await self.s.execute(
+            select(Partner.id).where(Partner.role.in_((Role.COACH.value, Role.ADMIN.value)),
+                                     Partner.last_active_at >= since).limit(1))
+        ).first() is not None
 
     async def count_open(self) -> int:
         return int((await self.s.execute(

@@ -16,7 +16,7 @@ from handlers.kit.context import Context
 from handlers.webinars import service
 from handlers.webinars.buttons import RsvpButton, WebinarButton, webinar_button
 from handlers.webinars.models import Rsvp
-from handlers.webinars.service import WebinarError, Webinars
+from handlers.webinars.service import WebinarError, Webinars, plan
 
 MAX_DESCRIPTION = 1500
 FLOWS = (DraftKind.WEBINAR, DraftKind.MOVE_WEBINAR)
@@ -50,10 +50,13 @@ def _ask(ctx: Context, step: DraftStep) -> Reply:
 async def _preview(ctx: Context, draft: Draft) -> list[Reply]:
     d = draft.data
     seg = segments.parse(str(d["audience"]))
-    n = await ctx.repo(Audience).count(seg)
+    n = await ctx.repo(Audience).count(seg, flow.catalog(ctx))
     text = ctx.t("webinar_preview", title=d["title"], when=_when(ctx, d["when"]),
                  link=d["link"], description=d.get("description") or "—",
                  followup=d.get("followup") or "—", audience=flow.describe(ctx, seg.spec), n=n)
+    split = await flow.audience_lines(ctx, seg)
+    if split:
+        text += "\n" + split
     return [Reply(text, rows(WebinarButton("go").button(ctx.t("webinar_btn_announce")),
                              flow.stop_button(ctx, webinar_button)))]
 
@@ -119,7 +122,7 @@ async def _announce(draft: Draft, ctx: Context) -> list[Reply]:
             starts_at=datetime.fromisoformat(str(d["when"])), link=str(d["link"]),
             description=d.get("description"), followup=d.get("followup"),
             audience=str(d["audience"]), timezone=ctx.partner.timezone,
-            created_by=ctx.partner.id, now=ctx.now(), known_modules=flow.module_ids(ctx))
+            created_by=ctx.partner.id, now=ctx.now(), catalog=flow.catalog(ctx))
     except WebinarError as exc:
         await flow.save(ctx, draft, DraftStep.WHEN if exc.key == "webinar_time_past"
                         else DraftStep.CONFIRM)
@@ -261,7 +264,13 @@ async def on_rsvp(data: RsvpButton, msg: Inbound, ctx: Context) -> list[Reply]:
         return [Reply(ctx.t(exc.key, **exc.kw))]
     when = fmt_local(w.starts_at, ctx.partner.timezone)
     if answer is Rsvp.YES:
-        return [Reply(ctx.t("rsvp_yes_done", title=w.title, when=when, link=w.link))]
+        # promise only the reminders that will be sent
+        ahead = () if ctx.partner.opted_out else tuple(
+            label for label, _ in plan(w.starts_at, ctx.now(), followup=False))
+        key = ("rsvp_yes_done_quiet" if ctx.partner.opted_out else
+               {("24h", "1h"): "rsvp_yes_done", ("1h",): "rsvp_yes_done_1h"}.get(
+                   ahead, "rsvp_yes_done_soon"))
+        return [Reply(ctx.t(key, title=w.title, when=when, link=w.link))]
     return [Reply(ctx.t("rsvp_no_done", title=w.title))]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from bot.core.feature import Router
 from handlers.kit.context import Context
-from handlers.kit.feature import FeatureBase
-from handlers.webinars import coach
+from handlers.kit.feature import FeatureBase, LiveAnswer
+from handlers.webinars import coach, live
 from handlers.webinars.buttons import RsvpButton, WebinarButton
 
 
@@ -21,6 +22,9 @@ class Webinars(FeatureBase):
         router.button(WebinarButton)(coach.on_coach_button)
         router.button(RsvpButton)(coach.on_rsvp)
         router.intercept(coach.on_text)
+
+    def live_answers(self) -> Mapping[str, LiveAnswer]:
+        return {"next_webinars": live.next_webinars}
 
 
 FEATURE = Webinars()

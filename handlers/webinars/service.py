@@ -112,11 +112,36 @@ class Webinars:
             .order_by(Webinar.starts_at).limit(limit))).scalars()
         return [_info(w) for w in rows]
 
+    async def invites(self, w: WebinarInfo, partner_id: int) -> bool:
+        """Whether the partner was invited, or is in the audience now (joined after the
+        announcement went out)."""
+        if await Outbox(self.s).exists(f"wa:{w.id}:{partner_id}"):
+            return True
+        try:
+            segment = segments.parse(w.audience)
+        except segments.SegmentError:
+            return False
+        return await Audience(self.s).includes(segment, partner_id)
+
+    async def next_for(self, partner_id: int, now: datetime,
+                       limit: int = 3) -> list[tuple[WebinarInfo, Rsvp | None]]:
+        """The next webinars the partner is invited to, soonest first, with their answer."""
+        out: list[tuple[WebinarInfo, Rsvp | None]] = []
+        for w in await self.upcoming(now):
+            if len(out) >= limit:
+                break
+            if await self.invites(w, partner_id):
+                answer = (await self.s.execute(select(WebinarRsvp.answer).where(
+                    WebinarRsvp.webinar_id == w.id, WebinarRsvp.partner_id == partner_id))
+                ).scalar_one_or_none()
+                out.append((w, Rsvp(answer) if answer else None))
+        return out
+
     async def create(self, library: PackLibrary, *, title: str,
                      starts_at: datetime, link: str, description: str | None,
                      followup: str | None, audience: str, timezone: str,
                      created_by: int | None, now: datetime,
-                     known_modules: set[str] | None = None) -> tuple[WebinarInfo, int]:
+                     catalog: segments.Catalog | None = None) -> tuple[WebinarInfo, int]:
         """Saves a webinar and announces it to its audience; returns it and how many got it."""
         title = " ".join(title.split())[:MAX_TITLE]
         if not title:
@@ -126,7 +151,7 @@ class Webinars:
         if not looks_like_link(link):
             raise WebinarError("webinar_link_invalid")
         segment = segments.parse(audience)
-        await Audience(self.s).check(segment, known_modules)
+        await Audience(self.s).check(segment, catalog)
         row = Webinar(title=title, starts_at=starts_at, link=link.strip(),
                       description=(description or "").strip() or None,
                       followup=(followup or "").strip() or None, audience=segment.spec,
@@ -135,7 +160,7 @@ class Webinars:
         self.s.add(row)
         await self.s.flush()
         info = _info(row)
-        recipients = await Audience(self.s).resolve(segment)
+        recipients = await Audience(self.s).resolve(segment, catalog)
         items = [Item(r.channel, r.chat_id, "announcement",
                       payload_of(_announcement(library, info, r)), now,
                       f"wa:{info.id}:{r.partner_id}", r.partner_id) for r in recipients]
@@ -167,7 +192,7 @@ class Webinars:
         Raises WebinarError when the webinar is unknown, cancelled or over, or when the partner
         was never invited (a forged button)."""
         w = await self.get(webinar_id)
-        if w is None or not await Outbox(self.s).exists(f"wa:{webinar_id}:{partner_id}"):
+        if w is None or not await self.invites(w, partner_id):
             raise WebinarError("rsvp_unknown")
         if w.status != WebinarStatus.SCHEDULED.value or w.starts_at <= now:
             raise WebinarError("rsvp_closed", title=w.title)
@@ -227,7 +252,10 @@ class Webinars:
             if who is None:
                 continue
             await self._schedule_attendee(library, info, who, now)
-            text = library.t(who.pack_id, who.language, "webinar_moved", title=info.title,
+            # "reminders updated" only when a reminder is still ahead
+            key = ("webinar_moved" if plan(info.starts_at, now, followup=False)
+                   else "webinar_moved_soon")
+            text = library.t(who.pack_id, who.language, key, title=info.title,
                      when=fmt_local(info.starts_at, who.timezone), link=info.link)
             told += await Outbox(self.s).add_or_revive(
                 channel=who.channel, chat_id=who.chat_id, kind="announcement",

@@ -59,14 +59,15 @@ async def cohort_of_four(bot: CoachBot) -> dict[str, Chat]:
     ("finished:basics+not_finished:promo", {"sari", "budi"}),
 ])
 async def test_segments_pick_the_right_partners(cohort_of_four: dict[str, Chat],
-                                                database: Database, spec: str,
+                                                bot: CoachBot, database: Database, spec: str,
                                                 who: set[str] | None) -> None:
     async with database.transaction() as s:
         if who is None:
             with pytest.raises(segments.SegmentError):
                 segments.parse(spec)
             return
-        found = await Audience(s).resolve(segments.parse(spec))
+        found = await Audience(s).resolve(segments.parse(spec),
+                                          segments.Catalog.of(bot.library.packs))
     assert {r.chat_id for r in found} == who
 
 

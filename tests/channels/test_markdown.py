@@ -49,3 +49,10 @@ def test_the_console_shows_the_same_spans_and_nothing_else_as_markup() -> None:
     assert text.plain == "Halo Sari, siap? [red]x[/red] :smile:"
     assert [(text.plain[s.start:s.end], str(s.style)) for s in text.spans] == [
         ("Sari", "bold"), ("siap", "italic")]
+
+
+def test_an_example_in_backticks_is_code_on_every_channel() -> None:
+    assert list(spans("e.g. `25/11/2026 19:00`")) == [Span("e.g. "),
+                                                    Span("25/11/2026 19:00", code=True)]
+    assert to_html("type `25/11/2026 19:00`") == "type <code>25/11/2026 19:00</code>"
+    assert to_rich("type `25/11`").plain == "type 25/11"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -59,7 +60,8 @@ def test_webinar_and_broadcast_and_report_from_the_cli(env: Path) -> None:
                                "--link", "https://zoom.us/j/1"])
     assert past.exit_code == 2 and "already passed" in past.output
 
-    out = ok("broadcast", "send", "--segment", "all", "--text", "Halo semua", "--no-wait")
+    out = ok("broadcast", "send", "--segment", "all", "--text", "Halo semua", "--no-wait",
+             "--yes")
     assert "broadcast #1: 2 partners" in out
     assert ok("broadcast", "status", "1").startswith("sent=0 blocked=0 failed=0 pending=2")
     assert "2 unsent messages dropped" in ok("broadcast", "cancel", "1")
@@ -72,5 +74,57 @@ def test_webinar_and_broadcast_and_report_from_the_cli(env: Path) -> None:
     report_csv = env / "report.csv"
     out = ok("report", "--csv", str(report_csv))
     assert "batch1" in out and "batch2" in out
+    assert "Program basics" in out and "Readiness quiz" in out, "items by their titles"
     assert "batch1,partners,,1,," in report_csv.read_text(encoding="utf-8")
     assert runner.invoke(app, ["report", "--cohort", "nope"]).exit_code == 2
+
+
+def two_partners_one_blocked(env: Path) -> None:
+    csv = env / "roster.csv"
+    csv.write_text("channel,external_id,chat_id,name,language,timezone,cohort\n"
+                   "telegram,1001,1001,Sari,id,WITA,batch1\n"
+                   "telegram,1002,1002,Budi,en,WIB,batch1\n"
+                   "telegram,1003,1003,Dewi,id,WIB,batch2\n", encoding="utf-8")
+    ok("partners", "import", str(csv))
+    url = f"sqlite:///{env}/cli.sqlite3"
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE partners SET blocked = 1 WHERE external_id = '1003'")
+
+
+def test_the_cli_shows_who_gets_a_broadcast_and_asks_first(env: Path) -> None:
+    two_partners_one_blocked(env)
+    said_no = runner.invoke(app, ["broadcast", "send", "--segment", "all", "--text",
+                                  "Halo semua", "--no-wait"], input="n\n")
+    assert said_no.exit_code == 1 and "not sent" in said_no.output
+    assert "to: everyone — 2 partners" in said_no.output
+    assert "2 in batch1 · Example pack" in said_no.output
+    assert "warning: 1 more partners match but cannot be reached" in said_no.output
+    assert "Halo semua" in said_no.output
+    assert "no broadcast" in runner.invoke(app, ["broadcast", "status", "1"]).output
+
+    said_yes = runner.invoke(app, ["broadcast", "send", "--segment", "all", "--text",
+                                   "Halo semua", "--no-wait"], input="y\n")
+    assert said_yes.exit_code == 0 and "broadcast #1: 2 partners" in said_yes.output
+
+
+def test_with_no_bot_sending_the_cli_says_so_instead_of_waiting(env: Path) -> None:
+    two_partners_one_blocked(env)
+    result = runner.invoke(app, ["broadcast", "send", "--segment", "cohort:batch1", "--text",
+                                 "Halo", "--yes", "--idle-hint", "0.5"])
+    assert result.exit_code == 1
+    assert "no running bot is sending it" in result.output
+    assert "coachbot run" in result.output and "--dispatch" in result.output
+    assert "pending=2" in ok("broadcast", "status", "1"), "the messages stay queued"
+
+
+def test_a_coach_looks_up_one_partner_from_the_cli(env: Path) -> None:
+    two_partners_one_blocked(env)
+    out = ok("partner", "show", "sari")
+    assert "Sari (telegram:1001) · #1" in out
+    assert "cohort: batch1 · pack: Example pack" in out
+    assert "I understand how the program works.: - -> -" in out
+    blocked = ok("partner", "show", "telegram:1003")
+    assert "cannot be reached: blocked the bot or no chat" in blocked
+    several = runner.invoke(app, ["partner", "show", "i"])  # Sari, Budi, Dewi
+    assert several.exit_code == 1 and "3 partners match" in several.output
+    assert runner.invoke(app, ["partner", "show", "nobody"]).exit_code == 2

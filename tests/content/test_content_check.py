@@ -33,7 +33,7 @@ def test_a_valid_pack_prints_its_summary_line(pack: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
         "example: modules=2 steps=5 reflective=2 checks=1 quiz_questions=4 assessment=2 "
-        "faq=2 langs=id,en")
+        "faq=2 langs=id,en missions=0")
 
 
 def _check(pack: Path) -> str:

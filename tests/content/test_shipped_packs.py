@@ -31,7 +31,7 @@ SUMMARY = re.compile(
     r"^(?P<pack>\S+): modules=(?P<modules>\d+) steps=(?P<steps>\d+) "
     r"reflective=(?P<reflective>\d+) checks=(?P<checks>\d+) "
     r"quiz_questions=(?P<quiz_questions>\d+) assessment=(?P<assessment>\d+) "
-    r"faq=(?P<faq>\d+) langs=(?P<langs>\S+)$")
+    r"faq=(?P<faq>\d+) langs=(?P<langs>\S+) missions=(?P<missions>\d+)$")
 # the brands of the source documents: packs teach their practices, never their names
 BRANDS = ("reddoorz", "redseller", "tiktok", "shopee", "lazada", "deltomed", "herbana",
           "herbamojo")

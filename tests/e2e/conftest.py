@@ -12,8 +12,12 @@ import pytest
 from bot.app import CoachBot
 from bot.channels.telegram.common import Handle
 from bot.channels.telegram.runner import TelegramRunner, make_driver
+from bot.channels.whatsapp.runner import WhatsAppRunner
 from bot.config import Settings
+from bot.core import FixedClock
+from tests.e2e.whatsapp import serving_whatsapp
 from tests.fakes import FakeBotAPI
+from tests.fakes.graph_api import FakeGraphAPI
 
 DRIVERS = ["aiogram", "ptb"]
 MODES = ["polling", "webhook"]
@@ -74,4 +78,18 @@ async def telegram(bot: CoachBot, fake: FakeBotAPI, driver_name: str, mode: str,
                    settings: Settings) -> AsyncIterator[TelegramRunner]:
     """The coach bot serving on the fake Bot API with one driver, in one mode."""
     async with serving(bot, telegram_settings(settings, fake, driver_name, mode)) as runner:
+        yield runner
+
+
+@pytest.fixture
+async def graph(clock: FixedClock) -> AsyncIterator[FakeGraphAPI]:
+    """The fake WhatsApp Cloud API, on the test's clock (the 24-hour window follows it)."""
+    async with FakeGraphAPI(now=clock.now) as api:
+        yield api
+
+
+@pytest.fixture
+async def whatsapp(bot: CoachBot, graph: FakeGraphAPI) -> AsyncIterator[WhatsAppRunner]:
+    """The coach bot serving WhatsApp on the fake Cloud API."""
+    async with serving_whatsapp(bot, graph) as runner:
         yield runner

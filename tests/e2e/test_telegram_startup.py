@@ -30,7 +30,7 @@ async def test_a_wrong_token_ends_with_one_clear_line(fake: FakeBotAPI, tmp_path
     proc = await asyncio.create_subprocess_exec(
         str(coachbot), "run", env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    _, err = await asyncio.wait_for(proc.communicate(), 180)
 
     lines = [line for line in err.decode().splitlines() if line.strip()]
     assert proc.returncode != 0
@@ -60,7 +60,7 @@ async def test_coachbot_run_serves_a_partner_and_stops_cleanly_on_sigterm(
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await fake.wait_until(lambda: bool(fake.calls_to("getUpdates"))
-                              or proc.returncode is not None, within=60,
+                              or proc.returncode is not None, within=180,
                               what="the bot to start polling")
         sari = fake.user("sari", language_code="en")
         await sari.send("/start")
@@ -68,7 +68,7 @@ async def test_coachbot_run_serves_a_partner_and_stops_cleanly_on_sigterm(
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(proc.communicate(), 60)
+        _, err = await asyncio.wait_for(proc.communicate(), 180)
 
     log = err.decode()
     assert proc.returncode == 0, log

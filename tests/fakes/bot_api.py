@@ -171,10 +171,9 @@ class FakeBotAPI:
         self._methods: dict[str, Callable[[Json], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_m_{name}") for name in (
                 "getMe", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-                "sendMessage", "sendPhoto", "sendDocument", "editMessageText",
-                "editMessageReplyMarkup",
-                "answerCallbackQuery", "deleteMessage", "sendChatAction", "setMyCommands",
-                "deleteMyCommands", "getMyCommands", "close", "logOut")}
+                "sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup",
+                "sendDocument", "answerCallbackQuery", "deleteMessage", "sendChatAction",
+                "setMyCommands", "deleteMyCommands", "getMyCommands", "close", "logOut")}
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -257,6 +256,9 @@ class FakeBotAPI:
             form = await request.post()
             raw = {k: (v if isinstance(v, str) else f"<file {v.filename}>")
                    for k, v in form.items()}
+            # uploaded bytes, for tests that look at what the bot sent (a certificate)
+            raw["_uploads"] = {k: (v.filename, v.file.read()) for k, v in form.items()
+                               if not isinstance(v, str)}
         params: Json = {}
         for key, value in raw.items():
             if isinstance(value, str) and key in _JSON_PARAMS:
@@ -544,15 +546,24 @@ class FakeBotAPI:
         chat_id = self._chat_for_send(p)
         if not p.get("document"):
             raise bad_request("there is no document in the request")
+        caption, entities = self._text(p, "caption", MAX_CAPTION, empty_ok=True)
         self._throttle(chat_id)
-        document = str(p["document"])
-        if document.startswith("attach://"):  # aiogram names the multipart field
-            document = str(p.get(document.removeprefix("attach://"), document))
-        name = document.removeprefix("<file ").removesuffix(">")
-        doc = {"file_id": f"doc-{name}", "file_unique_id": "d1", "file_name": name}
-        msg = self._new_message(chat_id, self.bot_user, document=doc)
+        uploads = p.get("_uploads", {})
+        field = str(p["document"])
+        # aiogram names the multipart field ("attach://<field>"); python-telegram-bot uses
+        # the parameter's own name
+        field = field.removeprefix("attach://") if field.startswith("attach://") else "document"
+        name, data = uploads.get(field, (str(p["document"]), b""))
+        doc = {"file_id": f"doc-{name}", "file_unique_id": f"u-{name}", "file_name": name,
+               "file_size": len(data)}
+        msg = self._new_message(chat_id, self.bot_user, document=doc, caption=caption or None,
+                                caption_entities=entities)
         self.bot_messages.setdefault(chat_id, []).append(msg["message_id"])
         return msg
+
+    def uploads(self, method: str) -> list[tuple[str, bytes]]:
+        """Every file uploaded with `method` (sendDocument, sendPhoto), in order."""
+        return [f for c in self.calls_to(method) for f in c.params.get("_uploads", {}).values()]
 
     def _bot_message(self, p: Json) -> Json:
         if p.get("inline_message_id"):
@@ -688,10 +699,14 @@ class FakeBotAPI:
             self._changed.notify_all()
 
     async def _user_message(self, chat_id: int, sender: Json, text: str,
-                            reply_to: Json | None) -> int:
-        msg = self._new_message(chat_id, sender, text=text,
-                                entities=_bot_command_entities(text),
-                                reply_to_message=reply_to)
+                            reply_to: Json | None, **content: Any) -> int:
+        if content:  # a photo or document: the text is its caption
+            msg = self._new_message(chat_id, sender, caption=text or None,
+                                    reply_to_message=reply_to, **content)
+        else:
+            msg = self._new_message(chat_id, sender, text=text,
+                                    entities=_bot_command_entities(text),
+                                    reply_to_message=reply_to)
         return await self.add_update({"message": msg})
 
     async def _press(self, sender: Json, message: Json, label: str) -> int:
@@ -798,6 +813,22 @@ class FakeUser(_Chat):
 
     async def command(self, name: str, args: str = "") -> int:
         return await self.send(f"/{name} {args}".strip())
+
+    async def send_photo(self, file_id: str, caption: str = "") -> int:
+        """Sends a photo (in two sizes, as Telegram does); returns the update id."""
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s",
+                  "width": 90, "height": 160, "file_size": 2000},
+                 {"file_id": file_id, "file_unique_id": f"{file_id}-l", "width": 720,
+                  "height": 1280, "file_size": 90000}]
+        return await self.fake._user_message(self.chat_id, self.data, caption, None,
+                                             photo=sizes)
+
+    async def send_document(self, file_id: str, name: str, mime: str = "application/pdf",
+                            caption: str = "") -> int:
+        doc = {"file_id": file_id, "file_unique_id": f"{file_id}-u", "file_name": name,
+               "mime_type": mime, "file_size": 12345}
+        return await self.fake._user_message(self.chat_id, self.data, caption, None,
+                                             document=doc)
 
     async def press(self, message: Json, label: str) -> int:
         """Taps the button whose label contains `label` on `message` (as the user sees it)."""

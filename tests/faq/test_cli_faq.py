@@ -77,6 +77,8 @@ def test_gaps_groups_what_the_bot_could_not_answer(env: Path) -> None:
     assert "4 questions in 3 groups" in result.output
     assert "2× 'cara jadi coach gmn'" in result.output
     assert "matched: forgot-password×1" in result.output
+    assert "closest entry: forgot-password (1 of 1," in result.output
+    assert "coachbot faq add --pack example --entry forgot-password" in result.output
 
 
 def test_the_coach_console_answers_a_partners_ticket(env: Path) -> None:

@@ -52,7 +52,7 @@ async def test_the_cohort_report_counts_progress_quizzes_and_readiness(
     await sari.send("/menu")
     await coach.send("/cohort")
     assert "*Stalled* (2, no activity for more than 3 days)" in coach.text
-    assert sorted(coach.labels) == ["👋 Nudge Budi", "👋 Nudge ani"]
+    assert sorted(coach.labels) == ["👋 Nudge Budi", "👋 Nudge ani", "👤 Budi", "👤 ani"]
 
 
 async def test_nudging_a_stalled_partner_queues_one_message_a_day(
@@ -60,6 +60,10 @@ async def test_nudging_a_stalled_partner_queues_one_message_a_day(
     budi = await join(bot, "budi", "Budi", "none")
     await budi.press("Program basics")
     clock.advance(days=5)
+    await coach.send("/cohort")
+    assert "• Budi — stopped at Program basics 1/3 · 5 days · /partner #" in coach.text
+    await coach.press("👤 Budi")
+    assert "*Budi* (console:budi)" in coach.text and "step 1 of 3" in coach.text
     await coach.send("/cohort")
     nudge = coach.button("Nudge Budi")
     await coach.press_payload(nudge.payload)

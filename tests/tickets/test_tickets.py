@@ -33,7 +33,8 @@ async def test_partner_hands_a_question_to_a_coach_who_answers_it(
     await chat.send("can I promote on two platforms at once?")
     await chat.press("Ask a coach")
     assert "passed your question to a coach (ticket #1)" in chat.text
-    assert "Coaches are online now" in chat.text  # Monday 10:00 WIB
+    # Monday 10:00 WIB: coach hours, but no coach has been around, so no "online"
+    assert "It's coach hours now. A coach will answer as soon as they can." in chat.text
     [announce, *reminders] = await _outbox(bot, "coaches")
     assert announce.kind == "ticket" and announce.payload["ref"] == "t:1"
     text = reply_from_dict(announce.payload).text
@@ -157,3 +158,28 @@ async def test_a_forged_ticket_button_is_refused(chat: Chat, bot: CoachBot) -> N
     await chat.press_payload("tk1:done:1")
     assert "earlier message" in chat.text
     assert (await _ticket(bot)).status == "open"
+
+
+async def test_a_coach_is_called_present_only_after_writing_to_the_bot_lately(
+        chat: Chat, bot: CoachBot, clock: FixedClock) -> None:
+    bot.settings = bot.settings.model_copy(update={"admin_ids": ["console:coaches"]})
+    await Chat(bot, user="coaches").send("/tickets")
+    await chat.onboard()
+    await chat.send("/coach")
+    assert "A coach is around right now" in chat.text
+    clock.advance(minutes=45)
+    budi = Chat(bot, user="budi")
+    await budi.onboard(name="Budi")
+    await budi.send("/coach")
+    assert "A coach is around" not in budi.text and "It's coach hours now" in budi.text
+
+
+async def test_a_coach_without_a_name_is_a_neutral_coach_to_the_partner(
+        chat: Chat, bot: CoachBot) -> None:
+    await chat.onboard(name="Sari")
+    await chat.send("/coach how do I withdraw?")
+    await Chat(bot, user="coaches").send("/reply 1 From the app, under Commission.")
+    [answer] = [r for r in await _outbox(bot, "sari") if r.kind == "ticket_answer"]
+    text = reply_from_dict(answer.payload).text
+    assert text.startswith("💬 *Your coach* replied:")
+    assert "Coach Coach" not in text and "coaches" not in text

@@ -30,6 +30,7 @@ from aiogram.methods import (
     EditMessageText,
     GetMe,
     GetUpdates,
+    SendDocument,
     SendMessage,
     SendPhoto,
     SetWebhook,
@@ -54,9 +55,10 @@ from bot.channels.telegram.common import (
     TelegramUnavailable,
     TgUpdate,
     TokenRejected,
+    attachments_of,
     blocked_or_failed,
 )
-from bot.core import SendResult
+from bot.core import OutFile, SendResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,7 +74,8 @@ _STATUS = {"TelegramBadRequest": 400, "TelegramUnauthorizedError": 401,
 _RESPONSE_MODELS = tuple(
     Response[m.__returning__]  # type: ignore[name-defined]
     for m in (GetMe, GetUpdates, SendMessage, SendPhoto, EditMessageText,
-              EditMessageReplyMarkup, AnswerCallbackQuery, SetWebhook, DeleteWebhook))
+              EditMessageReplyMarkup, AnswerCallbackQuery, SetWebhook, DeleteWebhook,
+              SendDocument))
 
 
 def _markup(rows: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -92,7 +95,8 @@ def _from_message(update_id: int, m: Message) -> TgUpdate:
         language=user.language_code if user else None,
         text=m.text if m.text is not None else m.caption,
         message_id=m.message_id,
-        reply_to_message_id=m.reply_to_message.message_id if m.reply_to_message else None)
+        reply_to_message_id=m.reply_to_message.message_id if m.reply_to_message else None,
+        attachments=attachments_of(m))
 
 
 def _from_callback(update_id: int, q: CallbackQuery) -> TgUpdate:
@@ -119,6 +123,9 @@ class AiogramDriver(BotApiCalls):
 
     name = "aiogram"
     _markup = staticmethod(_markup)
+
+    def _upload(self, file: OutFile) -> BufferedInputFile:
+        return BufferedInputFile(file.data, filename=file.name)
 
     def __init__(self, token: str, api_base: str | None = None):
         server = TelegramAPIServer.from_base(api_base) if api_base else PRODUCTION
@@ -156,10 +163,6 @@ class AiogramDriver(BotApiCalls):
 
     def parse(self, data: dict[str, Any]) -> TgUpdate:
         return to_update(Update.model_validate(data, context={"bot": self.bot}))
-
-    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult:
-        return await self._send(self.bot.send_document(
-            chat_id=chat_id, document=BufferedInputFile(data, filename=name)))
 
     async def _send(self, call: Awaitable[object]) -> SendResult:
         try:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from bot.channels.delivery import Defer, Delivery, Settle
 from bot.channels.markdown import groups
-from bot.core import Inbound, Reply, SendResult, SendStatus
+from bot.core import Attachment, Inbound, OutFile, Reply, SendResult, SendStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def to_html(markdown: str) -> str:
     """
     out: list[str] = []
     for group in groups(markdown):
-        inner = "".join(f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
+        inner = "".join(f"<code>{_escape(s.text)}</code>" if s.code else
+                        f"<i>{_escape(s.text)}</i>" if s.italic else _escape(s.text)
                         for s in group)
         out.append(f"<b>{inner}</b>" if group[0].bold else inner)
     return "".join(out)
@@ -134,6 +135,7 @@ class TgUpdate:
     reply_to_message_id: int | None = None
     callback_id: str | None = None
     callback_data: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def chat_key(self) -> str:
@@ -189,7 +191,29 @@ def route(tg: TgUpdate, bot_username: str,
     reply_to = str(tg.reply_to_message_id) if tg.reply_to_message_id is not None else None
     # non-text content arrives as empty text: the core answers it kindly
     return Inbound.from_text(CHANNEL, str(tg.user_id), text or "", reply_to_ref=reply_to,
-                             **common)
+                             attachments=tg.attachments, **common)
+
+
+def photo_attachment(sizes: list[Any]) -> Attachment | None:
+    """The largest size of a Telegram photo (the list of its sizes), by its file id."""
+    if not sizes:
+        return None
+    best = max(sizes, key=lambda p: (p.width or 0) * (p.height or 0))
+    return Attachment("photo", best.file_id, "", "image/jpeg", best.file_size or 0)
+
+
+def document_attachment(doc: Any) -> Attachment | None:
+    if doc is None:
+        return None
+    return Attachment("document", doc.file_id, doc.file_name or "", doc.mime_type or "",
+                      doc.file_size or 0)
+
+
+def attachments_of(message: Any) -> tuple[Attachment, ...]:
+    """A message's photo and document, read the same way from both libraries' types."""
+    found = (photo_attachment(list(message.photo or [])),
+             document_attachment(message.document))
+    return tuple(a for a in found if a is not None)
 
 
 def _lang(code: str | None) -> str:
@@ -238,7 +262,8 @@ class Driver(Protocol):
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult: ...
 
-    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult: ...
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult: ...
 
     async def edit_markup(self, chat_id: str, message_id: str,
                           markup: Keyboard | None) -> SendResult: ...
@@ -267,6 +292,22 @@ class BotApiCalls:
 
     def _markup(self, rows: Keyboard | None) -> Any:
         raise NotImplementedError
+
+    def _upload(self, file: OutFile) -> Any:
+        """The library's input file for bytes to upload."""
+        raise NotImplementedError
+
+    async def send_file(self, chat_id: str, file: OutFile,
+                        caption_html: str | None) -> SendResult:
+        """A PNG goes as a photo (seen at once in chat), anything else as a document."""
+        mode = "HTML" if caption_html else None
+        if file.mime == "image/png":
+            return await self._send(self.bot.send_photo(
+                chat_id=chat_id, photo=self._upload(file), caption=caption_html,
+                parse_mode=mode))
+        return await self._send(self.bot.send_document(
+            chat_id=chat_id, document=self._upload(file), caption=caption_html,
+            parse_mode=mode))
 
     async def send_message(self, chat_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult:
@@ -341,6 +382,12 @@ class TelegramChannel:
         parts = split_text(reply.text)
         markup = keyboard(reply)
         result = SendResult.ok()
+        for file in reply.files:  # the files first, the text (and its buttons) under them
+            result = await self.driver.send_file(chat_id, file, None)
+            if result.status is not SendStatus.OK:
+                return result
+        if reply.files and not reply.text.strip():
+            return result
         if reply.image:
             caption = parts[0] if len(parts) == 1 and utf16_len(parts[0]) <= MAX_CAPTION else None
             result = await self.driver.send_photo(
@@ -354,15 +401,11 @@ class TelegramChannel:
                                                     markup if last else None)
             if result.status is not SendStatus.OK:
                 return result
-        for f in reply.files:
-            result = await self.driver.send_document(chat_id, f.name, f.data)
-            if result.status is not SendStatus.OK:
-                return result
         return result
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
         """Replaces a message's text and buttons; long texts or images are sent anew."""
-        if reply.image or utf16_len(reply.text.strip()) > MAX_MESSAGE:
+        if reply.image or reply.files or utf16_len(reply.text.strip()) > MAX_MESSAGE:
             return await self.send(chat_id, reply)
         result = await self.driver.edit_message(chat_id, message_id, to_html(reply.text),
                                                 keyboard(reply))

@@ -44,9 +44,10 @@ from bot.channels.telegram.common import (
     TelegramUnavailable,
     TgUpdate,
     TokenRejected,
+    attachments_of,
     blocked_or_failed,
 )
-from bot.core import SendResult
+from bot.core import OutFile, SendResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,7 +80,8 @@ def _from_message(update_id: int, m: Message) -> TgUpdate:
         language=user.language_code if user else None,
         text=m.text if m.text is not None else m.caption,
         message_id=m.message_id,
-        reply_to_message_id=m.reply_to_message.message_id if m.reply_to_message else None)
+        reply_to_message_id=m.reply_to_message.message_id if m.reply_to_message else None,
+        attachments=attachments_of(m))
 
 
 def _from_callback(update_id: int, q: CallbackQuery) -> TgUpdate:
@@ -113,6 +115,9 @@ class PtbDriver(BotApiCalls):
 
     name = "ptb"
     _markup = staticmethod(_markup)
+
+    def _upload(self, file: OutFile) -> InputFile:
+        return InputFile(file.data, filename=file.name)
 
     def __init__(self, token: str, api_base: str | None = None):
         self.api_base = api_base or "https://api.telegram.org"
@@ -150,10 +155,6 @@ class PtbDriver(BotApiCalls):
         if update is None:
             raise ValueError("empty update")
         return to_update(update)
-
-    async def send_document(self, chat_id: str, name: str, data: bytes) -> SendResult:
-        return await self._send(self.bot.send_document(
-            chat_id=chat_id, document=InputFile(data, filename=name)))
 
     async def _send(self, call: Awaitable[object]) -> SendResult:
         try:

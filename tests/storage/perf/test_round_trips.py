@@ -71,7 +71,8 @@ async def test_help_and_progress_cost_few_round_trips(chat: Chat, database: Data
 
     with statements(database) as seen:
         await chat.send("/progress")
-    assert seen == [*arrival, "SELECT"]  # … and one query for the whole overview
+    # … one query for the whole overview, and one for the missions and spaced review
+    assert seen == [*arrival, "SELECT", "SELECT"]
     assert "4.0" in chat.text  # the readiness from the before self-assessment is still shown
 
 

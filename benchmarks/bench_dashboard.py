@@ -1,0 +1,260 @@
+"""Dashboard benchmark: every page with 100,000 partners on PostgreSQL, against the raw driver.
+
+    .venv/bin/python -m benchmarks.bench_dashboard [--partners 100000] [--requests 40]
+                                                   [--live-requests 10]
+
+Seeds 100,000 partners in 20 cohorts with a realistic spread (module progress, quiz attempts
+and answers, self-assessments before and after, tickets, broadcasts with their outbox rows,
+a webinar with RSVPs, unanswered FAQ questions). Each page is requested through the whole
+dashboard in-process (session check, queries, template, an HTTP client over ASGI), and the
+baseline runs the very statements that page sent — captured from the engine — straight
+through asyncpg on one connection, with no ORM, no rendering and no HTTP. Target: p99 < 200 ms
+per page; the ratio says what the dashboard costs above its SQL. Two modes: live (every
+request counts) and served (the heavy figures recounted in the background every 30 s, the
+default). Results and how to read them: docs/bench/dashboard.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy import event
+
+from benchmarks.common import fresh_database, percentile, postgres_available
+from bot.app import CoachBot
+from bot.config import Settings
+from bot.storage.db import Database
+from bot.storage.models import Cohort, OutboxMessage, Partner
+from bot.web.app import create_app
+from bot.web.auth import COOKIE, Signer
+from content.loader import PackLibrary
+from handlers.broadcasts.models import Broadcast
+from handlers.faq.models import FaqQuestion
+from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
+from handlers.tickets.models import CoachTicket, TicketMessage
+from handlers.webinars.models import Webinar, WebinarRsvp
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKS = ROOT / "tests" / "fixtures" / "packs"
+CHUNK = 5000
+COHORTS = 20
+COACH_ID = 1
+
+PAGES = ["/cohorts", "/cohorts?cohort=c05", "/readiness",
+         "/readiness?cohort=c05&background=worker", "/quiz", "/quiz?cohort=c05", "/tickets",
+         "/tickets/1", "/broadcasts", "/broadcasts/1", "/webinars", "/webinars/1", "/faq",
+         "/cohorts?csv=stalled", "/partners/2"]
+
+
+def _settings(url: str) -> Settings:
+    return Settings(_env_file=None, database_url=url, packs_dir=PACKS,  # type: ignore[call-arg]
+                    default_pack="example", dashboard_enabled=False)
+
+
+async def _insert(db: Database, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Bulk-loads rows with COPY (the seed is not what is measured)."""
+    if not rows:
+        return
+    table = model.__table__
+    given = set().union(*(r.keys() for r in rows))
+    cols = [c.name for c in table.columns
+            if c.name in given or (not c.nullable and not c.primary_key)]
+    defaults = {c.name: (c.default.arg if c.default is not None and not callable(
+        c.default.arg) else None) for c in table.columns}
+    records = []
+    for r in rows:
+        rec = []
+        for c in cols:
+            v = r.get(c, defaults.get(c))
+            rec.append(json.dumps(v) if isinstance(v, dict | list) else v)
+        records.append(tuple(rec))
+    url = db.engine.url.render_as_string(hide_password=False)
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.copy_records_to_table(table.name, records=records, columns=cols)
+    finally:
+        await conn.close()
+
+
+async def seed(db: Database, n: int, now: datetime) -> None:
+    rnd = random.Random(18)
+    await _insert(db, Cohort, [dict(id=c + 1, code=f"c{c:02d}", name=f"Batch {c}",
+                                    pack_id="example", created_at=now) for c in range(COHORTS)])
+    partners, progress, attempts, answers, ratings = [], [], [], [], []
+    partners.append(dict(id=COACH_ID, channel="telegram", external_id="1", chat_id="1",
+                         name="Rina", language="id", timezone="Asia/Jakarta", role="coach",
+                         pack_id="example", state="menu", opted_out=False, blocked=False,
+                         created_at=now, last_active_at=now))
+    attempt_id = 0
+    for i in range(2, n + 2):
+        last = now - timedelta(minutes=rnd.randrange(30 * 24 * 60))
+        kind = rnd.random()
+        row = dict(id=i, channel="telegram", external_id=str(10_000_000 + i),
+                   chat_id=str(10_000_000 + i), name=f"P{i}", language="id",
+                   background=rnd.choice(("student", "fresh_graduate", "worker", "other")),
+                   timezone="Asia/Jakarta", role="partner", cohort_id=rnd.randrange(COHORTS) + 1,
+                   pack_id="example", state="menu", module_id=None, step_id=None,
+                   onboarded_at=last - timedelta(days=1), opted_out=False, blocked=False,
+                   created_at=last - timedelta(days=2), last_active_at=last)
+        partners.append(row)
+        if kind < 0.15:
+            row.update(state="onboard_name", onboarded_at=None)
+            continue
+        for sid in ("program", "ready"):
+            ratings.append(dict(partner_id=i, phase="before", statement_id=sid,
+                                rating=rnd.randint(1, 4), created_at=last))
+        if kind < 0.5:
+            row.update(state="module", module_id="basics", step_id="why")
+            progress.append(dict(partner_id=i, module_id="basics", step_id="why",
+                                 started_at=last, updated_at=last, completed_at=None))
+            continue
+        progress.append(dict(partner_id=i, module_id="basics", step_id="check1",
+                             started_at=last, updated_at=last, completed_at=last))
+        for quiz, qs in (("basics", ("q1", "q2")), ("final", ("f1", "f2"))):
+            if quiz == "final" and kind < 0.75:
+                break
+            attempt_id += 1
+            picks = [rnd.random() < 0.7 for _ in qs]
+            attempts.append(dict(id=attempt_id, partner_id=i, quiz_id=quiz, started_at=last,
+                                 finished_at=last, score=sum(picks), total=len(qs),
+                                 passed=sum(picks) >= 1))
+            answers += [dict(attempt_id=attempt_id, question_id=q, option_id="a" if ok else "b",
+                             correct=ok, created_at=last) for q, ok in zip(qs, picks, strict=True)]
+        if kind >= 0.75:
+            progress.append(dict(partner_id=i, module_id="promo", step_id="plan",
+                                 started_at=last, updated_at=last, completed_at=last))
+            for sid in ("program", "ready"):
+                ratings.append(dict(partner_id=i, phase="after", statement_id=sid,
+                                    rating=rnd.randint(3, 5), created_at=last))
+    await _insert(db, Partner, partners)
+    await _insert(db, ModuleProgress, progress)
+    await _insert(db, QuizAttempt, attempts)
+    await _insert(db, QuizAnswer, answers)
+    await _insert(db, AssessmentAnswer, ratings)
+    tickets = [dict(id=t + 1, partner_id=2 + rnd.randrange(n), channel="telegram",
+                    text=f"Pertanyaan nomor {t}", status="open" if t % 4 == 0 else "closed",
+                    thread_open=True, created_at=now - timedelta(minutes=rnd.randrange(5000)))
+               for t in range(2000)]
+    await _insert(db, CoachTicket, tickets)
+    await _insert(db, TicketMessage, [dict(ticket_id=t["id"], author="partner", text=t["text"],
+                                           created_at=t["created_at"]) for t in tickets])
+    outbox = []
+    for b in range(1, 4):
+        await _insert(db, Broadcast, [dict(id=b, segment="all", text=f"Info {b}",
+                                           send_at=now - timedelta(days=b), status="done",
+                                           total=20_000, created_by=COACH_ID, created_at=now)])
+        outbox += [dict(partner_id=p, channel="telegram", chat_id=str(p), kind="broadcast",
+                        payload={"text": f"Info {b}"}, due_at=now, status="sent", attempts=1,
+                        dedupe_key=f"bc:{b}:{p}", created_at=now, sent_at=now)
+                   for p in range(2, min(n, 20_000) + 2)]
+    await _insert(db, OutboxMessage, outbox)
+    await _insert(db, Webinar, [dict(id=1, title="Live selling", starts_at=now + timedelta(
+        days=3), link="https://meet.example.org/x", audience="all", timezone="Asia/Jakarta",
+        status="scheduled", revision=0, created_at=now, updated_at=now)])
+    await _insert(db, WebinarRsvp, [dict(webinar_id=1, partner_id=p, answer=rnd.choice(
+        ("yes", "no")), updated_at=now) for p in range(2, min(n, 5000) + 2)])
+    words = ["kapal", "ongkir", "pajak", "rekening", "akun", "voucher", "retur", "stok"]
+    await _insert(db, FaqQuestion, [dict(
+        partner_id=2 + rnd.randrange(n), pack_id="example", lang="id",
+        text=f"bagaimana {rnd.choice(words)} {rnd.choice(words)} kalau {rnd.choice(words)}",
+        confidence=0.1, band="none", offered=[], created_at=now - timedelta(hours=q))
+        for q in range(3000)])
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+        await conn.commit()
+
+
+async def bench(partners: int, requests: int, live_requests: int) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        async with fresh_database("postgres", Path(tmp)) as db:
+            t0 = time.perf_counter()
+            await seed(db, partners, now)
+            print(f"seeded {partners:,} partners in {time.perf_counter() - t0:.0f} s", flush=True)
+            url = db.engine.url.render_as_string(hide_password=False)
+            captured: list[tuple[str, tuple[Any, ...]]] = []
+
+            @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+            def capture(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any,
+                        many: bool) -> None:
+                captured.append((statement, tuple(params or ())))
+
+            raw = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+            for mode, max_age, n in (("live: every request counts", 0.0, live_requests),
+                                     ("served: figures recounted every 30 s", 30.0, requests)):
+                settings = _settings(url)
+                settings.dashboard_figures_max_age = max_age
+                # a real clock, so figures really age and are recounted while pages are served
+                bot = CoachBot(db, PackLibrary.load([PACKS / "example"]), settings)
+                print(f"\n{mode} ({n} requests a page)\n\n{HEADER}", flush=True)
+                await _pages(bot, raw, captured, n, now)
+            await raw.close()
+
+
+HEADER = ("| page | statements | p50 ms | p99 ms | raw p50 ms | raw p99 ms | p99 ratio | "
+          "< 200 ms |\n|---|---:|---:|---:|---:|---:|---:|---|")
+
+
+async def _pages(bot: CoachBot, raw: Any, captured: list[tuple[str, tuple[Any, ...]]],
+                 requests: int, now: datetime) -> None:
+    transport = httpx.ASGITransport(app=create_app(bot, secret="bench"))
+    cookie = Signer("bench").issue(COACH_ID, now)
+    async with httpx.AsyncClient(transport=transport, base_url="http://d",
+                                 cookies={COOKIE: cookie}) as client:
+        for page in PAGES:
+            captured.clear()
+            first = await client.get(page)  # a first visit always counts
+            assert first.status_code == 200, (page, first.status_code, first.text[:300])
+            statements = [(s, p) for s, p in captured
+                          if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+            web, base = [], []
+            for _ in range(3):  # warm both paths (plans, caches)
+                await client.get(page)
+                for s, p in statements:
+                    await raw.fetch(s, *p)
+            for _ in range(requests):
+                t = time.perf_counter()
+                r = await client.get(page)
+                web.append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 200
+                t = time.perf_counter()
+                async with raw.transaction():
+                    for s, p in statements:
+                        await raw.fetch(s, *p)
+                base.append((time.perf_counter() - t) * 1000)
+            print(_line(dict(page=page, statements=len(statements), p50=percentile(web, 50),
+                             p99=percentile(web, 99), base_p50=percentile(base, 50),
+                             base_p99=percentile(base, 99))), flush=True)
+
+
+def _line(r: dict[str, Any]) -> str:
+    ok = "ok" if r["p99"] < 200 else "OVER"
+    return (f"| `{r['page']}` | {r['statements']} | {r['p50']:.1f} | {r['p99']:.1f} | "
+            f"{r['base_p50']:.1f} | {r['base_p99']:.1f} | "
+            f"{r['p99'] / max(r['base_p99'], 0.001):.2f} | {ok} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--partners", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=40)
+    ap.add_argument("--live-requests", type=int, default=10)
+    args, _ = ap.parse_known_args()
+    if not asyncio.run(postgres_available()):
+        print("[postgres] skipped: no server")
+        return
+    asyncio.run(bench(args.partners, args.requests, args.live_requests))
+
+
+if __name__ == "__main__":
+    main()

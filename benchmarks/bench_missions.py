@@ -1,0 +1,202 @@
+"""Missions benchmark: the nudge planner over 100,000 partners with missions and spaced
+review, against the planner's targets (< 2 s a pass, < 200 MB).
+
+    .venv/bin/python -m benchmarks.bench_missions [--partners 100000]
+                                                  [--backends sqlite,postgres]
+
+Seeded on the example pack with its missions (tests/missions/example_missions.yaml): last
+activity over the past 30 days; 60 % finished the first module, 70 % of those the promotion
+module that unlocks the missions (over the past 40 days, so deadlines lie behind, around and
+ahead of now); of those, proof approved, waiting, or sent back with feedback for some; 30 % of
+all partners have 1-3 missed quiz questions under review (due from 3 days ago to a week
+ahead, a tenth mastered). Each pass runs in a child process so its peak RSS is the planner's
+own: the first pass (the backlog) and a steady pass after the dispatcher sent it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from benchmarks.common import fresh_database, peak_rss_mb, postgres_available
+from bot.config import Settings
+from bot.core import FixedClock
+from bot.storage.db import Database
+from bot.storage.models import OutboxMessage, Partner
+from content.loader import PackLibrary
+from handlers.learning.models import ModuleProgress
+from handlers.missions.models import MissionSubmission, ReviewItem
+from handlers.registry import nudge_sources
+from scheduler.planner import Planner
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "tests" / "fixtures" / "packs" / "example"
+MISSIONS = ROOT / "tests" / "missions" / "example_missions.yaml"
+CHUNK = 5000
+
+
+def packs_dir(base: Path) -> Path:
+    shutil.copytree(EXAMPLE, base / "example", dirs_exist_ok=True)
+    shutil.copy(MISSIONS, base / "example" / "missions.yaml")
+    return base
+
+
+async def seed(db: Database, n: int, now: datetime) -> None:
+    rnd = random.Random(19)
+    for start in range(0, n, CHUNK):
+        partners, progress, subs, items = [], [], [], []
+        for i in range(start, min(n, start + CHUNK)):
+            pid = i + 1
+            last = now - timedelta(minutes=rnd.randrange(30 * 24 * 60))
+            partners.append(dict(
+                id=pid, channel="telegram", external_id=str(10_000_000 + i),
+                chat_id=str(10_000_000 + i), name=f"P{i}", language=rnd.choice(("id", "en")),
+                timezone=rnd.choice(("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")),
+                role="partner", pack_id="example", state="menu", module_id=None,
+                step_id=None, onboarded_at=last - timedelta(days=3), opted_out=False,
+                blocked=False, created_at=last - timedelta(days=4), last_active_at=last))
+            if rnd.random() < 0.6:
+                progress.append(dict(partner_id=pid, module_id="basics", step_id="check1",
+                                     started_at=last - timedelta(days=2),
+                                     updated_at=last - timedelta(days=2),
+                                     completed_at=last - timedelta(days=2)))
+                if rnd.random() < 0.7:
+                    done = now - timedelta(minutes=rnd.randrange(40 * 24 * 60))
+                    progress.append(dict(partner_id=pid, module_id="promo", step_id="plan",
+                                         started_at=done, updated_at=done, completed_at=done))
+                    roll = rnd.random()
+                    status = ("approved" if roll < 0.3 else "waiting" if roll < 0.4
+                              else "changes" if roll < 0.45 else None)
+                    if status:
+                        subs.append(dict(partner_id=pid, mission_id="first-video",
+                                         status=status, kind="link", text="https://v.example",
+                                         target_met=False, created_at=done))
+                    if rnd.random() < 0.1:
+                        subs.append(dict(partner_id=pid, mission_id="sales",
+                                         status="approved", kind="number", text="4", number=4,
+                                         target_met=True, created_at=done))
+            if rnd.random() < 0.3:
+                for q in rnd.sample(("q1", "q2", "f1", "f2"), rnd.randint(1, 3)):
+                    items.append(dict(
+                        partner_id=pid, quiz_id="basics" if q.startswith("q") else "final",
+                        question_id=q, box=rnd.randint(0, 2),
+                        due_at=now + timedelta(minutes=rnd.randrange(-3 * 1440, 7 * 1440)),
+                        mastered=rnd.random() < 0.1, updated_at=now))
+        async with db.transaction() as s:
+            await s.execute(insert(Partner), partners)
+            if progress:
+                await s.execute(insert(ModuleProgress), progress)
+            if subs:
+                await s.execute(insert(MissionSubmission), subs)
+            if items:
+                await s.execute(insert(ReviewItem), items)
+    if db.is_postgres:
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("ANALYZE")
+            await conn.commit()
+
+
+async def _child(url: str, now_iso: str, packs: str) -> dict[str, float]:
+    db = Database(url)
+    now = datetime.fromisoformat(now_iso)
+    settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
+                        packs_dir=Path(packs), default_pack="example")
+    library = PackLibrary.load([Path(packs) / "example"])
+    async with db.engine.connect() as conn:  # connect once, so the scan times only the scan
+        await conn.exec_driver_sql("select 1")
+    t0 = time.perf_counter()
+    async with db.engine.connect() as conn:
+        result = await conn.stream(select(Partner.id, Partner.last_active_at)
+                                   .execution_options(yield_per=5000))
+        async for _ in result:
+            pass
+    scan_s = time.perf_counter() - t0
+    planner = Planner(db, library, settings, FixedClock(now), sources=nudge_sources())
+    rss_before = peak_rss_mb()
+    t0 = time.perf_counter()
+    first = await planner.run_pass()
+    first_s = time.perf_counter() - t0
+    async with db.transaction() as s:  # the dispatcher sends what the first pass planned
+        await s.execute(update(OutboxMessage).where(OutboxMessage.status == "pending")
+                        .values(status="sent", sent_at=now))
+    planner.clock = FixedClock(now + timedelta(minutes=5))
+    t0 = time.perf_counter()
+    steady = await planner.run_pass()
+    steady_s = time.perf_counter() - t0
+    t0 = time.perf_counter()  # once more, nothing sent in between: only waiting rows judged
+    again = await planner.run_pass()
+    again_s = time.perf_counter() - t0
+    async with db.transaction() as s:
+        keys = list((await s.execute(select(OutboxMessage.dedupe_key))).scalars())
+    await db.dispose()
+    by_kind: dict[str, int] = {}
+    for k in keys:
+        part = k.split(":")[2] if k.count(":") >= 2 else k
+        by_kind[part] = by_kind.get(part, 0) + 1
+    return {"scan_s": scan_s, "first_s": first_s, "steady_s": steady_s, "planned": first.planned,
+            "read": first.partners, "steady_planned": steady.planned,
+            "steady_read": steady.partners, "again_s": again_s, "again_read": again.partners,
+            "again_planned": again.planned, "rss_mb": peak_rss_mb(),
+            "rss_before_mb": rss_before, "by_kind": by_kind}
+
+
+async def bench(backend: str, partners: int) -> dict[str, object]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        packs = packs_dir(Path(tmp) / "packs")
+        async with fresh_database(backend, Path(tmp)) as db:
+            t0 = time.perf_counter()
+            await seed(db, partners, now)
+            seeded = time.perf_counter() - t0
+            url = db.engine.url.render_as_string(hide_password=False)
+            child = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "benchmarks.bench_missions", "--child", url,
+                now.isoformat(), str(packs), cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+            stdout, _ = await child.communicate()
+            assert child.returncode == 0, "the planning process failed"
+            return {"backend": backend, "partners": partners, "seed_s": round(seeded, 1),
+                    **json.loads(stdout.decode().strip().splitlines()[-1])}
+
+
+def report(r: dict[str, object]) -> None:
+    print(f"[{r['backend']}] planner over {r['partners']:,} partners with missions and "
+          f"reviews (seeded in {r['seed_s']} s):")
+    print(f"  baseline scan of every partner: {r['scan_s']:.2f} s")
+    print(f"  first pass : {r['first_s']:.2f} s, read {r['read']:,}, planned {r['planned']:,} "
+          f"{r['by_kind']}")
+    print(f"  steady pass: {r['steady_s']:.2f} s, read {r['steady_read']:,}, planned "
+          f"{r['steady_planned']:,}")
+    print(f"  same pass again: {r['again_s']:.2f} s, read {r['again_read']:,}, planned "
+          f"{r['again_planned']:,}")
+    print(f"  peak RSS of the planning process: {r['rss_mb']:.0f} MB "
+          f"(before the passes: {r['rss_before_mb']:.0f} MB)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--partners", type=int, default=100_000)
+    ap.add_argument("--backends", default="sqlite,postgres")
+    ap.add_argument("--child", nargs=3, metavar=("URL", "NOW", "PACKS"))
+    args, _ = ap.parse_known_args()
+    if args.child:
+        print(json.dumps(asyncio.run(_child(*args.child))))
+        return
+    for backend in args.backends.split(","):
+        if backend == "postgres" and not asyncio.run(postgres_available()):
+            print("[postgres] skipped: no server")
+            continue
+        report(asyncio.run(bench(backend, args.partners)))
+
+
+if __name__ == "__main__":
+    main()

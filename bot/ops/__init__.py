@@ -1,0 +1,1 @@
+"""Running coachbot in production: process roles, health and metrics, JSON logs."""

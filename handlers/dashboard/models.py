@@ -1,0 +1,45 @@
+"""One-time sign-in links to the coaches' dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base
+from bot.storage.models import OutboxMessage, Partner
+from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
+
+
+class DashboardLink(Base):
+    """A sign-in link: only its hash is stored, so a database dump signs nobody in."""
+
+    __tablename__ = "dashboard_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+# The dashboard's aggregates read these narrow indexes instead of the wide rows (index-only
+# scans on PostgreSQL): partners by cohort, finished modules, quiz results, ratings.
+DASHBOARD_INDEXES = (
+    Index("ix_partners_cohort_role", Partner.cohort_id, Partner.role, Partner.onboarded_at),
+    Index("ix_partners_role", Partner.role),
+    Index("ix_module_progress_done", ModuleProgress.module_id, ModuleProgress.completed_at,
+          ModuleProgress.partner_id),
+    Index("ix_quiz_attempts_results", QuizAttempt.quiz_id, QuizAttempt.passed,
+          QuizAttempt.partner_id, QuizAttempt.finished_at),
+    Index("ix_quiz_answers_items", QuizAnswer.attempt_id, QuizAnswer.question_id,
+          QuizAnswer.correct, QuizAnswer.option_id),
+    # a broadcast's delivery report counts its outbox rows by key prefix (LIKE 'bc:7:%')
+    Index("ix_outbox_dedupe_prefix", OutboxMessage.dedupe_key,
+          postgresql_ops={"dedupe_key": "text_pattern_ops"}),
+    Index("ix_assessment_answers_partner_rating", AssessmentAnswer.partner_id,
+          AssessmentAnswer.phase, AssessmentAnswer.statement_id, AssessmentAnswer.rating),
+)

@@ -1,0 +1,1 @@
+"""Practice missions with proof, coach review, deadlines, spaced review and certificates."""
