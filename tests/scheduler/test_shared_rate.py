@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import math
 import os
+import threading
 import time
 from collections import Counter, deque
 from datetime import UTC, datetime
@@ -85,7 +86,6 @@ async def test_two_processes_never_hold_the_same_slot(database: Database) -> Non
 
 async def test_two_dispatcher_processes_share_one_rate(database: Database) -> None:
     await _skip_sqlite(database)
-    other = Database(database.url)  # a second engine, as a second process has
     async with WindowBotAPI(LIMIT) as fake:
         chats = [fake.user(f"P{i}").chat_id for i in range(MESSAGES)]
         now = datetime.now(UTC)
@@ -95,40 +95,43 @@ async def test_two_dispatcher_processes_share_one_rate(database: Database) -> No
                 {"channel": "telegram", "chat_id": str(c), "kind": "broadcast",
                  "payload": payload, "due_at": now, "dedupe_key": f"bc:1:{c}",
                  "status": "pending", "attempts": 0, "created_at": now} for c in chats])
-        drivers = [AiogramDriver(fake.token, fake.base_url) for _ in range(2)]
-        dispatchers = [
-            Dispatcher(db, {"telegram": TelegramChannel(drv)}, rate=RATE, chat_interval=1.0,
-                       shared_rate=not PER_PROCESS)
-            for db, drv in zip((database, other), drivers, strict=True)]
+        done = threading.Event()
 
-        async def process(d: Dispatcher) -> None:
-            # a process ticks until the outbox is empty (as the scheduler's interval job)
-            while True:
-                await d.run_until_idle()
-                await asyncio.sleep(0.05)
-                if all(c in sent for c in chats):
-                    return
+        def process(url: str) -> None:
+            """A dispatcher process: its own thread, event loop, engine and HTTP client."""
+
+            async def main() -> None:
+                db = Database(url)
+                driver = AiogramDriver(fake.token, fake.base_url)
+                d = Dispatcher(db, {"telegram": TelegramChannel(driver)}, rate=RATE,
+                               chat_interval=1.0, shared_rate=not PER_PROCESS)
+                try:  # ticks until the outbox is empty, as the scheduler's interval job
+                    while not done.is_set():
+                        await d.run_until_idle()
+                        await asyncio.sleep(0.05)
+                finally:
+                    await driver.close()
+                    await db.dispose()
+
+            asyncio.run(main())
 
         sent: set[int] = set()
 
-        def seen() -> None:
-            sent.update(int(c.params["chat_id"]) for c in fake.calls
-                        if c.method == "sendMessage" and c.status == 200)
-
         async def watch() -> None:
             while not all(c in sent for c in chats):
-                seen()
+                sent.update(int(c.params["chat_id"]) for c in fake.calls
+                            if c.method == "sendMessage" and c.status == 200)
                 await asyncio.sleep(0.1)
+            done.set()
 
         t0 = time.monotonic()
         try:
             await asyncio.wait_for(
-                asyncio.gather(watch(), *(process(d) for d in dispatchers)),
+                asyncio.gather(watch(), *(asyncio.to_thread(process, database.url)
+                                          for _ in range(2))),
                 timeout=MESSAGES / RATE * 3 + 30)
         finally:
-            for drv in drivers:
-                await drv.close()
-            await other.dispose()
+            done.set()
         wall = time.monotonic() - t0
 
     calls = [c for c in fake.calls if c.method == "sendMessage"]
