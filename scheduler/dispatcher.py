@@ -16,8 +16,10 @@ A tick, in three short transactions:
    transaction, rows whose partner blocked the bot or opted out (for `OPT_OUT_KINDS`) and rows
    the validators reject (a nudge whose reason is gone) are cancelled, and rows for a chat that
    already had its message this interval are handed back untouched.
-3. *Send* outside any transaction, under a global aiolimiter rate (COACHBOT_SEND_RATE) and one
-   message per chat per `chat_interval`, then *record*: sent (+ the platform's message id in
+3. *Send* outside any transaction, under the send rate (COACHBOT_SEND_RATE: on PostgreSQL one
+   rate for all dispatcher processes, time slots claimed through the database, see
+   scheduler/rate.py; on SQLite this process's aiolimiter bucket) and one message per chat
+   per `chat_interval`, then *record*: sent (+ the platform's message id in
    `message_ref`); `retry_after` → pending again after the given delay, this chat's later rows
    shifted behind it so nothing is lost or reordered, not counted as an attempt; failed →
    exponential backoff until `max_attempts`, then 'failed'; blocked → the partner is marked
@@ -54,6 +56,7 @@ from bot.core import (
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
+from scheduler.rate import SharedRate
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +141,18 @@ class Dispatcher:
                  chat_interval: float = 1.0, batch_size: int = 200, max_attempts: int = 5,
                  backoff: float = 30.0, max_backoff: float = 6 * 3600.0, lease: float = 120.0,
                  only_chats: Mapping[str, str] | None = None,
-                 validators: Sequence[Validator] = (), concurrency: int = 64):
+                 validators: Sequence[Validator] = (), concurrency: int = 64,
+                 shared_rate: bool | None = None):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock or SystemClock()
-        self.limiter = smooth_limiter(rate)
+        # PostgreSQL (several processes may dispatch): one rate for all of them, claimed in
+        # time slots through the database (scheduler/rate.py); SQLite: this process's bucket
+        if shared_rate is None:
+            shared_rate = db.is_postgres
+        self.shared_rate = (SharedRate(db, rate) if shared_rate and rate and rate > 0
+                            else None)
+        self.limiter = None if self.shared_rate is not None else smooth_limiter(rate)
         self.chat_interval = timedelta(seconds=max(chat_interval, 0))
         # never claim more than can be sent well within the lease, or another worker would
         # take rows this one is still sending
@@ -316,6 +326,8 @@ class Dispatcher:
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
         done: list[tuple[Claimed, SendResult | None]] = []
+        if self.shared_rate is not None:  # the slots for this batch, in one round trip
+            await self.shared_rate.reserve(len(rows) - self.shared_rate.held)
 
         async def one_chat(chat_rows: list[Claimed]) -> None:
             async with self._sem:
@@ -338,7 +350,9 @@ class Dispatcher:
             reply = reply_from_dict(r.payload)
         except Exception as exc:  # a row that can never be sent
             return SendResult.failed(f"unreadable payload: {exc}")
-        if self.limiter is not None:
+        if self.shared_rate is not None:
+            await self.shared_rate.acquire()
+        elif self.limiter is not None:
             await self.limiter.acquire()
         try:
             if isinstance(channel, SendsKinds):

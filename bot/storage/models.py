@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -106,6 +107,17 @@ class ProcessedUpdate(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class SendRate(Base):
+    """The next free send slot of the deployment's one send rate (scheduler/rate.py), shared
+    by every dispatcher process on PostgreSQL: seconds since the epoch on the database's
+    clock."""
+
+    __tablename__ = "send_rate"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Float)
 
 
 class OutboxStatus(enum.StrEnum):
