@@ -41,6 +41,7 @@ from content.loader import PackLibrary
 from handlers.broadcasts.models import Broadcast
 from handlers.faq.models import FaqQuestion
 from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
+from handlers.missions.models import MissionSubmission
 from handlers.tickets.models import CoachTicket, TicketMessage
 from handlers.webinars.models import Webinar, WebinarRsvp
 
@@ -91,6 +92,7 @@ async def seed(db: Database, n: int, now: datetime) -> None:
     await _insert(db, Cohort, [dict(id=c + 1, code=f"c{c:02d}", name=f"Batch {c}",
                                     pack_id="example", created_at=now) for c in range(COHORTS)])
     partners, progress, attempts, answers, ratings = [], [], [], [], []
+    submissions: list[dict[str, Any]] = []
     partners.append(dict(id=COACH_ID, channel="telegram", external_id="1", chat_id="1",
                          name="Rina", language="id", timezone="Asia/Jakarta", role="coach",
                          pack_id="example", state="menu", opted_out=False, blocked=False,
@@ -133,6 +135,13 @@ async def seed(db: Database, n: int, now: datetime) -> None:
         if kind >= 0.75:
             progress.append(dict(partner_id=i, module_id="promo", step_id="plan",
                                  started_at=last, updated_at=last, completed_at=last))
+            # missions (the funnel's last steps): a proof of a first sale, approved or waiting
+            for mission, share in (("first_sale", 0.75), ("first_post", 0.9)):
+                if kind >= share:
+                    submissions.append(dict(
+                        partner_id=i, mission_id=mission, kind="text", text="bukti",
+                        status="approved" if rnd.random() < 0.6 else "waiting",
+                        target_met=False, created_at=last))
             for sid in ("program", "ready"):
                 ratings.append(dict(partner_id=i, phase="after", statement_id=sid,
                                     rating=rnd.randint(3, 5), created_at=last))
@@ -141,6 +150,7 @@ async def seed(db: Database, n: int, now: datetime) -> None:
     await _insert(db, QuizAttempt, attempts)
     await _insert(db, QuizAnswer, answers)
     await _insert(db, AssessmentAnswer, ratings)
+    await _insert(db, MissionSubmission, submissions)
     tickets = [dict(id=t + 1, partner_id=2 + rnd.randrange(n), channel="telegram",
                     text=f"Pertanyaan nomor {t}", status="open" if t % 4 == 0 else "closed",
                     thread_open=True, created_at=now - timedelta(minutes=rnd.randrange(5000)))
@@ -169,9 +179,11 @@ async def seed(db: Database, n: int, now: datetime) -> None:
         text=f"bagaimana {rnd.choice(words)} {rnd.choice(words)} kalau {rnd.choice(words)}",
         confidence=0.1, band="none", offered=[], created_at=now - timedelta(hours=q))
         for q in range(3000)])
+    # VACUUM as autovacuum would after a bulk load: it sets the visibility map, without which
+    # PostgreSQL cannot answer from an index alone (index-only scans)
     async with db.engine.connect() as conn:
-        await conn.exec_driver_sql("ANALYZE")
-        await conn.commit()
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 async def bench(partners: int, requests: int, live_requests: int) -> None:

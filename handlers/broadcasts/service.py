@@ -141,9 +141,8 @@ class Broadcasts:
         b = await self.s.get(Broadcast, broadcast_id)
         if b is None:
             raise BroadcastError("broadcast_unknown")
-        outbox = Outbox(self.s)
-        c = await outbox.outcome_counts(prefix(broadcast_id))
-        end = now if c["pending"] else (await outbox.last_sent_at(prefix(b.id)) or now)
+        c, last_sent = await Outbox(self.s).outcome_summary(prefix(broadcast_id))
+        end = now if c["pending"] else (last_sent or now)
         elapsed = max((end - b.send_at).total_seconds(), 0.0) if now >= b.send_at else 0.0
         return Progress(total=sum(c.values()), sent=c["sent"], blocked=c["blocked"],
                         failed=c["failed"], pending=c["pending"], cancelled=c["cancelled"],

@@ -37,9 +37,11 @@ DASHBOARD_INDEXES = (
           QuizAttempt.partner_id, QuizAttempt.finished_at),
     Index("ix_quiz_answers_items", QuizAnswer.attempt_id, QuizAnswer.question_id,
           QuizAnswer.correct, QuizAnswer.option_id),
-    # a broadcast's delivery report counts its outbox rows by key prefix (LIKE 'bc:7:%')
-    Index("ix_outbox_dedupe_prefix", OutboxMessage.dedupe_key,
-          postgresql_ops={"dedupe_key": "text_pattern_ops"}),
+    # a broadcast's progress counts its outbox rows by key prefix (LIKE 'bc:7:%') and status,
+    # with the latest sent_at, from this index alone (migration 0012)
+    Index("ix_outbox_dedupe_status", OutboxMessage.dedupe_key, OutboxMessage.status,
+          postgresql_ops={"dedupe_key": "text_pattern_ops"},
+          postgresql_include=["sent_at"]),
     Index("ix_assessment_answers_partner_rating", AssessmentAnswer.partner_id,
           AssessmentAnswer.phase, AssessmentAnswer.statement_id, AssessmentAnswer.rating),
 )
