@@ -3,8 +3,8 @@
 A partner's everyday messages are one transaction each with a fixed, small number of
 statements (see docs/bench/telegram.md): the update-id dedupe insert and one UPDATE …
 RETURNING that loads the partner and stamps last_active_at (on PostgreSQL both in one
-statement, after the partner's turn lock; a round trip to the server each), and for /progress one query for everything it
-shows.
+statement, after the partner's turn lock; a round trip to the server each), and for
+/progress one query for everything it shows.
 """
 
 from __future__ import annotations
