@@ -97,10 +97,10 @@ async def test_two_channels_share_one_app_and_one_listener(config: Settings,
     task = asyncio.create_task(
         serve_network(config, [CHANNELS["telegram"], parrot_spec(connection)], stop))
     try:
-        await fake.wait_until(lambda: bool(fake.calls_to("setWebhook")), within=30,
+        await fake.wait_until(lambda: bool(fake.calls_to("setWebhook")), within=120,
                               what="the webhook to be set")
         [parrot] = servers
-        await asyncio.wait_for(parrot.ready.wait(), 10)
+        await asyncio.wait_for(parrot.ready.wait(), 60)
         [hook] = fake.calls_to("setWebhook")
         assert hook.params["url"] == f"http://127.0.0.1:{parrot.port}/tg/hook"
 
@@ -114,7 +114,7 @@ async def test_two_channels_share_one_app_and_one_listener(config: Settings,
         assert parrot.sent and all(chat == "p-7" for chat, _ in parrot.sent)
     finally:
         stop.set()
-        await asyncio.wait_for(task, 30)
+        await asyncio.wait_for(task, 120)
     assert connection.closed
 
 
