@@ -92,7 +92,10 @@ async def _measure(name: str, argv: list[str], env: dict[str, str], mode: str, n
         full_env = {**os.environ, **env, "COACHBOT_TELEGRAM_TOKEN": fake.token,
                     "COACHBOT_TELEGRAM_API_BASE": fake.base_url,
                     "COACHBOT_TELEGRAM_POLL_TIMEOUT": "1", "COACHBOT_LOG_LEVEL": "WARNING",
-                    "COACHBOT_WEBHOOK_LISTEN": "127.0.0.1:0", "PYTHONPATH": str(ROOT)}
+                    "COACHBOT_WEBHOOK_LISTEN": "127.0.0.1:0", "PYTHONPATH": str(ROOT),
+                    # a closed loop answers as fast as the bot replies, far above a person's
+                    # typing: flood control (issue 16) would rightly drop most of it
+                    "COACHBOT_FLOOD_MESSAGES": "0", "COACHBOT_DASHBOARD_ENABLED": "false"}
         if mode == "webhook":
             full_env["COACHBOT_WEBHOOK_URL"] = "http://127.0.0.1:{port}/hook"
         else:
