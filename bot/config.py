@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str | None = None  # answers Meta's GET verification
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     whatsapp_rate: float = 80.0  # messages per second the number may send
+    # seconds a message in flight at a crash waits for WhatsApp's `sent` report before it is
+    # sent again (the report settles it; the Cloud API has no idempotency key)
+    whatsapp_confirm_grace: float = 60.0
     # the coaches' web dashboard (bot/web/)
     dashboard_enabled: bool = True  # served beside the bot by `coachbot run`
     dashboard_listen: str = "127.0.0.1:8081"

@@ -354,10 +354,7 @@ async def follow(settings: Settings, broadcast_id: int, *, dispatch: bool,
                 db, channels, settings, clock, batch_size=max(int(settings.send_rate), 1))
 
             async def pump() -> None:
-                while not stop.is_set():
-                    stats = await dispatcher.tick()
-                    if stats.claimed == 0:
-                        await asyncio.sleep(min(settings.dispatch_interval, poll))
+                await dispatcher.pump(stop, idle=min(settings.dispatch_interval, poll))
 
             worker = asyncio.create_task(pump())
         started = time.monotonic()

@@ -14,7 +14,9 @@ where a bot notices:
   template, 131009 for a bad parameter, 190 for another token;
 - `GET /{media-id}` gives a media URL, which serves the file;
 - users write by webhook POSTs signed with the app secret (`X-Hub-Signature-256`), and the
-  fake reports `sent` / `delivered` / `read` / `failed` statuses the same way.
+  fake reports `sent` / `delivered` / `read` / `failed` statuses the same way; as WhatsApp
+  does, every accepted message gets its `sent` status on its own (`auto_sent`, when
+  `webhook` is set), echoing the `biz_opaque_callback_data` the send carried.
 
 The test side acts as partners: `sari = fake.user("6281200000001", "Sari")`,
 `await sari.say("halo")` (the bot's messages to her in answer), `await sari.tap(msgs, "Next")`
@@ -23,6 +25,7 @@ The test side acts as partners: `sari = fake.user("6281200000001", "Sari")`,
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -117,6 +120,8 @@ class FakeGraphAPI:
     unreachable: set[str] = field(default_factory=set)
     last_inbound: dict[str, datetime] = field(default_factory=dict)
     media_files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    auto_sent: bool = True  # report `sent` for every accepted message, as WhatsApp does
+    status_posts: list[tuple[str, int]] = field(default_factory=list)  # (wamid, bot's answer)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -126,6 +131,7 @@ class FakeGraphAPI:
         self._http: aiohttp.ClientSession | None = None
         self.base_url = ""
         self.fail_next: deque[int] = deque()  # error codes the next sends get, in order
+        self._reports: set[asyncio.Task[None]] = set()
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -143,7 +149,13 @@ class FakeGraphAPI:
         self._http = aiohttp.ClientSession()
         return self
 
+    async def settled(self) -> None:
+        """Waits until every automatic `sent` report was answered by the bot."""
+        while self._reports:
+            await asyncio.gather(*list(self._reports), return_exceptions=True)
+
     async def __aexit__(self, *exc: object) -> None:
+        await self.settled()
         if self._http:
             await self._http.close()
         if self._runner:
@@ -208,7 +220,12 @@ class FakeGraphAPI:
             self.refused.append((body, e.code, time.monotonic()))
             return self._error(e)
         wamid = f"wamid.FAKE{next(self._ids):08d}"
-        self.sent.append(Sent(wamid, to, body, now))
+        sent = Sent(wamid, to, body, now)
+        self.sent.append(sent)
+        if self.auto_sent and self.webhook:
+            task = asyncio.create_task(self._report_sent(sent))
+            self._reports.add(task)
+            task.add_done_callback(self._reports.discard)
         return web.json_response({"messaging_product": "whatsapp",
                                   "contacts": [{"input": to, "wa_id": to}],
                                   "messages": [{"id": wamid}]})
@@ -229,6 +246,9 @@ class FakeGraphAPI:
     def _check(self, body: Json) -> str:
         if body.get("messaging_product") != "whatsapp":
             raise GraphError(100, "messaging_product must be whatsapp")
+        callback = body.get("biz_opaque_callback_data")
+        if callback is not None and (not isinstance(callback, str) or len(callback) > 512):
+            raise GraphError(100, "biz_opaque_callback_data: a string of 512 characters at most")
         to, kind = body.get("to"), body.get("type")
         if not isinstance(to, str) or not to.isdigit():
             raise GraphError(100, "Invalid parameter: to")
@@ -324,10 +344,19 @@ class FakeGraphAPI:
         async with self._http.post(self.webhook, data=raw, headers=headers) as answer:
             return answer.status
 
+    async def _report_sent(self, sent: Sent) -> None:
+        try:
+            code = await self.report(sent, "sent")
+        except (aiohttp.ClientError, OSError):  # the bot is down: WhatsApp retries later
+            code = 0
+        self.status_posts.append((sent.wamid, code))
+
     async def report(self, sent: Sent, status: str, error: int | None = None) -> int:
         """Tells the bot what became of a message it sent."""
         st: Json = {"id": sent.wamid, "status": status, "recipient_id": sent.to,
                     "timestamp": str(int(self.now().timestamp()))}
+        if "biz_opaque_callback_data" in sent.body:
+            st["biz_opaque_callback_data"] = sent.body["biz_opaque_callback_data"]
         if error is not None:
             st["errors"] = [{"code": error, "title": f"error {error}"}]
         return await self.post({"statuses": [st]})

@@ -26,6 +26,9 @@ from scheduler.outbox import WAITING
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
+# set on a send, echoed by WhatsApp in that message's status webhooks (up to 512 characters)
+CALLBACK_FIELD = "biz_opaque_callback_data"
+OUTBOX_TAG = "outbox:"
 # the window is treated as closed a little early: a message queued at 23:59:59 must not
 # arrive after it closed
 WINDOW_MARGIN = timedelta(minutes=2)
@@ -44,6 +47,21 @@ def no_templates(chat: ChatView, kind: str | None, reply: Reply) -> Json | None:
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
     """Whether free-form messages may go: the user wrote within the last 24 hours."""
     return last_inbound_at is not None and now - last_inbound_at < WINDOW - WINDOW_MARGIN
+
+
+def tagged(body: Json, row_id: int | None) -> Json:
+    """The body carrying its outbox row's id, which WhatsApp echoes in its status reports."""
+    if row_id is None:
+        return body
+    return {**body, CALLBACK_FIELD: f"{OUTBOX_TAG}{row_id}"}
+
+
+def row_of(callback: str | None) -> int | None:
+    """The outbox row id a status report's callback data names, if any."""
+    if not callback or not callback.startswith(OUTBOX_TAG):
+        return None
+    digits = callback.removeprefix(OUTBOX_TAG)
+    return int(digits) if digits.isdigit() else None
 
 
 class ChatViews:
@@ -89,8 +107,12 @@ class WhatsAppChannel:
     def __init__(self, client: GraphClient, db: Database, clock: Clock, *,
                  templates: TemplateFor = no_templates,
                  labels: LabelsFor = lambda _: Labels(),
-                 inline_retry_max: float = 2.0, defer: Defer | None = None):
+                 inline_retry_max: float = 2.0, defer: Defer | None = None,
+                 confirm_grace: float = 60.0):
         self.client = client
+        # how long a row in flight at a crash waits for WhatsApp's `sent` report before it
+        # is sent again (scheduler.dispatcher.ConfirmsSends)
+        self.confirm_grace = confirm_grace
         self.db = db
         self.clock = clock
         self.templates = templates
@@ -106,29 +128,38 @@ class WhatsAppChannel:
 
     async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult:
         """Sends a reply the bot sends as `kind` (nudge, reminder, broadcast, …)."""
+        return await self.send_row(chat_id, reply, kind, None)
+
+    async def send_row(self, chat_id: str, reply: Reply, kind: str | None,
+                       row_id: int | None) -> SendResult:
+        """`send_kind` for outbox row `row_id`: its id rides on the message, and WhatsApp's
+        status reports echo it, so a row in flight at a crash is settled, not sent twice."""
         chat = await self.views.get(chat_id)
         if not window_open(chat.last_inbound_at, self.clock.now()):
-            return await self._template(chat, kind, reply)
+            return await self._template(chat, kind, reply, row_id)
         rendered = render(chat_id, reply, self.labels(chat))
         result = SendResult.ok()
-        for body in rendered.bodies:
-            result = await self.client.send(body)
+        last = len(rendered.bodies) - 1
+        for i, body in enumerate(rendered.bodies):
+            # only the last part settles the row: all of it went out
+            result = await self.client.send(tagged(body, row_id) if i == last else body)
             if result.status is not SendStatus.OK:
                 break
         if result.status is SendStatus.WAIT:  # WhatsApp says the window closed (131047)
-            return await self._template(chat, kind, reply)
+            return await self._template(chat, kind, reply, row_id)
         if result.status is SendStatus.OK and (rendered.menu or chat.menu):
             # a bare number answers the last numbered menu, and only that one
             async with self.db.transaction() as s:
                 await WhatsAppStore(s).set_menu(chat_id, rendered.menu, self.clock.now())
         return result
 
-    async def _template(self, chat: ChatView, kind: str | None, reply: Reply) -> SendResult:
+    async def _template(self, chat: ChatView, kind: str | None, reply: Reply,
+                        row_id: int | None = None) -> SendResult:
         body = self.templates(chat, kind, reply)
         if body is None:
             return SendResult.wait(f"{WAITING}: outside the 24-hour window and no template "
                                    f"for {kind or 'a reply'}; sent when the partner writes")
-        result = await self.client.send(body)
+        result = await self.client.send(tagged(body, row_id))
         if result.status is SendStatus.WAIT:  # a template is never refused for the window
             return SendResult.failed(f"template refused ({OUTSIDE_WINDOW})")
         return result

@@ -71,6 +71,7 @@ class WaStatus:
     status: str  # sent, delivered, read, failed
     at: datetime | None
     error_code: int | None = None
+    callback: str | None = None  # biz_opaque_callback_data the send carried
 
 
 def _when(raw: Any) -> datetime | None:
@@ -140,7 +141,9 @@ def read(data: Any) -> tuple[list[WaMessage], list[WaStatus]]:
                     continue
                 errors = _dicts(s.get("errors"))
                 code = errors[0].get("code") if errors else None
+                callback = s.get("biz_opaque_callback_data")
                 statuses.append(WaStatus(s["id"], str(s.get("recipient_id") or ""),
                                          s["status"], _when(s.get("timestamp")),
-                                         code if isinstance(code, int) else None))
+                                         code if isinstance(code, int) else None,
+                                         callback if isinstance(callback, str) else None))
     return messages, statuses

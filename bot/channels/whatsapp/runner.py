@@ -28,7 +28,7 @@ from aiohttp import web
 from bot.app import CoachBot, KeyedLocks
 from bot.channels.delivery import defer_to_outbox
 from bot.channels.serving import Connection, Route, listening, parse_listen
-from bot.channels.whatsapp.channel import WhatsAppChannel
+from bot.channels.whatsapp.channel import WhatsAppChannel, row_of
 from bot.channels.whatsapp.graph import UNDELIVERABLE, GraphClient, GraphUnavailable
 from bot.channels.whatsapp.inbound import WaMessage, WaStatus, read
 from bot.channels.whatsapp.render import Labels
@@ -44,6 +44,9 @@ from content.loader import PackLibrary
 log = logging.getLogger(__name__)
 
 PATH = "/whatsapp"
+# statuses saying WhatsApp took the message (a `failed` one may follow acceptance too, but
+# says nothing of whether it was accepted)
+ACCEPTED = frozenset({"sent", "delivered", "read"})
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
@@ -86,7 +89,8 @@ def make_channel(app: CoachBot, client: GraphClient) -> WhatsAppChannel:
         templates=pack_templates(app.library, settings.default_pack),
         labels=labels_from(app.library, settings.default_pack),
         inline_retry_max=settings.telegram_inline_retry_max,
-        defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL))
+        defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL),
+        confirm_grace=settings.whatsapp_confirm_grace)
 
 
 class WhatsAppRunner:
@@ -196,9 +200,14 @@ class WhatsAppRunner:
 
     async def _status(self, st: WaStatus) -> None:
         now = self.app.clock.now()
+        row_id = row_of(st.callback)
         async with self.app.db.transaction() as s:
             store = WhatsAppStore(s)
-            await store.record_status(st.wamid, st.recipient, st.status, st.error_code, now)
+            if row_id is not None and st.status in ACCEPTED:
+                if await store.settle(row_id, st.wamid, now):
+                    log.info("outbox row %d settled by its %s report", row_id, st.status)
+            await store.record_status(st.wamid, st.recipient, st.status, st.error_code, now,
+                                      row_id)
             if st.status == "failed" and st.error_code == UNDELIVERABLE:
                 await store.unreachable(st.recipient)
         if st.status == "failed":

@@ -92,13 +92,30 @@ class WhatsAppStore:
             .execution_options(synchronize_session=False))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def settle(self, row_id: int, wamid: str, now: datetime) -> bool:
+        """WhatsApp accepted outbox row `row_id` as `wamid` (its status report named the row):
+        a row still in flight, or put back after its worker died, is sent, never sent again.
+        True when this report settled it."""
+        result = await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.channel == CHANNEL,
+                   OutboxMessage.status.in_((OutboxStatus.SENDING.value,
+                                             OutboxStatus.PENDING.value)))
+            .values(status=OutboxStatus.SENT.value, sent_at=now, message_ref=wamid,
+                    last_error=None)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def record_status(self, wamid: str, recipient: str, status: str,
-                            error_code: int | None, now: datetime) -> int | None:
-        """Records a message's status against its outbox row (None: not an outbox message,
-        e.g. a direct reply); returns that row's id."""
+                            error_code: int | None, now: datetime,
+                            row_id: int | None = None) -> int | None:
+        """Records a message's status against its outbox row (`row_id` when the report named
+        it, else found by the message id; None: not an outbox message, e.g. a direct reply);
+        returns that row's id."""
+        which = (OutboxMessage.id == row_id if row_id is not None  # it may be deleted
+                 else OutboxMessage.message_ref == wamid)
         outbox_id = (await self.s.execute(
-            select(OutboxMessage.id).where(OutboxMessage.channel == CHANNEL,
-                                           OutboxMessage.message_ref == wamid)
+            select(OutboxMessage.id).where(OutboxMessage.channel == CHANNEL, which)
             .order_by(OutboxMessage.id.desc()).limit(1))).scalar_one_or_none()
         if not await insert_once(self.s, WhatsAppStatus, wamid=wamid, outbox_id=outbox_id,
                                  recipient=recipient, status=status, error_code=error_code,
