@@ -27,6 +27,8 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 from sqlalchemy import func, insert, select
 
 from benchmarks.bench_broadcast import _broadcast_id, _cli, _sent, _summary, _wait
@@ -48,6 +51,7 @@ from scheduler.dispatcher import smooth_limiter
 from tests.fakes.graph_api import APP_SECRET, VERIFY_TOKEN, FakeGraphAPI
 
 RATE = 80.0
+GRACE = 5.0
 TEXT = "📣 Webinar *Live selling* malam ini 19:00 WIB. Sampai ketemu!"
 
 
@@ -135,6 +139,31 @@ async def _add_partners(db: Database, fake: FakeGraphAPI, n: int, first: int) ->
     return numbers
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _web(env: dict[str, str], workdir: Path, port: int) -> subprocess.Popen[bytes]:
+    """`coachbot run --role web`: the webhook that takes WhatsApp's status reports."""
+    proc = _cli(["run", "--role", "web"], env, workdir / f"web-{port}.log")
+    url = f"http://127.0.0.1:{port}/whatsapp"
+    params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"}
+    deadline = time.monotonic() + 120
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                async with http.get(url, params=params) as answer:
+                    if answer.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"the web process did not serve {url}; see {workdir}")
+
+
 def _env(fake: FakeGraphAPI, db: Database) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COACHBOT_")}
     env.update({
@@ -149,6 +178,9 @@ def _env(fake: FakeGraphAPI, db: Database) -> dict[str, str]:
         "COACHBOT_SEND_CHAT_INTERVAL": "1.0",
         "COACHBOT_DISPATCH_INTERVAL": "0.05",
         "COACHBOT_OUTBOX_LEASE": "3",
+        # the status reports of a crashed run's in-flight rows come within a second here
+        "COACHBOT_WHATSAPP_CONFIRM_GRACE": str(GRACE),
+        "COACHBOT_DASHBOARD_ENABLED": "false",
         "COACHBOT_LOG_LEVEL": "WARNING",
         "COLUMNS": "100",
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
@@ -159,10 +191,26 @@ def _env(fake: FakeGraphAPI, db: Database) -> dict[str, str]:
 async def _run(fake: FakeGraphAPI, db: Database, numbers: list[str], workdir: Path, *,
                crash: bool) -> Run:
     env = _env(fake, db)
+    port = _free_port()
+    web_env = {**env, "COACHBOT_WEBHOOK_LISTEN": f"127.0.0.1:{port}"}
+    web = await _web(web_env, workdir, port)
+    fake.webhook = f"http://127.0.0.1:{port}/whatsapp"
+    try:
+        return await _send(fake, db, numbers, workdir, env, crash=crash)
+    finally:
+        await fake.settled()
+        fake.webhook = None
+        web.terminate()
+        web.wait()
+
+
+async def _send(fake: FakeGraphAPI, db: Database, numbers: list[str], workdir: Path,
+                env: dict[str, str], *, crash: bool) -> Run:
     since, refused_since = len(fake.sent), len(fake.refused)
     log = workdir / ("send-crash.log" if crash else "send.log")
     limit = 4 * len(numbers) / RATE + 120
-    proc = _cli(["broadcast", "send", "--segment", "all", "--text", TEXT, "--dispatch"], env,
+    proc = _cli(["broadcast", "send", "--segment", "all", "--text", TEXT, "--dispatch",
+                 "--yes"], env,
                 log)
     killed_at: float | None = None
     note = ""
@@ -181,13 +229,16 @@ async def _run(fake: FakeGraphAPI, db: Database, numbers: list[str], workdir: Pa
                                               .where(OutboxMessage.status ==
                                                      OutboxStatus.SENDING.value))).scalar_one())
         sent_at_kill = await _sent(db)
+        await fake.settled()  # the reports of what WhatsApp accepted before the kill
+        settled_at_restart = await _sent(db)
         log2 = workdir / "watch-after-crash.log"
         proc2 = _cli(["broadcast", "watch", str(await _broadcast_id(db)), "--dispatch"], env,
                      log2)
         await _wait(proc2, limit)
         summary = _summary(log2)
         note = (f"killed with {sent_at_kill} recorded as sent and {in_flight} claimed "
-                f"(in flight)")
+                f"(in flight); {settled_at_restart - sent_at_kill} settled by WhatsApp's "
+                f"status reports before the restart")
     run = _account(fake, numbers, since, refused_since, killed_at)
     run.name = "outbox, kill -9 halfway + restart" if crash else "outbox + dispatcher (CLI)"
     run.summary, run.note = summary, note

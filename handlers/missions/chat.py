@@ -8,7 +8,8 @@ import logging
 import re
 from datetime import date, datetime, timedelta
 
-from bot.core import Button, Inbound, InboundKind, Reply, rows
+from bot.core import Button, Inbound, InboundKind, OutFile, Reply, rows
+from bot.core.media import MediaFetchers
 from bot.core.timezones import zone
 from content.missions import Mission, ProofKind
 from handlers.kit.context import Context
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 
 LETTERS = "ABCDEFGH"
 LINK = re.compile(r"(https?://\S+|www\.\S+)", re.IGNORECASE)
+# a proof file carried to the coaches in the outbox: WhatsApp's limit for images
+MAX_PROOF_BYTES = 5 * 1024 * 1024
 MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov",
                  "Des"),
           "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -220,11 +223,38 @@ async def _announce(ctx: Context, mission: Mission, sub_id: int, proof: Proof) -
     buttons = rows(ReviewButton("ok", sub_id).button(ctx.coach_t("btn_review_ok")),
                    ReviewButton("fix", sub_id).button(ctx.coach_t("btn_review_fix")),
                    width=2)
-    image = proof.file_id if proof.kind == ProofKind.PHOTO else None
+    files = await _proof_file(ctx, proof)
+    image = proof.file_id if proof.kind == ProofKind.PHOTO and not files else None
+    channel = ctx.partner.channel
+    if channel not in (ctx.settings.digest_channel, "console"):
+        # the configured coaches' chat lives on digest_channel (Telegram), not on a channel
+        # only partners use (WhatsApp)
+        channel = ctx.settings.digest_channel
     now = ctx.now()
-    await ctx.outbox.add(channel=ctx.partner.channel, chat_id=chat, kind="mission_proof",
-                         reply=Reply(body, buttons, image=image, ref=review.ref_of(sub_id)),
+    await ctx.outbox.add(channel=channel, chat_id=chat, kind="mission_proof",
+                         reply=Reply(body, buttons, image=image, ref=review.ref_of(sub_id),
+                                     files=files),
                          due_at=now, dedupe_key=f"mission:{sub_id}:coach", now=now)
+
+
+async def _proof_file(ctx: Context, proof: Proof) -> tuple[OutFile, ...]:
+    """The proof file's bytes when its channel's file ids do not travel (WhatsApp's media
+    ids, which expire too): fetched now and carried with the coaches' message. A file too big
+    or not fetchable goes as before (its name), the proof is kept either way."""
+    media = ctx.services.get(MediaFetchers)
+    msg = ctx.inbound
+    if media is None or proof.file_id is None or not media.can_fetch(msg.channel):
+        return ()
+    found = next((a for a in msg.attachments if a.file_id == proof.file_id), None)
+    if found is None or found.size > MAX_PROOF_BYTES:
+        return ()
+    try:
+        file = await media.fetch(msg.channel, found)
+    except Exception as exc:  # the platform refused or is away: the coach still sees the text
+        log.warning("could not fetch proof file from %s (%s)", msg.channel,
+                    type(exc).__name__, extra={"partner_id": ctx.partner.id})
+        return ()
+    return (file,) if len(file.data) <= MAX_PROOF_BYTES else ()
 
 
 async def submit(ctx: Context, mission: Mission, proof: Proof) -> list[Reply]:

@@ -19,7 +19,7 @@ from bot.channels.delivery import Defer, Delivery
 from bot.channels.whatsapp.graph import OUTSIDE_WINDOW, GraphClient
 from bot.channels.whatsapp.render import Json, Labels, render
 from bot.channels.whatsapp.store import CHANNEL, ChatView, WhatsAppStore
-from bot.core import Clock, Reply, SendResult, SendStatus
+from bot.core import Attachment, Clock, OutFile, Reply, SendResult, SendStatus
 from bot.storage.db import Database
 from scheduler.outbox import WAITING
 
@@ -62,6 +62,13 @@ def row_of(callback: str | None) -> int | None:
         return None
     digits = callback.removeprefix(OUTBOX_TAG)
     return int(digits) if digits.isdigit() else None
+
+
+def _file_name(attachment: Attachment, mime: str) -> str:
+    """A name for a file sent without one (a photo): its kind and the type's extension."""
+    ext = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
+           "application/pdf": ".pdf"}.get(mime or attachment.mime, "")
+    return f"{attachment.kind}{ext}"
 
 
 class ChatViews:
@@ -152,6 +159,12 @@ class WhatsAppChannel:
             async with self.db.transaction() as s:
                 await WhatsAppStore(s).set_menu(chat_id, rendered.menu, self.clock.now())
         return result
+
+    async def fetch(self, attachment: Attachment) -> OutFile:
+        """A file a user sent, through the media API (GraphUnavailable when refused)."""
+        data, mime = await self.client.media(attachment.file_id)
+        return OutFile(attachment.name or _file_name(attachment, mime), data,
+                       mime or attachment.mime or "application/octet-stream")
 
     async def _template(self, chat: ChatView, kind: str | None, reply: Reply,
                         row_id: int | None = None) -> SendResult:

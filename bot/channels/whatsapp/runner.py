@@ -36,6 +36,7 @@ from bot.channels.whatsapp.store import CHANNEL, ChatView, WhatsAppStore
 from bot.channels.whatsapp.templates import pack_templates
 from bot.config import Settings
 from bot.core import Inbound, Reply
+from bot.core.media import MediaFetchers
 from bot.runtime import build_app
 from bot.storage.models import ProcessedUpdate
 from bot.storage.repos import insert_once
@@ -101,6 +102,12 @@ class WhatsAppRunner:
         self.settings = settings
         self.client = client
         self.channel = make_channel(app, client)
+        # features fetch what partners send here (a proof photo for the coaches' chat)
+        media = app.services.get(MediaFetchers)
+        if media is None:
+            media = MediaFetchers()
+            app.services.put(media)
+        media.register(CHANNEL, self.channel.fetch)
         assert settings.whatsapp_app_secret and settings.whatsapp_verify_token
         self.secret = settings.whatsapp_app_secret
         self.verify_token = settings.whatsapp_verify_token
