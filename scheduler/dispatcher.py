@@ -248,65 +248,78 @@ class Dispatcher:
         return or_(*conds)
 
     async def pump(self, stop: asyncio.Event, *, idle: float = 0.05) -> TickStats:
-        """Sends due rows until `stop` with no pause between batches: the next batch is
-        claimed (and its send slots reserved) while the current one sends, and each batch's
-        outcomes are recorded while the next one sends. Between ticks the sending stops for
-        the claim and the record, three transactions a batch (0.87 of WhatsApp's 80/s)."""
+        """Sends due rows until `stop` with no pause between batches (the CLI's broadcast).
+
+        A tick stops sending for the claim and the record and for the last answers of its
+        batch (0.87 of WhatsApp's 80/s measured). Here the next batch is claimed (and its send
+        slots reserved) while the current one sends, starts as soon as every row of the
+        current one has its send slot, and each batch's last answers and its record finish
+        in the background. At most two batches are in flight; a chat with a row still in
+        flight waits for the next round, so each chat keeps its order."""
         total = TickStats()
-        recording: set[asyncio.Task[None]] = set()
         in_flight: set[int] = set()
+        busy: set[tuple[str, str]] = set()
+        active: list[asyncio.Task[None]] = []
         async with self._lock:
             upcoming: asyncio.Task[tuple[list[Claimed], TickStats]] | None = None
-            ready: list[Claimed] | None = None  # claimed ahead, already looked at
             try:
                 while not stop.is_set():
-                    if ready is not None:
-                        rows, ready = ready, None
-                    else:
-                        if upcoming is None:
-                            upcoming = asyncio.create_task(self._claim_round(in_flight))
-                        rows, stats = await upcoming
-                        upcoming = None
-                        total += stats
-                    if not rows:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(stop.wait(), idle)
-                        continue
-                    in_flight.update(r.id for r in rows)
-                    upcoming = asyncio.create_task(self._claim_round(in_flight))
-                    marks = _SentMarks(self.db, self.clock)
-                    try:
-                        results = await self._send_all(rows, marks)
-                    finally:
-                        await marks.close()
-                    stalled = {(r.channel, r.chat_id) for r, res in results
-                               if res is not None and res.status in (SendStatus.RETRY_AFTER,
-                                                                     SendStatus.BLOCKED)}
-                    if not stalled:
-                        task = asyncio.create_task(
-                            self._record_batch(results, marks.written, total, in_flight))
-                        recording.add(task)
-                        task.add_done_callback(recording.discard)
-                        continue
-                    # rows of a paused or blocked chat claimed ahead go back first, so the
-                    # record puts them behind the paused one (or cancels them), in order
-                    ahead, stats = await upcoming
+                    if upcoming is None:
+                        upcoming = asyncio.create_task(self._claim_round(in_flight))
+                    rows, stats = await upcoming
                     upcoming = None
                     total += stats
-                    await self._hand_back([r for r in ahead
-                                           if (r.channel, r.chat_id) in stalled])
-                    ready = [r for r in ahead if (r.channel, r.chat_id) not in stalled]
-                    await self._record_batch(results, marks.written, total, in_flight)
+                    later = [r for r in rows if (r.channel, r.chat_id) in busy]
+                    if later:
+                        await self._hand_back(later)
+                        rows = [r for r in rows if (r.channel, r.chat_id) not in busy]
+                    if not rows:
+                        active = [t for t in active if not t.done()]
+                        if active:  # what was handed back is due once these are recorded
+                            await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+                        else:
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(stop.wait(), idle)
+                        continue
+                    in_flight.update(r.id for r in rows)
+                    busy.update((r.channel, r.chat_id) for r in rows)
+                    upcoming = asyncio.create_task(self._claim_round(in_flight))
+                    paced = asyncio.Event()
+                    batch = asyncio.create_task(
+                        self._batch(rows, paced, total, in_flight, busy))
+                    active = [t for t in active if not t.done()] + [batch]
+                    await asyncio.wait([batch, asyncio.create_task(paced.wait())],
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    if len(active) >= 2:  # never more than two batches in flight
+                        await asyncio.wait(active[:-1])
             finally:
-                left = list(ready or [])
                 if upcoming is not None:
                     with contextlib.suppress(Exception):
-                        left += (await upcoming)[0]
-                with contextlib.suppress(Exception):
-                    await self._hand_back(left)
-                if recording:
-                    await asyncio.gather(*recording, return_exceptions=True)
+                        await self._hand_back((await upcoming)[0])
+                if active:
+                    await asyncio.gather(*active, return_exceptions=True)
         return total
+
+    async def _batch(self, rows: list[Claimed], paced: asyncio.Event, total: TickStats,
+                     in_flight: set[int], busy: set[tuple[str, str]]) -> None:
+        """Sends one batch of the pump and records it."""
+        marks = _SentMarks(self.db, self.clock)
+        results: list[tuple[Claimed, SendResult | None]] = []
+        try:
+            try:
+                results = await self._send_all(rows, marks, paced)
+            finally:
+                await marks.close()
+            stats = TickStats()
+            try:
+                await self._record(results, self.clock.now(), stats, marks.written)
+            except Exception:  # the rows stay 'sending' and are recovered after the lease
+                log.exception("recording %d outbox rows failed", len(results))
+            total += stats
+        finally:
+            paced.set()
+            in_flight.difference_update(r.id for r in rows)
+            busy.difference_update((r.channel, r.chat_id) for r in rows)
 
     async def _claim_round(self, own: set[int]) -> tuple[list[Claimed], TickStats]:
         """Recovery and a claim, with the claimed batch's send slots reserved."""
@@ -328,19 +341,6 @@ class Dispatcher:
                 update(TABLE).where(OB.id.in_([r.id for r in rows]), OB.status == SENDING)
                 .values(status=PENDING, claimed_at=None, attempts=OB.attempts - 1)
                 .execution_options(synchronize_session=False))
-        for r in rows:
-            self._next_slot.pop((r.channel, r.chat_id), None)
-
-    async def _record_batch(self, results: list[tuple[Claimed, SendResult | None]],
-                            written: set[int], total: TickStats, in_flight: set[int]) -> None:
-        stats = TickStats()
-        try:
-            await self._record(results, self.clock.now(), stats, written)
-        except Exception:  # the rows stay 'sending' and are recovered after the lease
-            log.exception("recording %d outbox rows failed", len(results))
-        finally:
-            in_flight.difference_update(r.id for r, _ in results)
-        total += stats
 
     async def _recover(self, now: datetime, own: Sequence[int] = ()) -> int:
         stale = and_(OB.status == SENDING, self._stale(now))
@@ -442,40 +442,55 @@ class Dispatcher:
     # ---- sending --------------------------------------------------------------------------
 
     async def _send_all(self, rows: list[Claimed],
-                        marks: _SentMarks | None = None,
+                        marks: _SentMarks | None = None, paced: asyncio.Event | None = None,
                         ) -> list[tuple[Claimed, SendResult | None]]:
+        """Sends the rows, each chat's in order; `paced` is set once every row has its send
+        slot (or will not be tried), while the last answers may still be on their way."""
         by_chat: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
         done: list[tuple[Claimed, SendResult | None]] = []
         if self.shared_rate is not None:  # the slots for this batch, in one round trip
             await self.shared_rate.reserve(len(rows) - self.shared_rate.held)
+        left = len(rows)
+
+        def took(n: int = 1) -> None:
+            nonlocal left
+            left -= n
+            if left <= 0 and paced is not None:
+                paced.set()
 
         async def one_chat(chat_rows: list[Claimed]) -> None:
             async with self._sem:
                 for i, r in enumerate(chat_rows):
-                    result = await self._send(r)
+                    result = await self._send(r, took)
                     done.append((r, result))
                     if marks is not None and result.status is SendStatus.OK:
                         marks.add(r.id, result.message_ref)
                     if result.status in (SendStatus.RETRY_AFTER, SendStatus.BLOCKED):
                         # the rest of this chat waits behind it or is dropped (None: not tried)
                         done.extend((later, None) for later in chat_rows[i + 1:])
+                        took(len(chat_rows) - i - 1)
                         return
 
         await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
         return done
 
-    async def _send(self, r: Claimed) -> SendResult:
+    async def _send(self, r: Claimed,
+                    took: Callable[[], None] | None = None) -> SendResult:
         channel = self.channels[r.channel]
         try:
             reply = reply_from_dict(r.payload)
         except Exception as exc:  # a row that can never be sent
+            if took is not None:
+                took()
             return SendResult.failed(f"unreadable payload: {exc}")
         if self.shared_rate is not None:
             await self.shared_rate.acquire()
         elif self.limiter is not None:
             await self.limiter.acquire()
+        if took is not None:
+            took()
         try:
             if isinstance(channel, ConfirmsSends):
                 return await channel.send_row(r.chat_id, reply, r.kind, r.id)
