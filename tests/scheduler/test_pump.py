@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -39,6 +40,15 @@ class GatedChannel:
         return SendResult.ok(str(len(self.sent)))
 
 
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Waits (a guard against a hang, not a measure) until `check` holds."""
+    for _ in range(int(GUARD / 0.01)):
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
 async def _sending(db: Database) -> int:
     async with db.transaction() as s:
         return int((await s.execute(select(func.count()).select_from(OutboxMessage)
@@ -57,11 +67,16 @@ async def test_the_next_batch_is_claimed_and_sent_while_the_current_one_is_in_fl
     # two batches under way at once: a tick would send one, then claim the next
     await asyncio.wait_for(ch.reached.wait(), GUARD)
     assert len(ch.started) == 6 and ch.sent == []
-    while await _sending(database) < 9:  # and the third batch claimed ahead of them
-        await asyncio.sleep(0.01)
+    async def all_claimed() -> bool:  # and the third batch claimed ahead of them
+        return await _sending(database) == 9
+
+    await eventually(all_claimed)
     ch.gate.set()
-    while len(ch.sent) < 9:
-        await asyncio.sleep(0.01)
+
+    async def all_sent() -> bool:
+        return len(ch.sent) == 9
+
+    await eventually(all_sent)
     stop.set()
     stats = await asyncio.wait_for(pump, GUARD)
     assert Counter(c for c, _ in ch.sent) == Counter(f"chat{i}" for i in range(9))
@@ -82,12 +97,17 @@ async def test_a_paused_chat_keeps_its_order_while_other_batches_go_on(
                    batch_size=2)
     stop = asyncio.Event()
     pump = asyncio.create_task(d.pump(stop, idle=0.01))
-    while len(ch.sent) < 6:
-        await asyncio.sleep(0.01)
+    async def others_sent() -> bool:
+        return len(ch.sent) >= 6
+
+    await eventually(others_sent)
     assert ch.texts("ani") == []  # paused by the platform: its later rows wait behind
     clock.advance(seconds=30)
-    while len(ch.texts("ani")) < 3:
-        await asyncio.sleep(0.01)
+
+    async def ani_sent() -> bool:
+        return len(ch.texts("ani")) >= 3
+
+    await eventually(ani_sent)
     stop.set()
     await asyncio.wait_for(pump, GUARD)
     assert ch.texts("ani") == ["msg 0", "msg 1", "msg 2"]
