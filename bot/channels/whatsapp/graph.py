@@ -16,12 +16,14 @@ support/error-codes):
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 
 from bot.core import SendResult
 
@@ -71,19 +73,55 @@ def result_of(error: ApiError) -> SendResult:
     return SendResult.failed(f"WhatsApp error {error.code}: {error.message}")
 
 
+class WindowLimiter:
+    """At most `rate` messages in any one-second window, as the number's throughput is
+    counted: a send waits until the oldest of the last `rate` sends has left the window,
+    instead of earning a 130429 and a retry a second later.
+
+    The window is counted from when each of those sends was answered: WhatsApp received it
+    before that, so the count can only err on the safe side, however long requests wait for
+    a connection or the machine stalls. (Counted from when sends left, a process that stalls
+    and then sends its late messages on time again puts 81 into one second: 230 refusals
+    measured in a 3,000-message broadcast at 80/s against the fake Cloud API.)"""
+
+    def __init__(self, rate: float, *, window: float = 1.0, margin: float = 0.0):
+        self.rate = max(int(rate), 1)
+        self.span = window + margin
+        self._answered: deque[asyncio.Future[float]] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> asyncio.Future[float]:
+        """Waits for room in the window; pass what it returns to `done` once answered."""
+        async with self._lock:  # in order: one waiter at a time
+            while len(self._answered) >= self.rate:
+                answered = await asyncio.shield(self._answered[0])
+                wait = answered + self.span - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._answered.popleft()
+            slot: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            self._answered.append(slot)
+            return slot
+
+    @staticmethod
+    def done(slot: asyncio.Future[float]) -> None:
+        if not slot.done():
+            slot.set_result(time.monotonic())
+
+
 class GraphClient:
     """The calls the adapter makes, for one phone number."""
 
     def __init__(self, base: str, token: str, phone_number_id: str, *, rate: float = 80.0,
-                 timeout: float = 20.0, connections: int = 32):
+                 timeout: float = 20.0, connections: int = 32, window_margin: float = 0.0):
         self.base = base.rstrip("/")
         self.phone_number_id = phone_number_id
         self._headers = {"Authorization": f"Bearer {token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
-        # the number's throughput: a message a 1/rate of a second, bursts of one second
-        self.limiter = AsyncLimiter(max(rate, 1.0), 1.0)
+        # the number's throughput, counted as WhatsApp counts it
+        self.limiter = WindowLimiter(rate, margin=window_margin)
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -114,7 +152,7 @@ class GraphClient:
 
     async def send(self, body: Json) -> SendResult:
         """Sends one message body (its `to` and `type` set); the ref is the message's wamid."""
-        await self.limiter.acquire()
+        slot = await self.limiter.acquire()
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         try:
             async with self.http.post(f"{self.base}/{self.phone_number_id}/messages",
@@ -122,6 +160,8 @@ class GraphClient:
                 status, data = answer.status, await _json(answer)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return SendResult.failed(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.limiter.done(slot)
         if status == 200:
             messages = data.get("messages") or [{}]
             return SendResult.ok(str(messages[0].get("id") or "") or None)
