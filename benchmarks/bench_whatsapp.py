@@ -2,21 +2,25 @@
 Cloud API (tests/fakes/graph_api.py: 80 messages/s in any one-second window, error 130429
 beyond it).
 
-The broadcast runs the way a coach runs it: `coachbot broadcast send --dispatch` in its own
-process (the real WhatsApp adapter and its httpx client pointed at the fake through
-COACHBOT_WHATSAPP_API_BASE; the outbox; the dispatcher). Every partner wrote within the day,
-so the window is open. Runs, in the same process run:
+The broadcast runs the way a coach runs it: `coachbot broadcast send --dispatch --yes` in its
+own process (the real WhatsApp adapter and its aiohttp client pointed at the fake through
+COACHBOT_WHATSAPP_API_BASE; the outbox; the dispatcher's pump), beside `coachbot run --role
+web`, which takes WhatsApp's status webhooks (the fake reports `sent` for every accepted
+message, echoing the outbox row id the send carried). Every partner wrote within the day, so
+the window is open. Runs, in the same process run:
 
   baseline  the adapter's client alone: rendered sends paced by the dispatcher's aiolimiter
-            bucket in a loop, no database, no outbox (what the machine lets us do at best);
+            bucket in a loop, no database, no outbox, no retries (what the machine lets us
+            do at best);
   outbox    the whole broadcast through the outbox and dispatcher;
   crash     the same with `kill -9` of the sending process halfway, then
-            `coachbot broadcast watch ID --dispatch` to carry on.
+            `coachbot broadcast watch ID --dispatch` to carry on: rows in flight at the kill
+            are settled by their `sent` reports or, with none after the grace
+            (COACHBOT_WHATSAPP_CONFIRM_GRACE), sent again.
 
 Reported: elapsed against the ideal N / rate, the steady rate as a share of the configured
 one and of the baseline's, 130429 refusals, duplicates and losses (counted by the fake).
-Target: >= 95% of the throughput, no duplicate and none lost (after the crash: duplicates
-only among the rows in flight at the kill, none lost).
+Target: >= 95% of the throughput, no duplicate and none lost, also after the crash.
 
     .venv/bin/python -m benchmarks.bench_whatsapp [--partners 3000] [--backend postgres]
 """
