@@ -40,15 +40,22 @@ class PartnerLinks:
     async def take(self, code: str, now: datetime, *, by: int) -> int | None:
         """The partner a code was given to, the code used up (unless sent by that partner
         themself, who may still take it to their other channel); None: unknown or expired."""
-        row = await self.s.get(LinkCode, normalize(code)[:16])
-        if row is None:
-            return None
-        if row.partner_id == by and row.expires_at > now:
+        key = normalize(code)[:16]
+        mine = (await self.s.execute(select(LinkCode.partner_id).where(
+            LinkCode.code == key, LinkCode.partner_id == by, LinkCode.expires_at > now))
+        ).scalar_one_or_none()
+        if mine is not None:
             return by
-        partner_id = row.partner_id if row.expires_at > now else None
-        await self.s.delete(row)
-        await self.s.flush()
-        return partner_id
+        # one statement decides who used it up: two workers taking the same code at once
+        # (PostgreSQL) both read it, but only one deletes it (the ORM's delete let both in)
+        taken = (await self.s.execute(
+            delete(LinkCode).where(LinkCode.code == key)
+            .returning(LinkCode.partner_id, LinkCode.expires_at)
+            .execution_options(synchronize_session=False))).first()
+        if taken is None:
+            return None
+        partner_id, expires_at = taken
+        return int(partner_id) if expires_at > now else None
 
     async def partner_of(self, channel: str, user_id: str) -> int | None:
         return (await self.s.execute(
