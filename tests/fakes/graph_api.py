@@ -121,6 +121,9 @@ class FakeGraphAPI:
     last_inbound: dict[str, datetime] = field(default_factory=dict)
     media_files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     auto_sent: bool = True  # report `sent` for every accepted message, as WhatsApp does
+    # WhatsApp gathers the statuses of a busy number into fewer webhook POSTs: those of one
+    # `status_every` go in one
+    status_every: float = 0.1
     status_posts: list[tuple[str, int]] = field(default_factory=list)  # (wamid, bot's answer)
 
     def __post_init__(self) -> None:
@@ -132,6 +135,7 @@ class FakeGraphAPI:
         self.base_url = ""
         self.fail_next: deque[int] = deque()  # error codes the next sends get, in order
         self._reports: set[asyncio.Task[None]] = set()
+        self._unreported: list[Sent] = []
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -151,7 +155,7 @@ class FakeGraphAPI:
 
     async def settled(self) -> None:
         """Waits until every automatic `sent` report was answered by the bot."""
-        while self._reports:
+        while any(not t.done() for t in self._reports):
             await asyncio.gather(*list(self._reports), return_exceptions=True)
 
     async def __aexit__(self, *exc: object) -> None:
@@ -223,9 +227,11 @@ class FakeGraphAPI:
         sent = Sent(wamid, to, body, now)
         self.sent.append(sent)
         if self.auto_sent and self.webhook:
-            task = asyncio.create_task(self._report_sent(sent))
-            self._reports.add(task)
-            task.add_done_callback(self._reports.discard)
+            self._unreported.append(sent)
+            if all(t.done() for t in self._reports):
+                task = asyncio.create_task(self._report_sent())
+                self._reports.add(task)
+                task.add_done_callback(self._reports.discard)
         return web.json_response({"messaging_product": "whatsapp",
                                   "contacts": [{"input": to, "wa_id": to}],
                                   "messages": [{"id": wamid}]})
@@ -344,22 +350,29 @@ class FakeGraphAPI:
         async with self._http.post(self.webhook, data=raw, headers=headers) as answer:
             return answer.status
 
-    async def _report_sent(self, sent: Sent) -> None:
-        try:
-            code = await self.report(sent, "sent")
-        except (aiohttp.ClientError, OSError):  # the bot is down: WhatsApp retries later
-            code = 0
-        self.status_posts.append((sent.wamid, code))
+    async def _report_sent(self) -> None:
+        """Posts the `sent` statuses gathered over `status_every`, until none are left."""
+        while self._unreported:
+            await asyncio.sleep(self.status_every)
+            batch, self._unreported = self._unreported, []
+            try:
+                code = await self.post({"statuses": [self._status(s, "sent") for s in batch]})
+            except (aiohttp.ClientError, OSError):  # the bot is down: WhatsApp retries later
+                code = 0
+            self.status_posts.extend((s.wamid, code) for s in batch)
 
-    async def report(self, sent: Sent, status: str, error: int | None = None) -> int:
-        """Tells the bot what became of a message it sent."""
+    def _status(self, sent: Sent, status: str, error: int | None = None) -> Json:
         st: Json = {"id": sent.wamid, "status": status, "recipient_id": sent.to,
                     "timestamp": str(int(self.now().timestamp()))}
         if "biz_opaque_callback_data" in sent.body:
             st["biz_opaque_callback_data"] = sent.body["biz_opaque_callback_data"]
         if error is not None:
             st["errors"] = [{"code": error, "title": f"error {error}"}]
-        return await self.post({"statuses": [st]})
+        return st
+
+    async def report(self, sent: Sent, status: str, error: int | None = None) -> int:
+        """Tells the bot what became of a message it sent."""
+        return await self.post({"statuses": [self._status(sent, status, error)]})
 
 
 class FakeUser:

@@ -88,7 +88,7 @@ class WindowLimiter:
     against the fake Cloud API); counted from each answer alone, every send's round trip
     stretches the window (0.90 of the throughput measured on the loaded machine)."""
 
-    def __init__(self, rate: float, *, window: float = 1.0, latency: float = 0.02):
+    def __init__(self, rate: float, *, window: float = 1.0, latency: float = 0.05):
         self.rate = max(int(rate), 1)
         self.window = window
         self.latency = latency

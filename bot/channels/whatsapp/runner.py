@@ -174,8 +174,8 @@ class WhatsAppRunner:
                                   extra={"update_id": m.id})
 
         await asyncio.gather(*(one_chat(ms) for ms in by_chat.values()))
-        for st in statuses:
-            await self._status(st)
+        if statuses:
+            await self._statuses(statuses)
 
     async def _message(self, m: WaMessage) -> None:
         async with self._chats.hold(m.wa_id):
@@ -205,21 +205,25 @@ class WhatsAppRunner:
         async with self._gate:
             return await self.app.handle(msg)
 
-    async def _status(self, st: WaStatus) -> None:
+    async def _statuses(self, statuses: list[WaStatus]) -> None:
+        """Records a POST's statuses in one transaction (a busy number's come by the
+        hundred); a `sent` report naming its outbox row settles that row."""
         now = self.app.clock.now()
-        row_id = row_of(st.callback)
         async with self.app.db.transaction() as s:
             store = WhatsAppStore(s)
-            if row_id is not None and st.status in ACCEPTED:
-                if await store.settle(row_id, st.wamid, now):
-                    log.info("outbox row %d settled by its %s report", row_id, st.status)
-            await store.record_status(st.wamid, st.recipient, st.status, st.error_code, now,
-                                      row_id)
-            if st.status == "failed" and st.error_code == UNDELIVERABLE:
-                await store.unreachable(st.recipient)
-        if st.status == "failed":
-            log.warning("whatsapp message %s to %s failed (%s)", st.wamid, st.recipient,
-                        st.error_code)
+            for st in statuses:
+                row_id = row_of(st.callback)
+                if row_id is not None and st.status in ACCEPTED:
+                    if await store.settle(row_id, st.wamid, now):
+                        log.info("outbox row %d settled by its %s report", row_id, st.status)
+                await store.record_status(st.wamid, st.recipient, st.status, st.error_code,
+                                          now, row_id)
+                if st.status == "failed" and st.error_code == UNDELIVERABLE:
+                    await store.unreachable(st.recipient)
+        for st in statuses:
+            if st.status == "failed":
+                log.warning("whatsapp message %s to %s failed (%s)", st.wamid, st.recipient,
+                            st.error_code)
 
 
 class WhatsAppConnection:
