@@ -80,11 +80,15 @@ log = logging.getLogger(__name__)
 # Core columns, not ORM attributes: rows come back as plain tuples without ORM loading
 PT = cast(Table, Partner.__table__).c
 OB = cast(Table, OutboxMessage.__table__).c
+OUTBOX = cast(Table, OutboxMessage.__table__)
 PARTNERS = cast(Table, Partner.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
 # a reason that came due while the planner was down this long is still planned
 CATCH_UP = timedelta(days=2)
+# a coach's change stamped this long before a pass may commit after that pass read: the next
+# pass still looks at it
+IN_FLIGHT = timedelta(minutes=10)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 PAYDAY = 25
 
@@ -96,6 +100,19 @@ class NudgeRow:
     status: str
     due_at: datetime
     sent_at: datetime | None
+    # the verdict stored with a pending row (None: never judged by a pass)
+    seen_active: datetime | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A waiting nudge found still valid: its partner's last activity as judged, and when its
+    reason expires (None: never). Until one of them moves, the next passes skip it."""
+
+    row_id: int
+    seen_active: datetime
+    valid_until: datetime | None
 
 
 @dataclass
@@ -122,6 +139,8 @@ class _Batch:
     facts: dict[int, PartnerFacts] = field(default_factory=dict)
     targets: dict[int, Target] = field(default_factory=dict)
     nudges: dict[int, list[NudgeRow]] = field(default_factory=lambda: defaultdict(list))
+    # set by `decide`: waiting rows still valid whose stored verdict is out of date
+    verdicts: list[Verdict] = field(default_factory=list)
 
 
 def calendar_near(now: datetime) -> bool:
@@ -180,6 +199,9 @@ class Planner:
         self.clock = clock or SystemClock()
         self.sources = tuple(sources)
         self.batch_size = batch_size
+        # changes by others (a coach's review) since this moment are looked at; None (a
+        # fresh process): every waiting nudge is judged once
+        self.since: datetime | None = None
         self.quiet = QuietHours.parse(settings.quiet_hours)
         lookahead = timedelta(seconds=max(settings.planner_interval, 0))
         self._configs: dict[str, RuleConfig] = {}
@@ -255,15 +277,16 @@ class Planner:
                 batch.facts[pid].extra[src.name] = extra
         nudge_q = await s.execute(
             select(OB.partner_id, OB.id, OB.dedupe_key,
-                   OB.status, OB.due_at, OB.sent_at)
+                   OB.status, OB.due_at, OB.sent_at, OB.seen_active, OB.valid_until)
             .join(PARTNERS, PT.id == OB.partner_id)
             .where(among(OB.partner_id, ids, dialect), OB.kind == outbox.NUDGE,
                    or_(OB.status.in_(outbox.OPEN),
                        OB.due_at >= now - timedelta(days=2),
                        OB.created_at >= PT.last_active_at)))
-        for owner, oid, key, status, due_at, sent_at in nudge_q.all():
+        for owner, oid, key, status, due_at, sent_at, seen, until in nudge_q.all():
             if owner is not None:
-                batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at))
+                batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at, seen,
+                                                    until))
         return batch
 
     # ---- a pass --------------------------------------------------------------------------
@@ -297,15 +320,33 @@ class Planner:
         outbox yet, so the partners it leaves out are those for whom `choose()` returns
         nothing. Partners with a pending or in-flight nudge are left out of the branches
         (`choose()` plans nothing for them) and judged separately, for the cancellation of
-        stale rows.
+        stale rows: only those whose verdict may have changed (`_waiting_sql`).
         """
         q = self.query(now, calendar, dialect)
         kinds: list[Any] = [sel for src in self.sources for sel in src.candidates(q)]
-        # pending nudges: judged for cancellation (and, once cancelled, for a new one)
-        kinds.append(select(OB.partner_id).where(
-            OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
-            OB.partner_id.is_not(None)))
+        kinds.append(self._waiting_sql(q))
         return kinds
+
+    def _waiting_sql(self, q: PlanQuery) -> Any:
+        """The partners with a pending nudge whose verdict may have changed since it was
+        judged: never judged by a pass, its reason expired (`valid_until`), the partner acted
+        since (their last activity is not the one judged: a turn always moves it, whatever
+        time it stamps), or a source names a change by someone else since the last pass.
+        Everyone else's waiting nudge still holds: for unchanged facts a rule yields the same
+        key until it expires (the rules' contract, see `NudgeSource`)."""
+        waiting = select(OB.partner_id).where(
+            OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
+            OB.partner_id.is_not(None))
+        if self.since is None:
+            return waiting
+        changed: list[ColumnElement[bool]] = [
+            OB.seen_active.is_(None), OB.valid_until <= q.now,
+            PT.last_active_at != OB.seen_active]
+        others = [sel for src in self.sources for sel in src.changed(q, self.since)]
+        if others:
+            changed.append(OB.partner_id.in_(union(*others)))
+        return waiting.select_from(OUTBOX.join(PARTNERS, PT.id == OB.partner_id)).where(
+            or_(*changed))
 
     async def candidate_ids(self, s: AsyncSession, now: datetime,
                             calendar: bool | None = None) -> list[int]:
@@ -341,7 +382,7 @@ class Planner:
                     items = await self._render(s, batch, chosen)
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(self._write(stale, items, now))
+                writing = asyncio.create_task(self._write(stale, items, now, batch.verdicts))
                 stats.partners += len(batch.facts)
                 stats.planned += len(items)
                 stats.cancelled += len(stale)
@@ -351,6 +392,7 @@ class Planner:
         finally:
             if writing is not None and not writing.done():
                 writing.cancel()
+        self.since = now - IN_FLIGHT
         log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
                  stats.planned, stats.cancelled)
         return stats
@@ -368,19 +410,26 @@ class Planner:
         """The pure part of a batch: the nudge to plan per partner, and the stale rows.
 
         Returns (partner id, placed nudge) pairs and the ids of pending rows whose reason is
-        gone (those rows count as cancelled for the partner's choice).
+        gone (those rows count as cancelled for the partner's choice); the pending rows still
+        valid whose stored verdict is out of date go to `batch.verdicts`.
         """
         chosen: list[tuple[int, Placed]] = []
         stale: list[int] = []
+        batch.verdicts = []
         for pid, f in batch.facts.items():
             rows = batch.nudges.get(pid, [])
             cfg = self.config(batch.targets[pid].pack_id)
             found = candidates(f, cfg, now)
             for r in rows:
-                if r.status == OutboxStatus.PENDING.value and not still_valid(r.key, f, cfg, now,
-                                                                              found):
+                if r.status != OutboxStatus.PENDING.value:
+                    continue
+                if not still_valid(r.key, f, cfg, now, found):
                     r.status = OutboxStatus.CANCELLED.value
                     stale.append(r.id)
+                    continue
+                until = next(n.expires_at for n in found if n.key == r.key)
+                if r.seen_active != f.last_active_at or r.valid_until != until:
+                    batch.verdicts.append(Verdict(r.id, f.last_active_at, until))
             if any(r.status in outbox.OPEN for r in rows):
                 continue  # choose() plans nothing while a nudge waits: skip counting the days
             placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
@@ -408,17 +457,28 @@ class Planner:
                 target = batch.targets[pid]
                 items.append(Item(target.channel, target.chat_id, outbox.NUDGE,
                                   payload_of(reply, nudge=str(p.nudge.kind)), p.due_at,
-                                  p.nudge.key, pid))
+                                  p.nudge.key, pid, batch.facts[pid].last_active_at,
+                                  p.nudge.expires_at))
         return items
 
-    async def _write(self, stale: list[int], items: list[Item], now: datetime) -> None:
-        """Cancels the stale rows and inserts the new ones, in one transaction."""
-        if not stale and not items:
+    async def _write(self, stale: list[int], items: list[Item], now: datetime,
+                     verdicts: Sequence[Verdict] = ()) -> None:
+        """Cancels the stale rows, inserts the new ones and stores the verdicts of the rows
+        found still valid, in one transaction."""
+        if not stale and not items and not verdicts:
             return
         async with self.db.transaction() as s:
             rows = Outbox(s)
             await rows.cancel_ids(stale, reason="reason gone")
             await rows.add_many(items, now)
+            if verdicts:
+                await s.execute(
+                    OUTBOX.update()
+                    .where(OB.id == bindparam("row_id"),
+                           OB.status == OutboxStatus.PENDING.value)
+                    .values(seen_active=bindparam("seen"), valid_until=bindparam("until")),
+                    [{"row_id": v.row_id, "seen": v.seen_active, "until": v.valid_until}
+                     for v in verdicts])
 
     # ---- one partner ---------------------------------------------------------------------
 

@@ -152,6 +152,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # the platform's id of the sent message, so a coach's reply to it can be traced back
     message_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    # a nudge's verdict, so the planner re-judges it only when something changed: the
+    # partner's last activity it was judged with, and when its reason expires (none: never)
+    seen_active: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
 
 
 class WhatsAppChat(Base):

@@ -213,6 +213,10 @@ class MissionNudges:
                     q.unknown(q.key(MP.partner_id, f":{what}:{m.id}"))))
         return out
 
+    def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]:
+        # a coach's verdict on a proof is the one change not made in the partner's own turn
+        return (select(MS.partner_id).where(MS.reviewed_at >= since),)
+
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, MissionFacts]:
         ids = list(facts)
