@@ -173,8 +173,8 @@ class Outbox:
             update(OutboxMessage)
             .where(OutboxMessage.dedupe_key == dedupe_key,
                    OutboxMessage.status == OutboxStatus.CANCELLED.value)
-            .values(status=OutboxStatus.PENDING.value, due_at=due_at, payload=payload, seen_active=None,
-                    chat_id=chat_id, last_error=None))
+            .values(status=OutboxStatus.PENDING.value, due_at=due_at, payload=payload,
+                    chat_id=chat_id, last_error=None, seen_active=None))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def cancel_prefix(self, prefix: str, *, reason: str = "cancelled") -> int:
