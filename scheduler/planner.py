@@ -48,14 +48,14 @@ from sqlalchemy import (
 from sqlalchemy import (
     cast as sql_cast,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import Clock, SystemClock
 from bot.core.timezones import local_time, zone
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, OutboxStatus, Partner
+from bot.storage.models import NudgeQuiet, OutboxMessage, OutboxStatus, Partner
 from content.loader import Pack, PackLibrary
 from content.schema import NudgeThresholds
 from scheduler import outbox
@@ -81,6 +81,8 @@ log = logging.getLogger(__name__)
 PT = cast(Table, Partner.__table__).c
 OB = cast(Table, OutboxMessage.__table__).c
 OUTBOX = cast(Table, OutboxMessage.__table__)
+QUIET = cast(Table, NudgeQuiet.__table__)
+QT = QUIET.c
 PARTNERS = cast(Table, Partner.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
@@ -139,8 +141,11 @@ class _Batch:
     facts: dict[int, PartnerFacts] = field(default_factory=dict)
     targets: dict[int, Target] = field(default_factory=dict)
     nudges: dict[int, list[NudgeRow]] = field(default_factory=lambda: defaultdict(list))
-    # set by `decide`: waiting rows still valid whose stored verdict is out of date
+    # set by `decide`: waiting rows still valid whose stored verdict is out of date; the
+    # partners given nothing, with when something of theirs comes due; those given a nudge
     verdicts: list[Verdict] = field(default_factory=list)
+    quiet: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
+    busy: list[int] = field(default_factory=list)
 
 
 def calendar_near(now: datetime) -> bool:
@@ -348,11 +353,36 @@ class Planner:
         return waiting.select_from(OUTBOX.join(PARTNERS, PT.id == OB.partner_id)).where(
             or_(*changed))
 
+    def _quiet_sql(self, q: PlanQuery) -> Any:
+        """The partners judged with nothing to plan whose verdict still holds: their last
+        activity is the one judged, nothing of theirs has come due since (`until`), and no
+        source names a change by someone else since the last pass. For unchanged facts a
+        rule's keys only expire (the rules' contract); a reason that could not be placed
+        (the day's cap, then its expiry) cannot be placed later either; and the partner's
+        outbox rows change only through a nudge planned for them (the memo is dropped)."""
+        assert self.since is not None
+        sel = select(QT.partner_id).select_from(
+            QUIET.join(PARTNERS, PT.id == QT.partner_id)).where(
+            QT.seen_active == PT.last_active_at, or_(QT.until.is_(None), QT.until > q.now))
+        others = [o for src in self.sources for o in src.changed(q, self.since)]
+        if others:
+            sel = sel.where(QT.partner_id.not_in(union(*others)))
+        return sel
+
     async def candidate_ids(self, s: AsyncSession, now: datetime,
                             calendar: bool | None = None) -> list[int]:
-        """The ids of the partners a pass judges, ascending (see `_candidates_sql`)."""
+        """The ids of the partners a pass judges, ascending (see `_candidates_sql`), less
+        those whose "nothing to plan" verdict still holds (`_quiet_sql`; not on a calendar
+        eve, whose tips are new reasons that come with the date alone, nor in a fresh
+        process, which judges everyone once)."""
         cal = calendar_near(now) if calendar is None else calendar
-        ids = union(*self._candidates_sql(now, cal, _dialect(s))).subquery()
+        dialect = _dialect(s)
+        kinds = self._candidates_sql(now, cal, dialect)
+        if self.since is not None and not cal:
+            found = union(*kinds[:-1]).subquery()
+            kinds = [select(found.c[0]).where(
+                found.c[0].not_in(self._quiet_sql(self.query(now, cal, dialect)))), kinds[-1]]
+        ids = union(*kinds).subquery()
         rows = await s.execute(select(ids.c[0]).order_by(ids.c[0]))
         return [pid for (pid,) in rows.all()]
 
@@ -382,7 +412,7 @@ class Planner:
                     items = await self._render(s, batch, chosen)
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(self._write(stale, items, now, batch.verdicts))
+                writing = asyncio.create_task(self._write(stale, items, now, batch))
                 stats.partners += len(batch.facts)
                 stats.planned += len(items)
                 stats.cancelled += len(stale)
@@ -415,7 +445,7 @@ class Planner:
         """
         chosen: list[tuple[int, Placed]] = []
         stale: list[int] = []
-        batch.verdicts = []
+        batch.verdicts, batch.quiet, batch.busy = [], [], []
         for pid, f in batch.facts.items():
             rows = batch.nudges.get(pid, [])
             cfg = self.config(batch.targets[pid].pack_id)
@@ -432,11 +462,20 @@ class Planner:
                     batch.verdicts.append(Verdict(r.id, f.last_active_at, until))
             if any(r.status in outbox.OPEN for r in rows):
                 continue  # choose() plans nothing while a nudge waits: skip counting the days
-            placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
+            known = {r.key for r in rows}
+            placed = choose(f, cfg, now, known_keys=known,
                             nudge_days=self._days(rows, f.timezone) if rows else None,
                             found=found)
             if placed is not None:
                 chosen.append((pid, placed))
+                batch.busy.append(pid)
+                continue
+            # nothing now: the next pass that could plan is when a reason not due yet comes
+            # within the lookahead
+            ahead = now + cfg.lookahead
+            batch.quiet.append((pid, f.last_active_at, min(
+                (n.due_at - cfg.lookahead for n in found
+                 if n.key not in known and n.due_at > ahead), default=None)))
         return chosen, stale
 
     async def _render(self, s: AsyncSession, batch: _Batch,
@@ -462,12 +501,24 @@ class Planner:
         return items
 
     async def _write(self, stale: list[int], items: list[Item], now: datetime,
-                     verdicts: Sequence[Verdict] = ()) -> None:
-        """Cancels the stale rows, inserts the new ones and stores the verdicts of the rows
-        found still valid, in one transaction."""
-        if not stale and not items and not verdicts:
+                     batch: _Batch) -> None:
+        """Cancels the stale rows, inserts the new ones and stores the verdicts (rows found
+        still valid, partners given nothing), in one transaction."""
+        verdicts = batch.verdicts
+        if not stale and not items and not verdicts and not batch.quiet and not batch.busy:
             return
         async with self.db.transaction() as s:
+            if batch.busy:
+                await s.execute(QUIET.delete().where(
+                    among(QT.partner_id, batch.busy, _dialect(s))))
+            if batch.quiet:
+                ins = (postgresql.insert(QUIET) if _dialect(s) == "postgresql"
+                       else sqlite.insert(QUIET))
+                await s.execute(ins.on_conflict_do_update(
+                    index_elements=[QT.partner_id],
+                    set_={"seen_active": ins.excluded.seen_active, "until": ins.excluded.until}),
+                    [{"partner_id": pid, "seen_active": seen, "until": until}
+                     for pid, seen, until in batch.quiet])
             rows = Outbox(s)
             await rows.cancel_ids(stale, reason="reason gone")
             await rows.add_many(items, now)

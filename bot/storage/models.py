@@ -158,6 +158,18 @@ class OutboxMessage(Base):
     valid_until: Mapped[datetime | None]
 
 
+class NudgeQuiet(Base):
+    """A partner the nudge planner judged and planned nothing for: nothing comes due before
+    `until` (None: nothing ahead) while their last activity stays `seen_active`."""
+
+    __tablename__ = "nudge_quiet"
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True)
+    seen_active: Mapped[datetime]
+    until: Mapped[datetime | None]
+
+
 class WhatsAppChat(Base):
     """A WhatsApp number the bot talks with: when its 24-hour window opened, whether it may
     be written to, and the numbered menu a bare number answers."""

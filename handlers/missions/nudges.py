@@ -214,8 +214,10 @@ class MissionNudges:
         return out
 
     def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]:
-        # a coach's verdict on a proof is the one change not made in the partner's own turn
-        return (select(MS.partner_id).where(MS.reviewed_at >= since),)
+        # made outside the partner's own turns: a coach's verdict on a proof, and the review
+        # items the scheduler's sync adds for questions missed in a quiz
+        return (select(MS.partner_id).where(MS.reviewed_at >= since),
+                select(RI.partner_id).where(RI.updated_at >= since))
 
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, MissionFacts]:

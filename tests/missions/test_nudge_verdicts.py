@@ -3,10 +3,12 @@
 The planner stores with each nudge it plans (or finds still valid) the partner's last
 activity it judged and when the reason expires, and re-judges a waiting nudge only when the
 partner acted since, the reason expired, or a source names a change made by someone else (a
-coach's review). These stories check each way a verdict changes, that every pass still
-plans and cancels exactly what the rules decide unfiltered, and that a pass with nothing
-changed judges no waiting nudge. The last test checks the contract that makes this exact:
-for unchanged facts, every key a rule yields stays yielded until it expires.
+coach's review). Likewise a partner judged with nothing to plan is judged again only when
+they change or one of their reasons comes due. These stories check each way a verdict
+changes, that every pass still plans and cancels exactly what the rules decide unfiltered,
+and that a pass with nothing changed judges no waiting nudge, nor a partner it gave nothing.
+The last test checks the contract that makes this exact: for unchanged facts, every key a
+rule yields stays yielded until it expires.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, Partner
 from content.loader import PackLibrary
 from handlers.learning.models import ModuleProgress
-from handlers.missions.models import MissionSubmission
+from handlers.missions.models import MissionSubmission, ReviewItem
 from handlers.registry import nudge_sources
 from scheduler.nudging import candidates
 from scheduler.planner import Planner, calendar_near
@@ -183,6 +185,33 @@ async def test_a_fresh_planner_judges_every_waiting_nudge_once(
     assert judged == 3
     _, _, judged = await checked_pass(fresh, clock, START + timedelta(minutes=10))
     assert judged == 0
+
+
+async def test_a_partner_given_nothing_is_judged_again_when_something_comes_due(
+        database: Database, planner: Planner, clock: FixedClock) -> None:
+    # first video unlocked 5 days ago, due the day after tomorrow: its reminder comes due
+    # tomorrow at 10:00 local (02:00 UTC); the pre-filter reads both partners already
+    done = START - timedelta(days=5)
+    async with database.transaction() as s:
+        await s.execute(insert(Partner), [partner(1, done), partner(2, done)])
+        await s.execute(insert(ModuleProgress), [
+            dict(partner_id=p, module_id=m, step_id="plan", started_at=done, updated_at=done,
+                 completed_at=done) for p in (1, 2) for m in ("basics", "promo")])
+    planned, _, judged = await checked_pass(planner, clock, START)
+    assert (planned, judged) == (set(), 2)
+    _, _, judged = await checked_pass(planner, clock, START + timedelta(hours=5))
+    assert judged == 0
+    # the scheduler's sync gives partner 2 a question to review (no turn of theirs)
+    at = START + timedelta(hours=6)
+    async with database.transaction() as s:
+        await s.execute(insert(ReviewItem), [dict(
+            partner_id=2, quiz_id="basics", question_id="q1", box=0, due_at=at,
+            mastered=False, updated_at=at)])
+    planned, _, judged = await checked_pass(planner, clock, at + timedelta(minutes=5))
+    assert judged == 1 and {k.split(":")[2] for k in planned} == {"rev"}
+    planned, _, judged = await checked_pass(
+        planner, clock, datetime(2026, 11, 4, 1, 56, tzinfo=UTC))
+    assert "n:1:mrem:first-video" in planned
 
 
 @pytest.mark.parametrize("story", [*learning_story.KINDS, "missions"])
