@@ -89,11 +89,14 @@ async def seed(db: Database, n: int, now: datetime) -> None:
                                          target_met=True, created_at=done))
             if rnd.random() < 0.3:
                 for q in rnd.sample(("q1", "q2", "f1", "f2"), rnd.randint(1, 3)):
+                    box = rnd.randint(0, 2)
+                    due = now + timedelta(minutes=rnd.randrange(-3 * 1440, 7 * 1440))
+                    # last changed when the question was missed or last answered
+                    changed = min(due - timedelta(days=(1, 3, 7)[box]), now - timedelta(hours=1))
                     items.append(dict(
                         partner_id=pid, quiz_id="basics" if q.startswith("q") else "final",
-                        question_id=q, box=rnd.randint(0, 2),
-                        due_at=now + timedelta(minutes=rnd.randrange(-3 * 1440, 7 * 1440)),
-                        mastered=rnd.random() < 0.1, updated_at=now))
+                        question_id=q, box=box, due_at=due, mastered=rnd.random() < 0.1,
+                        updated_at=changed))
         async with db.transaction() as s:
             await s.execute(insert(Partner), partners)
             if progress:
