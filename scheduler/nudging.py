@@ -238,7 +238,7 @@ class NudgeSource(Protocol):
     waiting nudge only when its partner acted since it was judged (their last activity
     moved), its reason expired, or a source names them here. So a rule must not depend on
     `now` except through its nudges' `expires_at`: for unchanged facts, a key it yields stays
-    yielded until it expires (tests/scheduler/test_verdicts.py checks every rule)."""
+    yielded until it expires (tests/missions/test_nudge_verdicts.py checks every rule)."""
 
     name: str
     kinds: frozenset[str]

@@ -4,15 +4,20 @@ The planner is an engine: the rules, their SQL pre-filters, the facts they read 
 nudge looks are the features' (`NudgeSource`, handed over at start-up); it imports none.
 
 A pass first asks the database which partners can get a nudge now: one indexed query per
-rule kind (from the sources: the reason is due within the lookahead, has not expired, and its
-dedupe key is not in the outbox yet), plus the partners with a pending nudge (checked for
-cancellation). That is a pre-filter only: those partners are then read in batches of
-`batch_size` (plain tuples, no ORM object per partner: the partners, what each source loads
-for them, their recent nudge rows) and the pure rules decide, with all their facts, at most
-one nudge per partner. New rows go in with one statement per batch (ON CONFLICT DO NOTHING
-on the dedupe key), pending nudges whose reason is gone are cancelled in one statement, and a
-batch's writes run while the next batch is read. Memory stays bounded by the batch (plus the
-list of candidate ids), not by the partner count.
+rule kind (from the sources: the reason is due within the lookahead, has not expired, and
+its dedupe key is not in the outbox yet), plus the partners with a pending nudge (checked
+for cancellation). A pass costs what changed: a verdict is kept with what it was judged on
+(a waiting nudge's row holds the partner's last activity and when its reason expires; a
+partner given nothing has a `nudge_quiet` row with the moment their next reason comes due),
+and a partner is judged again only when their last activity moved, that moment came, or a
+source names a change someone else made since the last pass. That is a pre-filter only:
+those partners are then read in batches of `batch_size` (plain tuples, no ORM object per
+partner: the partners, what each source loads for them, their recent nudge rows) and the
+pure rules decide, with all their facts, at most one nudge per partner. New rows go in with
+one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudges whose
+reason is gone are cancelled in one statement, and a batch's writes run while the next batch
+is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
+partner count.
 
     planner = Planner(db, library, settings, clock, sources=[...])
     stats = await planner.run_pass()
