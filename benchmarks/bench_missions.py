@@ -10,7 +10,8 @@ module that unlocks the missions (over the past 40 days, so deadlines lie behind
 ahead of now); of those, proof approved, waiting, or sent back with feedback for some; 30 % of
 all partners have 1-3 missed quiz questions under review (due from 3 days ago to a week
 ahead, a tenth mastered). Each pass runs in a child process so its peak RSS is the planner's
-own: the first pass (the backlog) and a steady pass after the dispatcher sent it.
+own: the first pass (the backlog), a pass after the dispatcher sent it, the same pass
+again (nothing changed), and a pass after 1 % of the partners came back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import sys
@@ -87,11 +89,14 @@ async def seed(db: Database, n: int, now: datetime) -> None:
                                          target_met=True, created_at=done))
             if rnd.random() < 0.3:
                 for q in rnd.sample(("q1", "q2", "f1", "f2"), rnd.randint(1, 3)):
+                    box = rnd.randint(0, 2)
+                    due = now + timedelta(minutes=rnd.randrange(-3 * 1440, 7 * 1440))
+                    # last changed when the question was missed or last answered
+                    changed = min(due - timedelta(days=(1, 3, 7)[box]), now - timedelta(hours=1))
                     items.append(dict(
                         partner_id=pid, quiz_id="basics" if q.startswith("q") else "final",
-                        question_id=q, box=rnd.randint(0, 2),
-                        due_at=now + timedelta(minutes=rnd.randrange(-3 * 1440, 7 * 1440)),
-                        mastered=rnd.random() < 0.1, updated_at=now))
+                        question_id=q, box=box, due_at=due, mastered=rnd.random() < 0.1,
+                        updated_at=changed))
         async with db.transaction() as s:
             await s.execute(insert(Partner), partners)
             if progress:
@@ -106,7 +111,7 @@ async def seed(db: Database, n: int, now: datetime) -> None:
             await conn.commit()
 
 
-async def _child(url: str, now_iso: str, packs: str) -> dict[str, float]:
+async def _child(url: str, now_iso: str, packs: str, partners: int) -> dict[str, object]:
     db = Database(url)
     now = datetime.fromisoformat(now_iso)
     settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
@@ -136,6 +141,20 @@ async def _child(url: str, now_iso: str, packs: str) -> dict[str, float]:
     t0 = time.perf_counter()  # once more, nothing sent in between: only waiting rows judged
     again = await planner.run_pass()
     again_s = time.perf_counter() - t0
+    # 1 % of the partners come back (a turn moves their last activity; a tenth of those
+    # finish the promotion module), then a pass five minutes later
+    back = now + timedelta(minutes=7)
+    movers = list(range(1, partners + 1, 100))
+    async with db.transaction() as s:
+        await s.execute(update(Partner).where(Partner.id.in_(movers))
+                        .values(last_active_at=back, state="menu"))
+        await s.execute(update(ModuleProgress).where(
+            ModuleProgress.partner_id.in_(movers[::10]), ModuleProgress.module_id == "promo")
+            .values(completed_at=back, updated_at=back))
+    planner.clock = FixedClock(now + timedelta(minutes=10))
+    t0 = time.perf_counter()
+    moved = await planner.run_pass()
+    moved_s = time.perf_counter() - t0
     async with db.transaction() as s:
         keys = list((await s.execute(select(OutboxMessage.dedupe_key))).scalars())
     await db.dispose()
@@ -146,12 +165,15 @@ async def _child(url: str, now_iso: str, packs: str) -> dict[str, float]:
     return {"scan_s": scan_s, "first_s": first_s, "steady_s": steady_s, "planned": first.planned,
             "read": first.partners, "steady_planned": steady.planned,
             "steady_read": steady.partners, "again_s": again_s, "again_read": again.partners,
-            "again_planned": again.planned, "rss_mb": peak_rss_mb(),
+            "again_planned": again.planned, "again_cancelled": again.cancelled,
+            "moved_s": moved_s, "moved_read": moved.partners, "moved_planned": moved.planned,
+            "moved_cancelled": moved.cancelled, "rss_mb": peak_rss_mb(),
             "rss_before_mb": rss_before, "by_kind": by_kind}
 
 
 async def bench(backend: str, partners: int) -> dict[str, object]:
     now = datetime.now(UTC).replace(microsecond=0)
+    load_start = " ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         packs = packs_dir(Path(tmp) / "packs")
         async with fresh_database(backend, Path(tmp)) as db:
@@ -161,16 +183,20 @@ async def bench(backend: str, partners: int) -> dict[str, object]:
             url = db.engine.url.render_as_string(hide_password=False)
             child = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "benchmarks.bench_missions", "--child", url,
-                now.isoformat(), str(packs), cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+                now.isoformat(), str(packs), str(partners), cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE)
             stdout, _ = await child.communicate()
             assert child.returncode == 0, "the planning process failed"
             return {"backend": backend, "partners": partners, "seed_s": round(seeded, 1),
+                    "load_start": load_start,
+                    "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
                     **json.loads(stdout.decode().strip().splitlines()[-1])}
 
 
 def report(r: dict[str, object]) -> None:
     print(f"[{r['backend']}] planner over {r['partners']:,} partners with missions and "
-          f"reviews (seeded in {r['seed_s']} s):")
+          f"reviews (seeded in {r['seed_s']} s; load average {r['load_start']} at the start, "
+          f"{r['load']} at the end):")
     print(f"  baseline scan of every partner: {r['scan_s']:.2f} s")
     print(f"  first pass : {r['first_s']:.2f} s, read {r['read']:,}, planned {r['planned']:,} "
           f"{r['by_kind']}")
@@ -178,6 +204,12 @@ def report(r: dict[str, object]) -> None:
           f"{r['steady_planned']:,}")
     print(f"  same pass again: {r['again_s']:.2f} s, read {r['again_read']:,}, planned "
           f"{r['again_planned']:,}")
+    print(f"  after 1 % came back: {r['moved_s']:.2f} s, read {r['moved_read']:,}, planned "
+          f"{r['moved_planned']:,}, cancelled {r['moved_cancelled']:,}")
+    scan = float(r["scan_s"])  # type: ignore[arg-type]
+    print("  ratios to the scan (first / after sending / again / after 1 %): " + " / ".join(
+        f"{float(r[k]) / scan:.1f}x"  # type: ignore[arg-type]
+        for k in ("first_s", "steady_s", "again_s", "moved_s")))
     print(f"  peak RSS of the planning process: {r['rss_mb']:.0f} MB "
           f"(before the passes: {r['rss_before_mb']:.0f} MB)")
 
@@ -186,10 +218,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--partners", type=int, default=100_000)
     ap.add_argument("--backends", default="sqlite,postgres")
-    ap.add_argument("--child", nargs=3, metavar=("URL", "NOW", "PACKS"))
+    ap.add_argument("--child", nargs=4, metavar=("URL", "NOW", "PACKS", "PARTNERS"))
     args, _ = ap.parse_known_args()
     if args.child:
-        print(json.dumps(asyncio.run(_child(*args.child))))
+        url, now_iso, packs, n = args.child
+        print(json.dumps(asyncio.run(_child(url, now_iso, packs, int(n)))))
         return
     for backend in args.backends.split(","):
         if backend == "postgres" and not asyncio.run(postgres_available()):

@@ -231,7 +231,14 @@ class NudgeSource(Protocol):
     `rules(pack)` are pure; `relevant` and `candidates` narrow a pass to the partners who may
     get one of this source's nudges now (SQL over the partners table `q` exposes); `load`
     reads the extra facts the rules need for a batch of partners; `render` turns the chosen
-    nudges of its `kinds` into what the partner sees."""
+    nudges of its `kinds` into what the partner sees.
+
+    `changed(q, since)` names the partners whose facts this source loads were changed since
+    `since` by someone else than the partner (a coach's review): the planner re-judges a
+    waiting nudge only when its partner acted since it was judged (their last activity
+    moved), its reason expired, or a source names them here. So a rule must not depend on
+    `now` except through its nudges' `expires_at`: for unchanged facts, a key it yields stays
+    yielded until it expires (tests/missions/test_nudge_verdicts.py checks every rule)."""
 
     name: str
     kinds: frozenset[str]
@@ -241,6 +248,8 @@ class NudgeSource(Protocol):
     def relevant(self, q: PlanQuery) -> Sequence[ColumnElement[bool]]: ...
 
     def candidates(self, q: PlanQuery) -> Sequence[Select[Any]]: ...
+
+    def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]: ...
 
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, Any]: ...

@@ -75,6 +75,9 @@ class Item:
     due_at: datetime
     dedupe_key: str
     partner_id: int | None = None
+    # a nudge's verdict (see OutboxMessage.seen_active, valid_until)
+    seen_active: datetime | None = None
+    valid_until: datetime | None = None
 
 
 def payload_of(reply: Reply, **extra: Any) -> dict[str, Any]:
@@ -101,13 +104,15 @@ def _is_blocked_error(error: str | None) -> bool:
 # PostgreSQL: a whole batch in one statement, each column travelling as one array
 _PG_INSERT = text(
     "INSERT INTO outbox (partner_id, channel, chat_id, kind, payload, due_at, status, attempts,"
-    " dedupe_key, created_at)"
+    " dedupe_key, created_at, seen_active, valid_until)"
     " SELECT t.partner_id, t.channel, t.chat_id, t.kind, CAST(t.payload AS JSON), t.due_at,"
-    " :status, 0, t.dedupe_key, :created_at"
+    " :status, 0, t.dedupe_key, :created_at, t.seen_active, t.valid_until"
     " FROM unnest(CAST(:partner_id AS INTEGER[]), CAST(:channel AS VARCHAR[]),"
     " CAST(:chat_id AS VARCHAR[]), CAST(:kind AS VARCHAR[]), CAST(:payload AS TEXT[]),"
-    " CAST(:due_at AS TIMESTAMPTZ[]), CAST(:dedupe_key AS VARCHAR[]))"
-    " AS t(partner_id, channel, chat_id, kind, payload, due_at, dedupe_key)"
+    " CAST(:due_at AS TIMESTAMPTZ[]), CAST(:dedupe_key AS VARCHAR[]),"
+    " CAST(:seen_active AS TIMESTAMPTZ[]), CAST(:valid_until AS TIMESTAMPTZ[]))"
+    " AS t(partner_id, channel, chat_id, kind, payload, due_at, dedupe_key, seen_active,"
+    " valid_until)"
     " ON CONFLICT (dedupe_key) DO NOTHING")
 
 
@@ -139,7 +144,7 @@ class Outbox:
                 "status": OutboxStatus.PENDING.value, "created_at": now,
                 **{c: [getattr(i, c) for i in items]
                    for c in ("partner_id", "channel", "chat_id", "kind", "due_at",
-                             "dedupe_key")},
+                             "dedupe_key", "seen_active", "valid_until")},
                 "payload": [json.dumps(i.payload) for i in items]})
             return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
         added = 0
@@ -147,7 +152,8 @@ class Outbox:
             values = [{"partner_id": i.partner_id, "channel": i.channel, "chat_id": i.chat_id,
                        "kind": i.kind, "payload": i.payload, "due_at": i.due_at,
                        "status": OutboxStatus.PENDING.value, "attempts": 0,
-                       "dedupe_key": i.dedupe_key, "created_at": now}
+                       "dedupe_key": i.dedupe_key, "created_at": now,
+                       "seen_active": i.seen_active, "valid_until": i.valid_until}
                       for i in items[start:start + CHUNK]]
             result = await self.s.execute(
                 sqlite.insert(_TABLE).values(values).on_conflict_do_nothing())
@@ -168,7 +174,7 @@ class Outbox:
             .where(OutboxMessage.dedupe_key == dedupe_key,
                    OutboxMessage.status == OutboxStatus.CANCELLED.value)
             .values(status=OutboxStatus.PENDING.value, due_at=due_at, payload=payload,
-                    chat_id=chat_id, last_error=None))
+                    chat_id=chat_id, last_error=None, seen_active=None))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def cancel_prefix(self, prefix: str, *, reason: str = "cancelled") -> int:

@@ -4,15 +4,20 @@ The planner is an engine: the rules, their SQL pre-filters, the facts they read 
 nudge looks are the features' (`NudgeSource`, handed over at start-up); it imports none.
 
 A pass first asks the database which partners can get a nudge now: one indexed query per
-rule kind (from the sources: the reason is due within the lookahead, has not expired, and its
-dedupe key is not in the outbox yet), plus the partners with a pending nudge (checked for
-cancellation). That is a pre-filter only: those partners are then read in batches of
-`batch_size` (plain tuples, no ORM object per partner: the partners, what each source loads
-for them, their recent nudge rows) and the pure rules decide, with all their facts, at most
-one nudge per partner. New rows go in with one statement per batch (ON CONFLICT DO NOTHING
-on the dedupe key), pending nudges whose reason is gone are cancelled in one statement, and a
-batch's writes run while the next batch is read. Memory stays bounded by the batch (plus the
-list of candidate ids), not by the partner count.
+rule kind (from the sources: the reason is due within the lookahead, has not expired, and
+its dedupe key is not in the outbox yet), plus the partners with a pending nudge (checked
+for cancellation). A pass costs what changed: a verdict is kept with what it was judged on
+(a waiting nudge's row holds the partner's last activity and when its reason expires; a
+partner given nothing has a `nudge_quiet` row with the moment their next reason comes due),
+and a partner is judged again only when their last activity moved, that moment came, or a
+source names a change someone else made since the last pass. That is a pre-filter only:
+those partners are then read in batches of `batch_size` (plain tuples, no ORM object per
+partner: the partners, what each source loads for them, their recent nudge rows) and the
+pure rules decide, with all their facts, at most one nudge per partner. New rows go in with
+one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudges whose
+reason is gone are cancelled in one statement, and a batch's writes run while the next batch
+is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
+partner count.
 
     planner = Planner(db, library, settings, clock, sources=[...])
     stats = await planner.run_pass()
@@ -48,14 +53,14 @@ from sqlalchemy import (
 from sqlalchemy import (
     cast as sql_cast,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import Clock, SystemClock
 from bot.core.timezones import local_time, zone
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, OutboxStatus, Partner
+from bot.storage.models import NudgeQuiet, OutboxMessage, OutboxStatus, Partner
 from content.loader import Pack, PackLibrary
 from content.schema import NudgeThresholds
 from scheduler import outbox
@@ -80,11 +85,17 @@ log = logging.getLogger(__name__)
 # Core columns, not ORM attributes: rows come back as plain tuples without ORM loading
 PT = cast(Table, Partner.__table__).c
 OB = cast(Table, OutboxMessage.__table__).c
+OUTBOX = cast(Table, OutboxMessage.__table__)
+QUIET = cast(Table, NudgeQuiet.__table__)
+QT = QUIET.c
 PARTNERS = cast(Table, Partner.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
 # a reason that came due while the planner was down this long is still planned
 CATCH_UP = timedelta(days=2)
+# a coach's change stamped this long before a pass may commit after that pass read: the next
+# pass still looks at it
+IN_FLIGHT = timedelta(minutes=10)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 PAYDAY = 25
 
@@ -96,6 +107,19 @@ class NudgeRow:
     status: str
     due_at: datetime
     sent_at: datetime | None
+    # the verdict stored with a pending row (None: never judged by a pass)
+    seen_active: datetime | None = None
+    valid_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A waiting nudge found still valid: its partner's last activity as judged, and when its
+    reason expires (None: never). Until one of them moves, the next passes skip it."""
+
+    row_id: int
+    seen_active: datetime
+    valid_until: datetime | None
 
 
 @dataclass
@@ -122,6 +146,11 @@ class _Batch:
     facts: dict[int, PartnerFacts] = field(default_factory=dict)
     targets: dict[int, Target] = field(default_factory=dict)
     nudges: dict[int, list[NudgeRow]] = field(default_factory=lambda: defaultdict(list))
+    # set by `decide`: waiting rows still valid whose stored verdict is out of date; the
+    # partners given nothing, with when something of theirs comes due; those given a nudge
+    verdicts: list[Verdict] = field(default_factory=list)
+    quiet: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
+    busy: list[int] = field(default_factory=list)
 
 
 def calendar_near(now: datetime) -> bool:
@@ -180,6 +209,9 @@ class Planner:
         self.clock = clock or SystemClock()
         self.sources = tuple(sources)
         self.batch_size = batch_size
+        # changes by others (a coach's review) since this moment are looked at; None (a
+        # fresh process): every waiting nudge is judged once
+        self.since: datetime | None = None
         self.quiet = QuietHours.parse(settings.quiet_hours)
         lookahead = timedelta(seconds=max(settings.planner_interval, 0))
         self._configs: dict[str, RuleConfig] = {}
@@ -255,15 +287,16 @@ class Planner:
                 batch.facts[pid].extra[src.name] = extra
         nudge_q = await s.execute(
             select(OB.partner_id, OB.id, OB.dedupe_key,
-                   OB.status, OB.due_at, OB.sent_at)
+                   OB.status, OB.due_at, OB.sent_at, OB.seen_active, OB.valid_until)
             .join(PARTNERS, PT.id == OB.partner_id)
             .where(among(OB.partner_id, ids, dialect), OB.kind == outbox.NUDGE,
                    or_(OB.status.in_(outbox.OPEN),
                        OB.due_at >= now - timedelta(days=2),
                        OB.created_at >= PT.last_active_at)))
-        for owner, oid, key, status, due_at, sent_at in nudge_q.all():
+        for owner, oid, key, status, due_at, sent_at, seen, until in nudge_q.all():
             if owner is not None:
-                batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at))
+                batch.nudges[owner].append(NudgeRow(oid, key, status, due_at, sent_at, seen,
+                                                    until))
         return batch
 
     # ---- a pass --------------------------------------------------------------------------
@@ -297,21 +330,64 @@ class Planner:
         outbox yet, so the partners it leaves out are those for whom `choose()` returns
         nothing. Partners with a pending or in-flight nudge are left out of the branches
         (`choose()` plans nothing for them) and judged separately, for the cancellation of
-        stale rows.
+        stale rows: only those whose verdict may have changed (`_waiting_sql`).
         """
         q = self.query(now, calendar, dialect)
         kinds: list[Any] = [sel for src in self.sources for sel in src.candidates(q)]
-        # pending nudges: judged for cancellation (and, once cancelled, for a new one)
-        kinds.append(select(OB.partner_id).where(
-            OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
-            OB.partner_id.is_not(None)))
+        kinds.append(self._waiting_sql(q))
         return kinds
+
+    def _waiting_sql(self, q: PlanQuery) -> Any:
+        """The partners with a pending nudge whose verdict may have changed since it was
+        judged: never judged by a pass, its reason expired (`valid_until`), the partner acted
+        since (their last activity is not the one judged: a turn always moves it, whatever
+        time it stamps), or a source names a change by someone else since the last pass.
+        Everyone else's waiting nudge still holds: for unchanged facts a rule yields the same
+        key until it expires (the rules' contract, see `NudgeSource`)."""
+        waiting = select(OB.partner_id).where(
+            OB.status == OutboxStatus.PENDING.value, OB.kind == outbox.NUDGE,
+            OB.partner_id.is_not(None))
+        if self.since is None:
+            return waiting
+        changed: list[ColumnElement[bool]] = [
+            OB.seen_active.is_(None), OB.valid_until <= q.now,
+            PT.last_active_at != OB.seen_active]
+        others = [sel for src in self.sources for sel in src.changed(q, self.since)]
+        if others:
+            changed.append(OB.partner_id.in_(union(*others)))
+        return waiting.select_from(OUTBOX.join(PARTNERS, PT.id == OB.partner_id)).where(
+            or_(*changed))
+
+    def _quiet_sql(self, q: PlanQuery) -> Any:
+        """The partners judged with nothing to plan whose verdict still holds: their last
+        activity is the one judged, nothing of theirs has come due since (`until`), and no
+        source names a change by someone else since the last pass. For unchanged facts a
+        rule's keys only expire (the rules' contract); a reason that could not be placed
+        (the day's cap, then its expiry) cannot be placed later either; and the partner's
+        outbox rows change only through a nudge planned for them (the memo is dropped)."""
+        assert self.since is not None
+        sel = select(QT.partner_id).select_from(
+            QUIET.join(PARTNERS, PT.id == QT.partner_id)).where(
+            QT.seen_active == PT.last_active_at, or_(QT.until.is_(None), QT.until > q.now))
+        others = [o for src in self.sources for o in src.changed(q, self.since)]
+        if others:
+            sel = sel.where(QT.partner_id.not_in(union(*others)))
+        return sel
 
     async def candidate_ids(self, s: AsyncSession, now: datetime,
                             calendar: bool | None = None) -> list[int]:
-        """The ids of the partners a pass judges, ascending (see `_candidates_sql`)."""
+        """The ids of the partners a pass judges, ascending (see `_candidates_sql`), less
+        those whose "nothing to plan" verdict still holds (`_quiet_sql`; not on a calendar
+        eve, whose tips are new reasons that come with the date alone, nor in a fresh
+        process, which judges everyone once)."""
         cal = calendar_near(now) if calendar is None else calendar
-        ids = union(*self._candidates_sql(now, cal, _dialect(s))).subquery()
+        dialect = _dialect(s)
+        kinds = self._candidates_sql(now, cal, dialect)
+        if self.since is not None and not cal:
+            found = union(*kinds[:-1]).subquery()
+            kinds = [select(found.c[0]).where(
+                found.c[0].not_in(self._quiet_sql(self.query(now, cal, dialect)))), kinds[-1]]
+        ids = union(*kinds).subquery()
         rows = await s.execute(select(ids.c[0]).order_by(ids.c[0]))
         return [pid for (pid,) in rows.all()]
 
@@ -341,7 +417,7 @@ class Planner:
                     items = await self._render(s, batch, chosen)
                 if writing is not None:
                     await writing
-                writing = asyncio.create_task(self._write(stale, items, now))
+                writing = asyncio.create_task(self._write(stale, items, now, batch))
                 stats.partners += len(batch.facts)
                 stats.planned += len(items)
                 stats.cancelled += len(stale)
@@ -351,6 +427,7 @@ class Planner:
         finally:
             if writing is not None and not writing.done():
                 writing.cancel()
+        self.since = now - IN_FLIGHT
         log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
                  stats.planned, stats.cancelled)
         return stats
@@ -368,26 +445,42 @@ class Planner:
         """The pure part of a batch: the nudge to plan per partner, and the stale rows.
 
         Returns (partner id, placed nudge) pairs and the ids of pending rows whose reason is
-        gone (those rows count as cancelled for the partner's choice).
+        gone (those rows count as cancelled for the partner's choice); the pending rows still
+        valid whose stored verdict is out of date go to `batch.verdicts`.
         """
         chosen: list[tuple[int, Placed]] = []
         stale: list[int] = []
+        batch.verdicts, batch.quiet, batch.busy = [], [], []
         for pid, f in batch.facts.items():
             rows = batch.nudges.get(pid, [])
             cfg = self.config(batch.targets[pid].pack_id)
             found = candidates(f, cfg, now)
             for r in rows:
-                if r.status == OutboxStatus.PENDING.value and not still_valid(r.key, f, cfg, now,
-                                                                              found):
+                if r.status != OutboxStatus.PENDING.value:
+                    continue
+                if not still_valid(r.key, f, cfg, now, found):
                     r.status = OutboxStatus.CANCELLED.value
                     stale.append(r.id)
+                    continue
+                until = next(n.expires_at for n in found if n.key == r.key)
+                if r.seen_active != f.last_active_at or r.valid_until != until:
+                    batch.verdicts.append(Verdict(r.id, f.last_active_at, until))
             if any(r.status in outbox.OPEN for r in rows):
                 continue  # choose() plans nothing while a nudge waits: skip counting the days
-            placed = choose(f, cfg, now, known_keys=[r.key for r in rows],
+            known = {r.key for r in rows}
+            placed = choose(f, cfg, now, known_keys=known,
                             nudge_days=self._days(rows, f.timezone) if rows else None,
                             found=found)
             if placed is not None:
                 chosen.append((pid, placed))
+                batch.busy.append(pid)
+                continue
+            # nothing now: the next pass that could plan is when a reason not due yet comes
+            # within the lookahead
+            ahead = now + cfg.lookahead
+            batch.quiet.append((pid, f.last_active_at, min(
+                (n.due_at - cfg.lookahead for n in found
+                 if n.key not in known and n.due_at > ahead), default=None)))
         return chosen, stale
 
     async def _render(self, s: AsyncSession, batch: _Batch,
@@ -408,17 +501,40 @@ class Planner:
                 target = batch.targets[pid]
                 items.append(Item(target.channel, target.chat_id, outbox.NUDGE,
                                   payload_of(reply, nudge=str(p.nudge.kind)), p.due_at,
-                                  p.nudge.key, pid))
+                                  p.nudge.key, pid, batch.facts[pid].last_active_at,
+                                  p.nudge.expires_at))
         return items
 
-    async def _write(self, stale: list[int], items: list[Item], now: datetime) -> None:
-        """Cancels the stale rows and inserts the new ones, in one transaction."""
-        if not stale and not items:
+    async def _write(self, stale: list[int], items: list[Item], now: datetime,
+                     batch: _Batch) -> None:
+        """Cancels the stale rows, inserts the new ones and stores the verdicts (rows found
+        still valid, partners given nothing), in one transaction."""
+        verdicts = batch.verdicts
+        if not stale and not items and not verdicts and not batch.quiet and not batch.busy:
             return
         async with self.db.transaction() as s:
+            if batch.busy:
+                await s.execute(QUIET.delete().where(
+                    among(QT.partner_id, batch.busy, _dialect(s))))
+            if batch.quiet:
+                ins = (postgresql.insert(QUIET) if _dialect(s) == "postgresql"
+                       else sqlite.insert(QUIET))
+                await s.execute(ins.on_conflict_do_update(
+                    index_elements=[QT.partner_id],
+                    set_={"seen_active": ins.excluded.seen_active, "until": ins.excluded.until}),
+                    [{"partner_id": pid, "seen_active": seen, "until": until}
+                     for pid, seen, until in batch.quiet])
             rows = Outbox(s)
             await rows.cancel_ids(stale, reason="reason gone")
             await rows.add_many(items, now)
+            if verdicts:
+                await s.execute(
+                    OUTBOX.update()
+                    .where(OB.id == bindparam("row_id"),
+                           OB.status == OutboxStatus.PENDING.value)
+                    .values(seen_active=bindparam("seen"), valid_until=bindparam("until")),
+                    [{"row_id": v.row_id, "seen": v.seen_active, "until": v.valid_until}
+                     for v in verdicts])
 
     # ---- one partner ---------------------------------------------------------------------
 

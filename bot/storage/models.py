@@ -152,6 +152,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     # the platform's id of the sent message, so a coach's reply to it can be traced back
     message_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    # a nudge's verdict, so the planner re-judges it only when something changed: the
+    # partner's last activity it was judged with, and when its reason expires (none: never)
+    seen_active: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+
+
+class NudgeQuiet(Base):
+    """A partner the nudge planner judged and planned nothing for: nothing comes due before
+    `until` (None: nothing ahead) while their last activity stays `seen_active`."""
+
+    __tablename__ = "nudge_quiet"
+
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True)
+    seen_active: Mapped[datetime]
+    until: Mapped[datetime | None]
 
 
 class WhatsAppChat(Base):

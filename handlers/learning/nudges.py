@@ -302,6 +302,9 @@ class LearningNudges:
                                             MP.completed_at.is_not(None))))
         return kinds
 
+    def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]:
+        return ()  # progress and quiz attempts change only in the partner's own turns
+
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, LearningFacts]:
         # activity older than this only feeds the inactive check-in (the rest is superseded)

@@ -213,6 +213,12 @@ class MissionNudges:
                     q.unknown(q.key(MP.partner_id, f":{what}:{m.id}"))))
         return out
 
+    def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]:
+        # made outside the partner's own turns: a coach's verdict on a proof, and the review
+        # items the scheduler's sync adds for questions missed in a quiz
+        return (select(MS.partner_id).where(MS.reviewed_at >= since),
+                select(RI.partner_id).where(RI.updated_at >= since))
+
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, MissionFacts]:
         ids = list(facts)

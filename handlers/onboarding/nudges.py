@@ -59,6 +59,9 @@ class OnboardingNudges:
             la <= q.now - q.soonest["onboarding_unfinished_hours"] + q.lookahead,
             q.unknown(q.key(PT.id, ":onb:", q.stamp(la)))),)
 
+    def changed(self, q: PlanQuery, since: datetime) -> Sequence[Select[Any]]:
+        return ()  # only the partner's own turns change onboarding
+
     async def load(self, s: AsyncSession, facts: Mapping[int, PartnerFacts],
                    q: PlanQuery) -> Mapping[int, Any]:
         return {}
