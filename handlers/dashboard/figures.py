@@ -113,6 +113,7 @@ class Figures:
 
     def __init__(self, session: AsyncSession):
         self.s = session
+        self._ids: dict[str, int] = {}  # cohort code -> id, once per unit of work
 
     async def _sums(self, code: str | None, kind: str, *by: Any,
                     background: str | None = None) -> list[Any]:
@@ -158,9 +159,11 @@ class Figures:
                 ).scalar_one_or_none()
 
     async def _cohort_id(self, code: str) -> int:
-        cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
-               ).scalar_one_or_none()
-        return cid if cid is not None else -1  # an unknown code matches nobody
+        if code not in self._ids:
+            cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
+                   ).scalar_one_or_none()
+            self._ids[code] = cid if cid is not None else -1  # an unknown code: nobody
+        return self._ids[code]
 
     async def _in_cohort(self, code: str | None) -> ColumnElement[bool]:
         """The partners of the page's cohort filter, as a condition on `partners`."""
