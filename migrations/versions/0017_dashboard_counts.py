@@ -23,6 +23,7 @@ depends_on = None
 # Counters are split by partner id into this many shards, so partners of one cohort changing
 # at the same time rarely wait on the same counter row.
 SHARDS = 8
+LOCK = 1817  # advisory lock class of a partner's dashboard facts (PostgreSQL)
 KEY = ("kind", "k1", "k2", "k3", "cohort_id", "background")
 COLS = ("partner_id", *KEY, "n", "s")
 WHO = ("p.id AS partner_id, COALESCE(p.cohort_id, 0) AS cohort_id, "
@@ -156,7 +157,12 @@ def _postgres() -> list[str]:
         stmts = ";\n".join(refresh(kind, "pid"))
         body.append(f"IF '{kind}' = ANY(kinds) THEN\n{stmts};\nEND IF;")
     out = [
+        # one refresh of a partner at a time: two transactions changing the same partner's
+        # rows (two coaches reviewing their missions) would each see the other's change
+        # missing under READ COMMITTED and could delete a fact the other keeps; waiting for
+        # the lock, the second one's statements see the first one committed
         "CREATE FUNCTION dash_refresh(pid integer, kinds text[]) RETURNS void AS $$\nBEGIN\n"
+        f"PERFORM pg_advisory_xact_lock({LOCK}, pid);\n"
         + "\n".join(body) + "\nEND $$ LANGUAGE plpgsql",
         f"CREATE FUNCTION dash_count() RETURNS trigger AS $$\nBEGIN\n"
         f"IF TG_OP = 'INSERT' THEN {_COUNT_ADD}; ELSE {_COUNT_SUB}; END IF;\n"

@@ -5,12 +5,14 @@ a cohort is deleted. The expected figures are computed here in Python from every
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+import pytest
+from sqlalchemy import delete, select, text, update
 
 from bot.app import CoachBot
 from bot.core import FixedClock
@@ -209,3 +211,45 @@ async def test_counters_equal_a_direct_count_as_partners_progress(
         acc = kept[(c.kind, c.k1, c.k2, c.k3, c.cohort_id, c.background)]
         acc[0], acc[1], acc[2] = acc[0] + c.m, acc[1] + c.n, acc[2] + c.s
     assert {k: v for k, v in kept.items() if v != [0, 0, 0]} == dict(summed)
+
+
+async def test_two_coaches_reviewing_one_partner_at_once_keep_the_counter_right(
+        bot: CoachBot) -> None:
+    """Coach 1 approves proof A while coach 2 rejects proof B of the same mission (approved
+    before). Under READ COMMITTED each would see the other's change missing; the partner's
+    refresh lock makes the second wait and see the first, so the mission still counts."""
+    if not bot.db.is_postgres:
+        pytest.skip("SQLite has one writer at a time")
+    await batch_one(bot)
+    sari = (await _ids(bot))["sari"]
+    now = bot.clock.now()
+    async with bot.db.transaction() as s:
+        a, b = (MissionSubmission(partner_id=sari, mission_id="first-post", status=st,
+                                  kind="text", text="proof", created_at=now)
+                for st in ("waiting", "approved"))
+        s.add_all([a, b])
+    async with bot.db.engine.connect() as one, bot.db.engine.connect() as two:
+        await one.begin()
+        await one.execute(update(MissionSubmission).where(MissionSubmission.id == a.id)
+                          .values(status="approved"))
+        pid_two = (await two.execute(text("select pg_backend_pid()"))).scalar_one()
+        await two.commit()
+        await two.begin()
+        second = asyncio.create_task(two.execute(
+            update(MissionSubmission).where(MissionSubmission.id == b.id)
+            .values(status="rejected")))
+        # until coach 2 waits on the lock (or got through): PostgreSQL's state, no event
+        while not second.done() and not await _waiting(one, pid_two):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        await one.commit()
+        await second
+        await two.commit()
+    await _check(bot, "concurrent reviews")
+
+
+async def _waiting(conn: Any, pid: int) -> bool:
+    """Whether that backend is waiting for a lock (asked outside the open transaction)."""
+    async with conn.engine.connect() as probe:
+        return bool((await probe.execute(text(
+            "select wait_event_type = 'Lock' from pg_stat_activity where pid = :p"),
+            {"p": pid})).scalar())
