@@ -9,9 +9,11 @@ a webinar with RSVPs, unanswered FAQ questions). Each page is requested through 
 dashboard in-process (session check, queries, template, an HTTP client over ASGI), and the
 baseline runs the very statements that page sent — captured from the engine — straight
 through asyncpg on one connection, with no ORM, no rendering and no HTTP. Target: p99 < 200 ms
-per page; the ratio says what the dashboard costs above its SQL. Two modes: live (every
-request counts) and served (the heavy figures recounted in the background every 30 s, the
-default). Results and how to read them: docs/bench/dashboard.md.
+per page; the ratio says what the dashboard costs above its SQL. Counted figures are read from
+the counters the database keeps (migration 0017) on every request; the two modes differ only
+in the FAQ gaps: regrouped on every request (live) or in the background every 30 s (served,
+the default). Then what keeping the counters costs a partner's turn: the same writes with the
+triggers and without. Results and how to read them: docs/bench/dashboard.md.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ async def _insert(db: Database, model: Any, rows: list[dict[str, Any]]) -> None:
     url = db.engine.url.render_as_string(hide_password=False)
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
+        # no triggers while loading: the dashboard's counters are summed once at the end
+        await conn.execute("SET session_replication_role = replica")
         await conn.copy_records_to_table(table.name, records=records, columns=cols)
     finally:
         await conn.close()
@@ -179,6 +183,8 @@ async def seed(db: Database, n: int, now: datetime) -> None:
         text=f"bagaimana {rnd.choice(words)} {rnd.choice(words)} kalau {rnd.choice(words)}",
         confidence=0.1, band="none", offered=[], created_at=now - timedelta(hours=q))
         for q in range(3000)])
+    async with db.engine.begin() as conn:  # the counters, as migration 0017 fills them
+        await conn.exec_driver_sql("SELECT dash_rebuild()")
     # VACUUM as autovacuum would after a bulk load: it sets the visibility map, without which
     # PostgreSQL cannot answer from an index alone (index-only scans)
     async with db.engine.connect() as conn:
@@ -202,15 +208,73 @@ async def bench(partners: int, requests: int, live_requests: int) -> None:
                 captured.append((statement, tuple(params or ())))
 
             raw = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-            for mode, max_age, n in (("live: every request counts", 0.0, live_requests),
-                                     ("served: figures recounted every 30 s", 30.0, requests)):
+            for mode, max_age, n in (("live: FAQ gaps regrouped on every request", 0.0,
+                                      live_requests),
+                                     ("served: FAQ gaps regrouped every 30 s", 30.0, requests)):
                 settings = _settings(url)
                 settings.dashboard_figures_max_age = max_age
                 # a real clock, so figures really age and are recounted while pages are served
                 bot = CoachBot(db, PackLibrary.load([PACKS / "example"]), settings)
                 print(f"\n{mode} ({n} requests a page)\n\n{HEADER}", flush=True)
                 await _pages(bot, raw, captured, n, now)
+            await _write_cost(raw, now)
             await raw.close()
+
+
+TRIGGERS = {"partners": ("dash_on_partners_insert", "dash_on_partners_update"),
+            "module_progress": ("dash_on_module_progress",),
+            "quiz_attempts": ("dash_on_quiz_attempts",), "quiz_answers": ("dash_on_quiz_answers",),
+            "assessment_answers": ("dash_on_assessment_answers",)}
+
+
+async def _turn(raw: Any, pid: int, now: datetime) -> float:
+    """One partner's turn that moves every counter kind but missions: they finish a module,
+    pass its quiz (two answers) and rate a statement after; one transaction, as the bot's."""
+    t = time.perf_counter()
+    async with raw.transaction():
+        await raw.execute("UPDATE partners SET last_active_at = $2 WHERE id = $1", pid, now)
+        await raw.execute("UPDATE module_progress SET completed_at = $2, step_id = 'check1' "
+                          "WHERE partner_id = $1 AND module_id = 'basics'", pid, now)
+        aid = await raw.fetchval(
+            "INSERT INTO quiz_attempts (partner_id, quiz_id, started_at, finished_at, score, "
+            "total, passed) VALUES ($1, 'basics', $2, $2, 1, 2, true) RETURNING id", pid, now)
+        for q, ok in (("q1", True), ("q2", False)):
+            await raw.execute("INSERT INTO quiz_answers (attempt_id, question_id, option_id, "
+                              "correct, created_at) VALUES ($1, $2, $3, $4, $5)",
+                              aid, q, "a" if ok else "b", ok, now)
+        await raw.execute("INSERT INTO assessment_answers (partner_id, phase, statement_id, "
+                          "rating, created_at) VALUES ($1, 'after', 'ready', 4, $2)", pid, now)
+    return (time.perf_counter() - t) * 1000
+
+
+async def _write_cost(raw: Any, now: datetime, blocks: int = 6, per_block: int = 25) -> None:
+    """What keeping the counters costs a partner's turn: the same turn with the dashboard's
+    triggers and with them disabled (the baseline), in alternating blocks, distinct partners
+    (mid-module, as the seed left them)."""
+    pids = [r[0] for r in await raw.fetch(
+        "SELECT partner_id FROM module_progress WHERE completed_at IS NULL ORDER BY partner_id "
+        "LIMIT $1", blocks * per_block * 2 + 10)]
+    await raw.execute("SELECT setval(pg_get_serial_sequence('quiz_attempts', 'id'), "
+                      "(SELECT max(id) FROM quiz_attempts))")  # the seed gave ids
+    with_t: list[float] = []
+    without: list[float] = []
+    for _ in range(2):  # warm both paths (plans)
+        await _turn(raw, pids.pop(), now)
+    for b in range(blocks * 2):
+        on = b % 2 == 0
+        for table, names in TRIGGERS.items():
+            for name in names:
+                await raw.execute(f"ALTER TABLE {table} {'ENABLE' if on else 'DISABLE'} "
+                                  f"TRIGGER {name}")
+        for _ in range(per_block):
+            (with_t if on else without).append(await _turn(raw, pids.pop(), now))
+    print(f"\nwrite cost: one turn (module done, quiz passed with 2 answers, a rating), "
+          f"{len(with_t)} turns each way\n\n| | p50 ms | p99 ms |\n|---|---:|---:|\n"
+          f"| with the dashboard's triggers | {percentile(with_t, 50):.2f} | "
+          f"{percentile(with_t, 99):.2f} |\n| triggers disabled (baseline) | "
+          f"{percentile(without, 50):.2f} | {percentile(without, 99):.2f} |\n"
+          f"| ratio | {percentile(with_t, 50) / percentile(without, 50):.2f} | "
+          f"{percentile(with_t, 99) / percentile(without, 99):.2f} |", flush=True)
 
 
 HEADER = ("| page | statements | p50 ms | p99 ms | raw p50 ms | raw p99 ms | p99 ratio | "

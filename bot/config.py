@@ -93,8 +93,8 @@ class Settings(BaseSettings):
     dashboard_url: str | None = None
     # signs the session cookies; random per process when unset (a restart signs coaches out)
     dashboard_secret: str | None = None
-    # the dashboard recounts its figures in the background when older than this (seconds;
-    # 0: on every request)
+    # the dashboard regroups its FAQ gaps (text similarity, in Python) in the background when
+    # older than this (seconds; 0: on every request); counted figures are always current
     dashboard_figures_max_age: float = 30.0
 
     # scale-out (issue 20)

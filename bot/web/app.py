@@ -241,17 +241,14 @@ class Dashboard:
     async def cohorts(self, v: Visit) -> Response:
         code = self.cohort_param(v)
         s = self.bot.settings
-        async def count() -> Any:
-            async with self.repos() as repos:
-                fig = repos.get(Figures)
-                groups, rates = await fig.cohorts(), await fig.pass_rates(code)
-                return (groups, await fig.cohort_pack(code),
-                        await fig.funnel(code, groups, rates), rates,
-                        await fig.stalled(code, self.bot.clock.now(),
-                                          timedelta(days=s.report_stalled_days)))
-
-        (groups, pack_id, funnel, rates, (n_stalled, stalled)), at = await self.figures.get(
-            ("cohorts", code), count)
+        # read on every request: the counters are current (kept by the database)
+        async with self.repos() as repos:
+            fig = repos.get(Figures)
+            groups, rates = await fig.cohorts(), await fig.pass_rates(code)
+            pack_id = await fig.cohort_pack(code)
+            funnel = await fig.funnel(code, groups, rates)
+            n_stalled, stalled = await fig.stalled(code, self.bot.clock.now(),
+                                                   timedelta(days=s.report_stalled_days))
         pack = self.bot.library.fallback(pack_id, s.default_pack)
         t = v.lang
         steps = [(self.t(t, "web_joined"), funnel.joined),
@@ -283,7 +280,7 @@ class Dashboard:
                    (now - p.last_active_at).days)
         chart = charts.funnel(steps, self.t(t, "web_funnel"))
         return self.show(v, "cohorts.html", [ft, rt, st, ct], chart=chart, code=code,
-                         groups=groups, n_stalled=n_stalled, counted_at=at)
+                         groups=groups, n_stalled=n_stalled)
 
     def _stopped_at(self, state: str, module_id: str | None, step_id: str | None,
                     pack: Any, lang: str) -> str:
@@ -306,13 +303,10 @@ class Dashboard:
         code = self.cohort_param(v)
         bg = v.request.query_params.get("background", "")
         bg = bg if bg in BACKGROUNDS else ""
-        async def count() -> Any:
-            async with self.repos() as repos:
-                fig = repos.get(Figures)
-                return (await fig.cohort_codes(), await fig.cohort_pack(code),
-                        await fig.readiness(code, bg or None))
-
-        (groups, pack_id, rows), at = await self.figures.get(("readiness", code, bg), count)
+        async with self.repos() as repos:
+            fig = repos.get(Figures)
+            groups, pack_id = await fig.cohort_codes(), await fig.cohort_pack(code)
+            rows = await fig.readiness(code, bg or None)
         pack = self.bot.library.fallback(pack_id, self.bot.settings.default_pack)
         rows = list(rows)
         t = v.lang
@@ -336,19 +330,16 @@ class Dashboard:
                       f"{r.after:.2f}" if r.after is not None else "-", change,
                       f"{r.before_n} / {r.after_n}")
         return self.show(v, "readiness.html", [table], chart=chart, code=code, groups=groups,
-                         background=bg, backgrounds=BACKGROUNDS, counted_at=at)
+                         background=bg, backgrounds=BACKGROUNDS)
 
     # --- quiz items ---------------------------------------------------------------------
 
     async def quiz(self, v: Visit) -> Response:
         code = self.cohort_param(v)
-        async def count() -> Any:
-            async with self.repos() as repos:
-                fig = repos.get(Figures)
-                return (await fig.cohort_codes(), await fig.cohort_pack(code),
-                        await fig.quiz_items(code))
-
-        (groups, pack_id, items), at = await self.figures.get(("quiz", code), count)
+        async with self.repos() as repos:
+            fig = repos.get(Figures)
+            groups, pack_id = await fig.cohort_codes(), await fig.cohort_pack(code)
+            items = await fig.quiz_items(code)
         pack = self.bot.library.fallback(pack_id, self.bot.settings.default_pack)
         t = v.lang
         table = Table("quiz_items", [self.t(t, "web_quiz"), self.t(t, "web_question"),
@@ -367,7 +358,7 @@ class Dashboard:
             table.add(it.quiz_id, question.text.get(t) if question else it.question_id,
                       it.answers, f"{round(100 * it.miss_rate)}%", wrong,
                       self._quiz_file(pack.root, it.quiz_id, it.question_id))
-        return self.show(v, "quiz.html", [table], code=code, groups=groups, counted_at=at)
+        return self.show(v, "quiz.html", [table], code=code, groups=groups)
 
     @staticmethod
     def _quiz_file(root: Path, quiz_id: str, question_id: str) -> str:

@@ -1,9 +1,10 @@
-"""Figures served from memory while the database recounts them in the background.
+"""Figures served from memory while they are recomputed in the background.
 
-A cohort's funnel over 100,000 partners is several aggregates; coaches opening the same page
-should not each make the database count again. A page answers from the last figures (never
-older than `max_age` plus one recount) and shows when they were counted; a stale entry is
-recounted once, in the background. `max_age` 0 counts on every request.
+Only the FAQ gaps use it: grouping the latest unanswered questions by similarity is Python
+work (pairwise text comparison), not a count the database keeps (the counted pages read the
+counters of migration 0017 on every request). A page answers from the last result (never
+older than `max_age` plus one recount) and shows when it was computed; a stale entry is
+recomputed once, in the background. `max_age` 0 computes on every request.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""The dashboard's figures, each one SQL aggregate (the database counts, Python only names).
+"""The dashboard's figures, read from counters the database keeps current (migration 0017:
+triggers re-derive a partner's facts when their rows change and add the difference to
+`dash_counts`), so a page sums a few hundred rows instead of counting every partner.
 
 A page filters by cohort: `None` is everyone, `NO_COHORT` the partners without a cohort,
 any other value a cohort's join code.
@@ -14,10 +16,9 @@ from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Cohort, Partner, Role
-from handlers.learning.models import AssessmentAnswer, ModuleProgress, QuizAnswer, QuizAttempt
+from handlers.dashboard.models import DashCount
+from handlers.learning.repo import finished_program
 from handlers.learning.repo import stalled as stalled_where
-from handlers.missions.models import MissionSubmission
-from handlers.missions.plan import Review
 from handlers.tickets.models import CoachTicket, TicketStatus
 from handlers.webinars.models import Webinar, WebinarRsvp
 
@@ -112,19 +113,36 @@ class Figures:
 
     def __init__(self, session: AsyncSession):
         self.s = session
+        self._ids: dict[str, int] = {}  # cohort code -> id, once per unit of work
+
+    async def _sums(self, code: str | None, kind: str, *by: Any,
+                    background: str | None = None) -> list[Any]:
+        """The counters of one kind summed over cohorts, backgrounds and shards, grouped `by`:
+        each row is (*by, partners m, sum of n, sum of s). A few hundred rows at most."""
+        where = [DashCount.kind == kind]
+        if code == NO_COHORT:
+            where.append(DashCount.cohort_id == 0)
+        elif code is not None:
+            where.append(DashCount.cohort_id == await self._cohort_id(code))
+        if background:
+            where.append(DashCount.background == background)
+        m = func.sum(DashCount.m)
+        rows = await self.s.execute(
+            select(*by, m, func.sum(DashCount.n), func.sum(DashCount.s))
+            .where(*where).group_by(*by).having(m > 0))
+        return [(*r[:-3], int(r[-3]), int(r[-2] or 0), int(r[-1] or 0)) for r in rows.all()]
 
     async def cohorts(self) -> list[CohortRow]:
         """Every cohort with how many partners joined and finished onboarding (and the
-        partners without a cohort): one pass over the partners."""
-        counts = {cid: (int(n), int(done)) for cid, n, done in (await self.s.execute(
-            select(Partner.cohort_id, func.count(), func.count(Partner.onboarded_at))
-            .where(Partner.role == Role.PARTNER.value).group_by(Partner.cohort_id))).all()}
+        partners without a cohort), from the counters."""
+        counts = {cid: (m, n) for cid, m, n, _ in await self._sums(
+            None, "partner", DashCount.cohort_id)}
         out = [CohortRow(code, name, pack, *counts.get(cid, (0, 0)))
                for cid, code, name, pack in (await self.s.execute(
                    select(Cohort.id, Cohort.code, Cohort.name, Cohort.pack_id)
                    .order_by(Cohort.code))).all()]
-        if None in counts:
-            out.append(CohortRow(NO_COHORT, "", "", *counts[None]))
+        if 0 in counts:
+            out.append(CohortRow(NO_COHORT, "", "", *counts[0]))
         return out
 
     async def cohort_codes(self) -> list[CohortRow]:
@@ -141,9 +159,11 @@ class Figures:
                 ).scalar_one_or_none()
 
     async def _cohort_id(self, code: str) -> int:
-        cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
-               ).scalar_one_or_none()
-        return cid if cid is not None else -1  # an unknown code matches nobody
+        if code not in self._ids:
+            cid = (await self.s.execute(select(Cohort.id).where(Cohort.code == code))
+                   ).scalar_one_or_none()
+            self._ids[code] = cid if cid is not None else -1  # an unknown code: nobody
+        return self._ids[code]
 
     async def _in_cohort(self, code: str | None) -> ColumnElement[bool]:
         """The partners of the page's cohort filter, as a condition on `partners`."""
@@ -154,111 +174,79 @@ class Figures:
             return base & Partner.cohort_id.is_(None)
         return base & (Partner.cohort_id == await self._cohort_id(code))
 
-    async def _members(self, code: str | None, partner_id: Any) -> ColumnElement[bool]:
-        """The same filter on a table's partner id column. Everyone is "not a coach" (the
-        few coaches are the short list), so the whole-program figures read no partner row."""
-        if code is None:
-            return partner_id.not_in(select(Partner.id).where(Partner.role.in_(STAFF)))
-        return partner_id.in_(select(Partner.id).where(await self._in_cohort(code)))
-
     async def funnel(self, code: str | None, groups: list[CohortRow],
                      rates: list[PassRate]) -> Funnel:
-        """The funnel from the cohorts' counts and the pass rates, plus finished modules."""
+        """The funnel from the cohorts' counts and the pass rates, plus finished modules and
+        approved missions (partners per module / mission, from the counters)."""
         mine = [g for g in groups if code is None or g.code == code]
-        modules = await self.s.execute(
-            select(ModuleProgress.module_id, func.count())
-            .where(await self._members(code, ModuleProgress.partner_id),
-                   ModuleProgress.completed_at.is_not(None))
-            .group_by(ModuleProgress.module_id))
+        modules = await self._sums(code, "module", DashCount.k1)
+        missions = await self._sums(code, "mission", DashCount.k1)
         final = next((r.passed for r in rates if r.quiz_id == FINAL), 0)
-        missions = await self.s.execute(
-            select(MissionSubmission.mission_id,
-                   func.count(func.distinct(MissionSubmission.partner_id)))
-            .where(await self._members(code, MissionSubmission.partner_id),
-                   MissionSubmission.status == Review.APPROVED.value)
-            .group_by(MissionSubmission.mission_id))
         return Funnel(sum(g.partners for g in mine), sum(g.onboarded for g in mine),
-                      {m: int(n) for m, n in modules.all()}, final,
-                      {m: int(n) for m, n in missions.all()})
+                      {k: m for k, m, _, _ in modules}, final,
+                      {k: m for k, m, _, _ in missions})
 
     async def pass_rates(self, code: str | None) -> list[PassRate]:
-        """Per quiz: partners who tried, partners who passed, attempts (counted per partner
-        first, which hashes instead of sorting for DISTINCT)."""
-        per_partner = (
-            select(QuizAttempt.quiz_id, QuizAttempt.partner_id,
-                   func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)).label("passed"),
-                   func.count().label("attempts"))
-            .where(await self._members(code, QuizAttempt.partner_id),
-                   QuizAttempt.finished_at.is_not(None))
-            .group_by(QuizAttempt.quiz_id, QuizAttempt.partner_id).subquery())
-        rows = await self.s.execute(
-            select(per_partner.c.quiz_id, func.count(), func.sum(per_partner.c.passed),
-                   func.sum(per_partner.c.attempts))
-            .group_by(per_partner.c.quiz_id).order_by(per_partner.c.quiz_id))
-        return [PassRate(q, int(a), int(p or 0), int(n or 0)) for q, a, p, n in rows.all()]
+        """Per quiz: partners with a finished attempt, partners who passed, attempts."""
+        rows = await self._sums(code, "quiz", DashCount.k1)
+        return [PassRate(q, m, s, n) for q, m, n, s in sorted(rows)]
 
     async def stalled(self, code: str | None, now: datetime, idle_for: timedelta,
                       limit: int = 100) -> tuple[int, list[StalledRow]]:
-        """How many partners stalled, and the longest idle of them with where they stopped."""
-        where = (await self._in_cohort(code)) & stalled_where(now, idle_for)
-        n = (await self.s.execute(select(func.count()).select_from(Partner).where(where))
-             ).scalar_one()
+        """How many partners stalled, and the longest idle of them with where they stopped.
+
+        Stalled = still in the program (a counter) minus those of them active within
+        `idle_for` (an index range on last_active_at: the recent few, not the idle many)."""
+        in_program = sum(s for _, _, s in await self._sums(code, "partner"))
+        active = (await self._in_cohort(code)) & Partner.opted_out.is_(False) & (
+            Partner.last_active_at >= now - idle_for) & ~finished_program()
+        recent = (await self.s.execute(select(func.count()).select_from(Partner).where(active))
+                  ).scalar_one()
         rows = await self.s.execute(
             select(Partner.id, Partner.name, Partner.external_id, Partner.state,
                    Partner.module_id, Partner.step_id, Partner.last_active_at)
-            .where(where).order_by(Partner.last_active_at, Partner.id).limit(limit))
-        return int(n), [StalledRow(*r) for r in rows.all()]
+            .where((await self._in_cohort(code)) & stalled_where(now, idle_for))
+            .order_by(Partner.last_active_at, Partner.id).limit(limit))
+        return in_program - int(recent), [StalledRow(*r) for r in rows.all()]
 
     async def readiness(self, code: str | None, background: str | None = None
                         ) -> list[Readiness]:
         """Mean rating before and after per statement, per background and for everyone
-        (summed from the backgrounds' totals: one query)."""
-        where = await self._in_cohort(code)
-        if background:
-            where = where & (Partner.background == background)
-        bg = func.coalesce(Partner.background, "other")
-        before = AssessmentAnswer.phase == "before"
-        rows = await self.s.execute(
-            select(bg, AssessmentAnswer.statement_id,
-                   func.sum(case((before, AssessmentAnswer.rating))),
-                   func.count(case((before, 1))),
-                   func.sum(case((~before, AssessmentAnswer.rating))),
-                   func.count(case((~before, 1))))
-            .join(Partner, Partner.id == AssessmentAnswer.partner_id).where(where)
-            .group_by(bg, AssessmentAnswer.statement_id))
+        (summed from the backgrounds' totals)."""
+        rows = await self._sums(code, "rating", DashCount.background, DashCount.k1,
+                                DashCount.k2, background=background)
+        sums: dict[tuple[str, str], list[int]] = {}
+        for group, phase, sid, m, _, total in rows:
+            acc = sums.setdefault((group, sid), [0, 0, 0, 0])
+            i = 0 if phase == "before" else 2
+            acc[i] += total
+            acc[i + 1] += m
         totals: dict[str, list[int]] = {}
         out: list[Readiness] = []
-        for group, sid, b_sum, b_n, a_sum, a_n in rows.all():
-            sums = [int(b_sum or 0), int(b_n), int(a_sum or 0), int(a_n)]
-            out.append(_readiness(group, sid, sums))
-            totals[sid] = [x + y for x, y in zip(totals.get(sid, [0, 0, 0, 0]), sums,
+        for (group, sid), acc in sums.items():
+            out.append(_readiness(group, sid, acc))
+            totals[sid] = [x + y for x, y in zip(totals.get(sid, [0, 0, 0, 0]), acc,
                                                  strict=True)]
-        return [_readiness("", sid, sums) for sid, sums in totals.items()] + out
+        return [_readiness("", sid, acc) for sid, acc in totals.items()] + out
 
     async def quiz_items(self, code: str | None) -> list[QuizItem]:
-        """Each question's answers and misses, and the wrong option chosen most: one count
+        """Each question's answers and misses, and the wrong option chosen most: the counters
         per (quiz, question, option), summed per question here."""
-        rows = await self.s.execute(
-            select(QuizAttempt.quiz_id, QuizAnswer.question_id, QuizAnswer.option_id,
-                   QuizAnswer.correct, func.count())
-            .select_from(QuizAnswer)
-            .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-            .where(await self._members(code, QuizAttempt.partner_id))
-            .group_by(QuizAttempt.quiz_id, QuizAnswer.question_id, QuizAnswer.option_id,
-                      QuizAnswer.correct))
+        rows = await self._sums(code, "answer", DashCount.k1, DashCount.k2, DashCount.k3)
         answers: dict[tuple[str, str], list[int]] = {}
         top: dict[tuple[str, str], tuple[str, int]] = {}
-        for quiz, question, option, correct, n in rows.all():
+        for quiz, question, option, _, n, right in rows:
             key = (quiz, question)
             counts = answers.setdefault(key, [0, 0])
             counts[0] += n
-            if not correct:
-                counts[1] += n
+            wrong = n - right
+            if wrong:
+                counts[1] += wrong
                 seen = top.get(key)
-                if seen is None or (n, seen[0]) > (seen[1], option):
-                    top[key] = (option, int(n))
+                if seen is None or (wrong, seen[0]) > (seen[1], option):
+                    top[key] = (option, wrong)
         items = [QuizItem(quiz, question, n, misses, *top.get((quiz, question), (None, 0)))
-                 for (quiz, question), (n, misses) in answers.items()]
+                 for (quiz, question), (n, misses) in answers.items() if n]
         return sorted(items, key=lambda i: (-i.miss_rate, i.quiz_id, i.question_id))
 
     async def open_tickets(self, limit: int = 200) -> list[TicketRow]:

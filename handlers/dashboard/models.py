@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base
@@ -24,6 +24,44 @@ class DashboardLink(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class DashFact(Base):
+    """One partner's contribution to the dashboard's figures (a few rows per partner), kept
+    current by database triggers on the tables it is derived from (migration 0017)."""
+
+    __tablename__ = "dash_facts"
+    __table_args__ = (UniqueConstraint("partner_id", "kind", "k1", "k2", "k3"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    k1: Mapped[str] = mapped_column(String(64))
+    k2: Mapped[str] = mapped_column(String(64))
+    k3: Mapped[str] = mapped_column(String(64))
+    cohort_id: Mapped[int]  # 0: no cohort
+    background: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int]
+    s: Mapped[int]
+
+
+class DashCount(Base):
+    """The facts summed per cohort, background and kind (m: how many partners), in a few
+    shards so partners changing at once rarely wait on the same row. Written only by the
+    triggers on `dash_facts`."""
+
+    __tablename__ = "dash_counts"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    k1: Mapped[str] = mapped_column(String(64), primary_key=True)
+    k2: Mapped[str] = mapped_column(String(64), primary_key=True)
+    k3: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(primary_key=True)
+    background: Mapped[str] = mapped_column(String(32), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True)
+    m: Mapped[int] = mapped_column(BigInteger)
+    n: Mapped[int] = mapped_column(BigInteger)
+    s: Mapped[int] = mapped_column(BigInteger)
 
 
 # The dashboard's aggregates read these narrow indexes instead of the wide rows (index-only
