@@ -80,7 +80,16 @@ def _sqlite_insert(dialect: Any) -> Callable[[sqlite3.Connection, list[dict[str,
     sql, spec = compiled
 
     def run(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-        conn.executemany(sql, [[proc(r[n]) if proc else r[n] for n, proc in spec]
+        # the three stamps of every row are one datetime: converted once
+        done: dict[tuple[int, int], Any] = {}
+
+        def bind(proc: Any, value: Any) -> Any:
+            key = (id(proc), id(value))
+            if key not in done:
+                done[key] = proc(value)
+            return done[key]
+
+        conn.executemany(sql, [[bind(proc, r[n]) if proc else r[n] for n, proc in spec]
                                for r in rows])
 
     return run
