@@ -128,8 +128,11 @@ class ReplyMarks:
             return
         batch, self._pending = sorted(self._pending), set()
         try:
+            # interactive: on SQLite the delete runs on the loop's thread, as the core's
+            # statements do; through aiosqlite's thread it held the gate, and so the core,
+            # for three thread hops a batch
             async with self._gated():
-                async with self.db.transaction() as s:
+                async with self.db.transaction(interactive=True) as s:
                     await s.execute(
                         delete(OutboxMessage)
                         .where(OutboxMessage.dedupe_key.in_(batch),
