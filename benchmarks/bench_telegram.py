@@ -158,6 +158,7 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
              "| driver | bot | mode | updates/s | p50 ms | p99 ms | rate vs echo (same mode) | "
              "bot CPU ms/update | echo CPU / bot CPU |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for driver in drivers:
@@ -190,6 +191,9 @@ async def _run(n: int, m: int, drivers: list[str], database_url: str | None,
                              f"{p99:.0f} | {rate / echo_rate:.2f} | {cpu_ms:.2f} | "
                              f"{echo_cpu / cpu_ms:.2f} |")
                 print(lines[-1], flush=True)
+    # the machine is shared: figures from a loaded one are not comparable with a quiet one's
+    lines += ["", "load average (1/5/15 min) before: {:.2f} {:.2f} {:.2f}, after: "
+              "{:.2f} {:.2f} {:.2f}".format(*load_before, *os.getloadavg())]
     return lines
 
 

@@ -80,7 +80,16 @@ def _sqlite_insert(dialect: Any) -> Callable[[sqlite3.Connection, list[dict[str,
     sql, spec = compiled
 
     def run(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-        conn.executemany(sql, [[proc(r[n]) if proc else r[n] for n, proc in spec]
+        # the three stamps of every row are one datetime: converted once
+        done: dict[tuple[int, int], Any] = {}
+
+        def bind(proc: Any, value: Any) -> Any:
+            key = (id(proc), id(value))
+            if key not in done:
+                done[key] = proc(value)
+            return done[key]
+
+        conn.executemany(sql, [[bind(proc, r[n]) if proc else r[n] for n, proc in spec]
                                for r in rows])
 
     return run
@@ -119,8 +128,11 @@ class ReplyMarks:
             return
         batch, self._pending = sorted(self._pending), set()
         try:
+            # interactive: on SQLite the delete runs on the loop's thread, as the core's
+            # statements do; through aiosqlite's thread it held the gate, and so the core,
+            # for three thread hops a batch
             async with self._gated():
-                async with self.db.transaction() as s:
+                async with self.db.transaction(interactive=True) as s:
                     await s.execute(
                         delete(OutboxMessage)
                         .where(OutboxMessage.dedupe_key.in_(batch),

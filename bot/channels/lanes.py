@@ -91,8 +91,9 @@ class Offsets:
         return new
 
     def done(self, update_id: int) -> None:
-        self._pending.discard(update_id)
-        self.progress.set()
+        if update_id in self._pending:  # (the confirm-lag timer of a sent one is no news)
+            self._pending.discard(update_id)
+            self.progress.set()
 
     @property
     def pending(self) -> int:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -52,6 +53,19 @@ OPEN_TICKETS = Gauge("coachbot_open_tickets", "Tickets waiting for a coach", reg
 CURRENT_PARTNER: ContextVar[str | None] = ContextVar("coachbot_partner", default=None)
 
 
+# the labelled children of the per-message metrics, looked up once per label set:
+# `.labels()` validates and locks on every call, a few times per message
+_CHILDREN: dict[tuple[object, ...], Any] = {}
+
+
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    key = (metric, *labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*labels)
+    return child
+
+
 @dataclass(slots=True)
 class _Outcome:
     value: str = "handled"
@@ -73,8 +87,8 @@ def observe_update(channel: str, user_id: str) -> Iterator[_Outcome]:
         outcome.value = "error"
         raise
     finally:
-        HANDLER_SECONDS.labels(channel).observe(time.perf_counter() - started)
-        UPDATES.labels(channel, outcome.value).inc()
+        _child(HANDLER_SECONDS, channel).observe(time.perf_counter() - started)
+        _child(UPDATES, channel, outcome.value).inc()
         _OUTCOME.reset(token)
         CURRENT_PARTNER.reset(partner)
 
@@ -87,9 +101,9 @@ def mark_update(outcome: str) -> None:
 
 
 def record_send(channel: str, path: str, result: SendResult) -> None:
-    SENDS.labels(channel, path, result.status.value).inc()
+    _child(SENDS, channel, path, result.status.value).inc()
     if result.status is SendStatus.RETRY_AFTER:
-        RATE_LIMITED.labels(channel).inc()
+        _child(RATE_LIMITED, channel).inc()
 
 
 class MeteredChannel:

@@ -182,16 +182,27 @@ def _one_hop_connect(database: str, **kwargs: Any) -> _OneHopConnection:
     return conn
 
 
+_SQLITE_DRIVER = "coachbot_sqlite_driver"
+
+
 async def run_in_sqlite(session: AsyncSession, fn: Callable[[sqlite3.Connection], T]) -> T:
     """Runs `fn` on the sqlite3 connection of the session's transaction (begun if need be):
     on the loop's thread inside an interactive transaction, else in aiosqlite's thread.
 
     For the few statements every message runs, where SQLAlchemy's per-statement machinery
     costs more than SQLite itself; `fn` must leave the connection's transaction open."""
-    conn = await session.connection()
-    driver = (await conn.get_raw_connection()).driver_connection
-    if not isinstance(driver, _OneHopConnection):
-        raise TypeError("run_in_sqlite needs a coachbot SQLite connection")
+    # the transaction's connection, found once per transaction (a message runs two such
+    # statements; finding it costs more than SQLite's insert)
+    txn = session.sync_session.get_transaction()
+    known = session.info.get(_SQLITE_DRIVER)
+    if txn is not None and known is not None and known[0] is txn:
+        driver = known[1]
+    else:
+        conn = await session.connection()
+        driver = (await conn.get_raw_connection()).driver_connection
+        if not isinstance(driver, _OneHopConnection):
+            raise TypeError("run_in_sqlite needs a coachbot SQLite connection")
+        session.info[_SQLITE_DRIVER] = (session.sync_session.get_transaction(), driver)
     return await driver.run(fn, driver._conn)
 
 

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import (
+    CompoundSelect,
     Integer,
     String,
     Table,
+    bindparam,
     func,
     literal_column,
     null,
@@ -37,6 +39,28 @@ RI = cast(Table, ReviewItem.__table__).c
 CT = cast(Table, Certificate.__table__).c
 PTC = cast(Table, Partner.__table__).c
 MAX_TEXT = 2000
+
+
+def _standings_query() -> CompoundSelect:
+    """What /progress reads of missions, in one query built once (building it cost more than
+    running it, on every /progress)."""
+    text = String()
+    pid = bindparam("pid", type_=Integer())
+    finished = select(literal_column("'p'", text).label("k"), MP.module_id.label("a"),
+                      MP.completed_at.label("at"), sql_cast(null(), text).label("b"),
+                      sql_cast(null(), text).label("c"), MP.id.label("n")).where(
+        MP.partner_id == pid, MP.completed_at.is_not(None))
+    sent = select(literal_column("'s'", text), MS.mission_id, MS.created_at, MS.status,
+                  MS.feedback, MS.id).where(MS.partner_id == pid,
+                                            MS.status != Review.DRAFT.value)
+    mastered = select(literal_column("'r'", text), sql_cast(null(), text),
+                      sql_cast(null(), MP.completed_at.type), sql_cast(null(), text),
+                      sql_cast(null(), text), sql_cast(func.count(), Integer)).where(
+        RI.partner_id == pid, RI.mastered.is_(True))
+    return union_all(finished, sent, mastered)
+
+
+_STANDINGS = _standings_query()
 
 
 @dataclass(frozen=True)
@@ -88,20 +112,7 @@ class MissionRepo:
         self.s = session
 
     async def standings(self, partner_id: int) -> Standings:
-        text = String()
-        pid = partner_id
-        finished = select(literal_column("'p'", text).label("k"), MP.module_id.label("a"),
-                          MP.completed_at.label("at"), sql_cast(null(), text).label("b"),
-                          sql_cast(null(), text).label("c"), MP.id.label("n")).where(
-            MP.partner_id == pid, MP.completed_at.is_not(None))
-        sent = select(literal_column("'s'", text), MS.mission_id, MS.created_at, MS.status,
-                      MS.feedback, MS.id).where(MS.partner_id == pid,
-                                                MS.status != Review.DRAFT.value)
-        mastered = select(literal_column("'r'", text), sql_cast(null(), text),
-                          sql_cast(null(), MP.completed_at.type), sql_cast(null(), text),
-                          sql_cast(null(), text), sql_cast(func.count(), Integer)).where(
-            RI.partner_id == pid, RI.mastered.is_(True))
-        rows = await self.s.execute(union_all(finished, sent, mastered))
+        rows = await self.s.execute(_STANDINGS, {"pid": partner_id})
         out = Standings({}, {}, Counter())
         subs = []
         n_mastered = 0

@@ -56,7 +56,8 @@ T = TypeVar("T")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET_OK = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DRIVERS = ("aiogram", "ptb")
-POLL_IDLE = 0.5  # seconds at most between polls while updates are in flight
+POLL_IDLE = 0.5  # seconds without progress after which a poll fetches the other chats' updates
+POLL_MAX = 1.0  # seconds at most between polls while updates are still being finished
 CONFIRM_LAG = 1.0  # seconds a processed update waits for its replies before it is confirmed
 SHUTDOWN_GRACE = 10.0  # seconds in-flight work may take to finish when stopping
 
@@ -237,9 +238,9 @@ class TelegramRunner:
                     u = by_id[update_id]
                     processing.submit(u.chat_key, u)
                 # Telegram resends in-flight updates on every poll, so the next poll waits
-                # until they are all processed, or POLL_IDLE at most: a slow chat then costs
-                # one redundant poll every POLL_IDLE, and the others' updates are fetched
-                await _settle(offsets, stop, POLL_IDLE)
+                # until they are all finished; only a chat that holds up the rest (no update
+                # finished for POLL_IDLE) is worth a poll that fetches them all again
+                await _settle(offsets, stop, POLL_IDLE, POLL_MAX)
         finally:
             # in-flight updates finish (or stay unconfirmed), replies go out, then the offset
             # of everything processed is confirmed, so a restart does not fetch it again
@@ -296,16 +297,21 @@ def _one_at_a_time(handle: Handle, gate: asyncio.Lock) -> Handle:
     return serial
 
 
-async def _settle(offsets: Offsets, stop: asyncio.Event, seconds: float) -> None:
-    """Waits until no fetched update is in flight, `stop` is set, or `seconds` pass."""
+async def _settle(offsets: Offsets, stop: asyncio.Event, idle: float, most: float) -> None:
+    """Waits until no fetched update is in flight or `stop` is set; or until none has
+    finished for `idle` seconds (a stalled chat: the others' updates are fetched meanwhile),
+    or `most` seconds pass. A core busy with the batch gains nothing from an earlier poll,
+    which would parse every update in flight again."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
+    deadline = loop.time() + most
     while offsets.pending and not stop.is_set():
         left = deadline - loop.time()
         if left <= 0:
             return
         offsets.progress.clear()
-        await _wait_any(stop, offsets.progress, left)
+        await _wait_any(stop, offsets.progress, min(idle, left))
+        if not offsets.progress.is_set():
+            return
 
 
 async def _wait_any(stop: asyncio.Event, event: asyncio.Event, seconds: float) -> None:
