@@ -125,6 +125,15 @@ async def no_replies_in_flight(db: Database) -> bool:
     return not await replies_in_flight(db)
 
 
+async def no_replies_waiting(db: Database) -> bool:
+    """No reply in flight nor waiting for its turn (a recovered row waits for its chat)."""
+    async with db.transaction() as s:
+        return (await s.execute(select(OutboxMessage.id).where(
+            OutboxMessage.kind == REPLY,
+            OutboxMessage.status.in_([OutboxStatus.SENDING.value,
+                                      OutboxStatus.PENDING.value])).limit(1))).first() is None
+
+
 async def wait_for(check: Callable[[], Awaitable[bool]], within: float) -> None:
     """Polls `check` until it holds; fails after `within` seconds (a hang guard)."""
     end = time.monotonic() + within
@@ -216,7 +225,7 @@ async def random_kills(fake: FakeBotAPI, db: Database, bot: BotProcess, *, partn
                               "every message answered")
     # a reply the last kill left 'sending' goes out (again) after its lease
     with contextlib.suppress(AssertionError):  # left 'sending' is reported by check_state
-        await wait_for(lambda: no_replies_in_flight(db), within)
+        await wait_for(lambda: no_replies_waiting(db), within)
     seen = answers()
     run.seconds = time.monotonic() - t0
     run.answered = len(seen)
@@ -237,9 +246,11 @@ async def check_state(db: Database, fake: FakeBotAPI, users: list[FakeUser],
         rows = (await s.execute(select(Partner.external_id, Partner.state, Partner.module_id,
                                        Partner.pack_id))).all()
         done = set((await s.execute(select(ProcessedUpdate.update_id))).scalars())
-        unsent = (await s.execute(select(OutboxMessage.dedupe_key).where(
+        unsent = (await s.execute(select(
+            OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
+            OutboxMessage.due_at, OutboxMessage.last_error).where(
             OutboxMessage.status.in_([OutboxStatus.SENDING.value,
-                                      OutboxStatus.PENDING.value])))).scalars().all()
+                                      OutboxStatus.PENDING.value])))).all()
     by_id = {r.external_id: r for r in rows}
     assert {str(u.id) for u in users} <= set(by_id), "every partner is known"
     for r in rows:
