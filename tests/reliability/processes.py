@@ -261,3 +261,47 @@ async def check_state(db: Database, fake: FakeBotAPI, users: list[FakeUser],
     sent_ids = {f"{bot_id}:{uid}" for uid, u in fake.updates.items() if "message" in u}
     assert sent_ids <= done, f"{len(sent_ids - done)} messages never processed"
     assert not unsent, f"replies still waiting: {unsent[:5]}"
+
+
+@dataclass
+class FloodRun:
+    latencies: list[float]  # the other partners' /help: sent -> answer at the fake
+    flooder_said: list[str]
+
+
+async def flood(fake: FakeBotAPI, *, messages: int = 200, others: int = 5,
+                rounds: int = 4, within: float = 120.0) -> FloodRun:
+    """One partner sends `messages` in about 4 s; the others each send /help `rounds` times
+    during it (the bot already serving)."""
+    budi = fake.user("Budi", language_code="en")
+    users = [fake.user(f"Teman{i}", language_code="en") for i in range(others)]
+    latencies: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def flooding() -> None:
+        for i in range(messages):
+            await budi.send(f"halo {i}")
+            await asyncio.sleep(4.0 / messages)
+
+    async def chat(user: FakeUser) -> None:
+        for _ in range(rounds):
+            before = len(fake.chat_messages(user.id))
+            sent = loop.time()
+            await user.send("/help")
+            await fake.wait_until(
+                lambda n=before: len(fake.chat_messages(user.id)) > n,  # type: ignore[misc]
+                within, "a reply to /help")
+            latencies.append(loop.time() - sent)
+            await asyncio.sleep(0.5)
+
+    task = asyncio.create_task(flooding())
+    await asyncio.sleep(0.3)  # the flood is under way
+    await asyncio.gather(*(chat(u) for u in users))
+    await task
+
+    def said() -> list[str]:
+        return [m.get("text", "") for m in fake.chat_messages(budi.id)]
+
+    await fake.wait_until(lambda: any("slow down" in t for t in said()), within,
+                          "Budi asked to slow down")
+    return FloodRun(latencies, said())
