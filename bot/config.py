@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1:8080"
     webhook_secret: str | None = None
+    # a webhook update waits up to this long for an older update id that has not arrived
+    # (deliveries racing): one partner's updates are handled in update order
+    webhook_order_wait: float = 0.2
     # long-polling wait per getUpdates call, in seconds
     telegram_poll_timeout: int = 25
     # a reply hit by flood control waits up to this long; longer waits go to the outbox

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot import redact
-from bot.app import CoachBot, KeyedLocks
+from bot.app import CoachBot
 from bot.channels.delivery import defer_to_outbox
 from bot.channels.lanes import FloodGate, Lanes, Offsets, flood_controlled
 from bot.channels.serving import Connection, Route, listening, parse_listen
@@ -42,6 +42,7 @@ from bot.channels.telegram.common import (
 )
 from bot.channels.telegram.hardening import (
     RefusedRequests,
+    UpdateOrder,
     parse_update,
     prune_processed_updates,
 )
@@ -112,7 +113,7 @@ class TelegramRunner:
         self.webhook_port: int | None = None
         self.refused = RefusedRequests()
         self.ready = asyncio.Event()
-        self._chats = KeyedLocks()
+        self._order = UpdateOrder(settings.webhook_order_wait)
 
     async def start(self) -> None:
         """Checks the token (getMe) and says what is about to run."""
@@ -158,11 +159,12 @@ class TelegramRunner:
     # --- processing ------------------------------------------------------------------------
 
     async def process(self, tg: TgUpdate) -> bool:
-        """Handles one update; updates of one chat are handled (and answered) in order.
+        """Handles one update; updates of one chat are handled (and answered) in update-id
+        order, also when their deliveries race.
 
         False when the database was out of reach: the update is not processed, and must not
         be acknowledged."""
-        async with self._chats.hold(tg.chat_key):
+        async with self._order.turn(tg.chat_key, tg.update_id):
             try:
                 await self.channel.process(tg, self.handle)
             except StorageUnavailable:
