@@ -56,7 +56,7 @@ from bot.core import (
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
-from scheduler.rate import SharedRate
+from scheduler.rate import SharedRate, own_rates
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,15 @@ def smooth_limiter(rate: float | None, burst: int = 8) -> AsyncLimiter | None:
     return AsyncLimiter(burst, burst / rate)
 
 
+@dataclass(frozen=True, slots=True)
+class _Pace:
+    """A rate of its own: shared through PostgreSQL, or this process's bucket."""
+
+    shared: SharedRate | None
+    limiter: AsyncLimiter | None
+    budget: int  # rows a tick may claim at this rate
+
+
 class Dispatcher:
     def __init__(self, db: Database, channels: Mapping[str, OutboundChannel],
                  clock: Clock | None = None, *, rate: float | None = 30.0,
@@ -142,7 +151,8 @@ class Dispatcher:
                  backoff: float = 30.0, max_backoff: float = 6 * 3600.0, lease: float = 120.0,
                  only_chats: Mapping[str, str] | None = None,
                  validators: Sequence[Validator] = (), concurrency: int = 64,
-                 shared_rate: bool | None = None):
+                 shared_rate: bool | None = None,
+                 own_rates: Mapping[tuple[str, str], float] | None = None):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock or SystemClock()
@@ -156,8 +166,20 @@ class Dispatcher:
         self.chat_interval = timedelta(seconds=max(chat_interval, 0))
         # never claim more than can be sent well within the lease, or another worker would
         # take rows this one is still sending
-        if rate and rate > 0:
-            batch_size = min(batch_size, max(1, int(rate * min(2.0, lease / 3))))
+        window = min(2.0, lease / 3)
+        self._budget = max(1, int(rate * window)) if rate and rate > 0 else batch_size
+        # (channel, kind) rows with a rate of their own (Telegram's paid broadcasts,
+        # scheduler/rate.py): paced apart, so replies and nudges keep the normal rate
+        self._own: dict[tuple[str, str], _Pace] = {
+            key: _Pace(SharedRate(db, r, name=f"outbox:{key[0]}:{key[1]}") if shared_rate
+                       else None, None if shared_rate else smooth_limiter(r),
+                       max(1, int(r * window)))
+            for key, r in (own_rates or {}).items() if r > 0}
+        if self._own:  # a tick may claim a second's worth of the fastest rate
+            budgets = [self._budget, *(p.budget for p in self._own.values())]
+            batch_size = min(max(batch_size, *budgets), sum(budgets))
+        else:
+            batch_size = min(batch_size, self._budget)
         self.batch_size = batch_size
         self.max_attempts = max(max_attempts, 1)
         self.backoff = backoff
@@ -178,6 +200,7 @@ class Dispatcher:
         kw.setdefault("max_attempts", settings.send_max_attempts)
         kw.setdefault("backoff", settings.send_backoff)
         kw.setdefault("lease", settings.outbox_lease)
+        kw.setdefault("own_rates", own_rates(settings))
         return cls(db, channels, clock, **kw)
 
     # ---- which rows are ours --------------------------------------------------------------
@@ -270,6 +293,9 @@ class Dispatcher:
                     [{"rid": rid, "why": why[:MAX_ERROR]} for rid, why in cancel.items()])
                 stats.cancelled = len(cancel)
             keep, release = self._pace([r for r in rows if r.id not in cancel], now)
+            if self._own:
+                keep, over = self._within_budgets(keep)
+                release += over
             if release:
                 await s.execute(
                     update(TABLE).where(OB.id.in_([r.id for r in release]))
@@ -317,6 +343,23 @@ class Dispatcher:
             self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
         return keep, release
 
+    def _within_budgets(self, rows: list[Claimed]) -> tuple[list[Claimed], list[Claimed]]:
+        """Keeps what each rate sends within the lease window; hands the rest back."""
+        used: dict[tuple[str, str] | None, int] = defaultdict(int)
+        keep: list[Claimed] = []
+        over: list[Claimed] = []
+        for r in rows:
+            key = (r.channel, r.kind) if (r.channel, r.kind) in self._own else None
+            budget = self._own[key].budget if key is not None else self._budget
+            used[key] += 1
+            (keep if used[key] <= budget else over).append(r)
+        return keep, over
+
+    def _pacer(self, r: Claimed) -> tuple[SharedRate | None, AsyncLimiter | None]:
+        own = self._own.get((r.channel, r.kind))
+        return (own.shared, own.limiter) if own is not None else (self.shared_rate,
+                                                                  self.limiter)
+
     # ---- sending --------------------------------------------------------------------------
 
     async def _send_all(self, rows: list[Claimed],
@@ -326,8 +369,12 @@ class Dispatcher:
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
         done: list[tuple[Claimed, SendResult | None]] = []
-        if self.shared_rate is not None:  # the slots for this batch, in one round trip
-            await self.shared_rate.reserve(len(rows) - self.shared_rate.held)
+        wanted: dict[SharedRate, int] = defaultdict(int)
+        for r in rows:
+            if (shared := self._pacer(r)[0]) is not None:
+                wanted[shared] += 1
+        for shared, n in wanted.items():  # each rate's slots for this batch, one round trip
+            await shared.reserve(n - shared.held)
 
         async def one_chat(chat_rows: list[Claimed]) -> None:
             async with self._sem:
@@ -350,10 +397,11 @@ class Dispatcher:
             reply = reply_from_dict(r.payload)
         except Exception as exc:  # a row that can never be sent
             return SendResult.failed(f"unreadable payload: {exc}")
-        if self.shared_rate is not None:
-            await self.shared_rate.acquire()
-        elif self.limiter is not None:
-            await self.limiter.acquire()
+        shared, limiter = self._pacer(r)
+        if shared is not None:
+            await shared.acquire()
+        elif limiter is not None:
+            await limiter.acquire()
         try:
             if isinstance(channel, SendsKinds):
                 return await channel.send_kind(r.chat_id, reply, r.kind)
