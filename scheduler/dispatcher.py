@@ -18,7 +18,8 @@ A tick, in three short transactions:
    already had its message this interval are handed back untouched.
 3. *Send* outside any transaction, under the send rate (COACHBOT_SEND_RATE: on PostgreSQL one
    rate for all dispatcher processes, time slots claimed through the database, see
-   scheduler/rate.py; on SQLite this process's aiolimiter bucket) and one message per chat
+   scheduler/rate.py; on SQLite this process's aiolimiter bucket; Telegram's paid broadcast
+   rows at a rate of their own, `own_rates`) and one message per chat
    per `chat_interval`, then *record*: sent (+ the platform's message id in
    `message_ref`); `retry_after` → pending again after the given delay, this chat's later rows
    shifted behind it so nothing is lost or reordered, not counted as an attempt; failed →
@@ -175,7 +176,7 @@ class Dispatcher:
                        else None, None if shared_rate else smooth_limiter(r),
                        max(1, int(r * window)))
             for key, r in (own_rates or {}).items() if r > 0}
-        if self._own:  # a tick may claim a second's worth of the fastest rate
+        if self._own:  # a tick claims up to a window's worth of each rate
             budgets = [self._budget, *(p.budget for p in self._own.values())]
             batch_size = min(max(batch_size, *budgets), sum(budgets))
         else:
