@@ -88,10 +88,11 @@ def main() -> None:
           f"{args.partners} partners x {args.messages} messages")
     base = None
     for w in (int(x) for x in args.workers.split(",")):
+        load = os.getloadavg()[0]  # what the other work on the machine takes, at the start
         rate = asyncio.run(run_once(url, w, args.partners, args.messages))
         base = base or rate
-        print(f"web workers {w}: {rate:7.1f} updates/s  ({rate / base:.2f}x of 1 worker)",
-              flush=True)
+        print(f"web workers {w}: {rate:7.1f} updates/s  ({rate / base:.2f}x of 1 worker, "
+              f"load {load:.1f} at the start)", flush=True)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
 
     # sending
     send_rate: float = 30.0
+    # Telegram's paid broadcasts (issue 20): broadcast rows are sent with
+    # allow_paid_broadcast (Telegram Stars per message) at their own rate, up to 1,000/s,
+    # beside send_rate, which replies and nudges keep
+    telegram_paid_broadcast: bool = False
+    telegram_paid_broadcast_rate: float = 1000.0
 
     # nudges and the outbox dispatcher (scheduler/)
     scheduler_enabled: bool = True  # run the planner and dispatcher beside the chat

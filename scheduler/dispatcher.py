@@ -18,7 +18,8 @@ A tick, in three short transactions:
    already had its message this interval are handed back untouched.
 3. *Send* outside any transaction, under the send rate (COACHBOT_SEND_RATE: on PostgreSQL one
    rate for all dispatcher processes, time slots claimed through the database, see
-   scheduler/rate.py; on SQLite this process's aiolimiter bucket) and one message per chat
+   scheduler/rate.py; on SQLite this process's aiolimiter bucket; Telegram's paid broadcast
+   rows at a rate of their own, `own_rates`) and one message per chat
    per `chat_interval`, then *record*: sent (+ the platform's message id in
    `message_ref`); `retry_after` → pending again after the given delay, this chat's later rows
    shifted behind it so nothing is lost or reordered, not counted as an attempt; failed →
@@ -56,7 +57,7 @@ from bot.core import (
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
-from scheduler.rate import SharedRate
+from scheduler.rate import SharedRate, own_rates
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,15 @@ def smooth_limiter(rate: float | None, burst: int = 8) -> AsyncLimiter | None:
     return AsyncLimiter(burst, burst / rate)
 
 
+@dataclass(frozen=True, slots=True)
+class _Pace:
+    """A rate of its own: shared through PostgreSQL, or this process's bucket."""
+
+    shared: SharedRate | None
+    limiter: AsyncLimiter | None
+    budget: int  # rows a tick may claim at this rate
+
+
 class Dispatcher:
     def __init__(self, db: Database, channels: Mapping[str, OutboundChannel],
                  clock: Clock | None = None, *, rate: float | None = 30.0,
@@ -155,7 +165,8 @@ class Dispatcher:
                  backoff: float = 30.0, max_backoff: float = 6 * 3600.0, lease: float = 120.0,
                  only_chats: Mapping[str, str] | None = None,
                  validators: Sequence[Validator] = (), concurrency: int = 64,
-                 shared_rate: bool | None = None):
+                 shared_rate: bool | None = None,
+                 own_rates: Mapping[tuple[str, str], float] | None = None):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock or SystemClock()
@@ -169,8 +180,20 @@ class Dispatcher:
         self.chat_interval = timedelta(seconds=max(chat_interval, 0))
         # never claim more than can be sent well within the lease, or another worker would
         # take rows this one is still sending
-        if rate and rate > 0:
-            batch_size = min(batch_size, max(1, int(rate * min(2.0, lease / 3))))
+        window = min(2.0, lease / 3)
+        self._budget = max(1, int(rate * window)) if rate and rate > 0 else batch_size
+        # (channel, kind) rows with a rate of their own (Telegram's paid broadcasts,
+        # scheduler/rate.py): paced apart, so replies and nudges keep the normal rate
+        self._own: dict[tuple[str, str], _Pace] = {
+            key: _Pace(SharedRate(db, r, name=f"outbox:{key[0]}:{key[1]}") if shared_rate
+                       else None, None if shared_rate else smooth_limiter(r),
+                       max(1, int(r * window)))
+            for key, r in (own_rates or {}).items() if r > 0}
+        if self._own:  # a tick claims up to a window's worth of each rate
+            budgets = [self._budget, *(p.budget for p in self._own.values())]
+            batch_size = min(max(batch_size, *budgets), sum(budgets))
+        else:
+            batch_size = min(batch_size, self._budget)
         self.batch_size = batch_size
         self.max_attempts = max(max_attempts, 1)
         self.backoff = backoff
@@ -191,6 +214,7 @@ class Dispatcher:
         kw.setdefault("max_attempts", settings.send_max_attempts)
         kw.setdefault("backoff", settings.send_backoff)
         kw.setdefault("lease", settings.outbox_lease)
+        kw.setdefault("own_rates", own_rates(settings))
         return cls(db, channels, clock, **kw)
 
     # ---- which rows are ours --------------------------------------------------------------
@@ -327,10 +351,19 @@ class Dispatcher:
         now = self.clock.now()
         stats.recovered = await self._recover(now, sorted(own))
         rows = await self._claim(now, stats)
-        if rows and self.shared_rate is not None:
-            # after the slots of the batch still sending: the rate stays shared and smooth
-            await self.shared_rate.reserve(len(rows))
+        # after the slots of the batch still sending: the rate stays shared and smooth
+        await self._reserve(rows, topping_up=False)
         return rows, stats
+
+    async def _reserve(self, rows: Sequence[Claimed], *, topping_up: bool) -> None:
+        """Each shared rate's slots for these rows in one round trip (topping up: only
+        what is not held already)."""
+        wanted: dict[SharedRate, int] = defaultdict(int)
+        for r in rows:
+            if (shared := self._pacer(r)[0]) is not None:
+                wanted[shared] += 1
+        for shared, n in wanted.items():
+            await shared.reserve(n - shared.held if topping_up else n)
 
     async def _hand_back(self, rows: Sequence[Claimed]) -> None:
         """Claimed rows not sent: pending again, the claim not counted as an attempt."""
@@ -392,6 +425,9 @@ class Dispatcher:
                     [{"rid": rid, "why": why[:MAX_ERROR]} for rid, why in cancel.items()])
                 stats.cancelled = len(cancel)
             keep, release = self._pace([r for r in rows if r.id not in cancel], now)
+            if self._own:
+                keep, over = self._within_budgets(keep)
+                release += over
             if release:
                 await s.execute(
                     update(TABLE).where(OB.id.in_([r.id for r in release]))
@@ -439,6 +475,23 @@ class Dispatcher:
             self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
         return keep, release
 
+    def _within_budgets(self, rows: list[Claimed]) -> tuple[list[Claimed], list[Claimed]]:
+        """Keeps what each rate sends within the lease window; hands the rest back."""
+        used: dict[tuple[str, str] | None, int] = defaultdict(int)
+        keep: list[Claimed] = []
+        over: list[Claimed] = []
+        for r in rows:
+            key = (r.channel, r.kind) if (r.channel, r.kind) in self._own else None
+            budget = self._own[key].budget if key is not None else self._budget
+            used[key] += 1
+            (keep if used[key] <= budget else over).append(r)
+        return keep, over
+
+    def _pacer(self, r: Claimed) -> tuple[SharedRate | None, AsyncLimiter | None]:
+        own = self._own.get((r.channel, r.kind))
+        return (own.shared, own.limiter) if own is not None else (self.shared_rate,
+                                                                  self.limiter)
+
     # ---- sending --------------------------------------------------------------------------
 
     async def _send_all(self, rows: list[Claimed],
@@ -450,8 +503,6 @@ class Dispatcher:
         for r in rows:
             by_chat[(r.channel, r.chat_id)].append(r)
         done: list[tuple[Claimed, SendResult | None]] = []
-        if self.shared_rate is not None:  # the slots for this batch, in one round trip
-            await self.shared_rate.reserve(len(rows) - self.shared_rate.held)
         left = len(rows)
 
         def took(n: int = 1) -> None:
@@ -459,6 +510,8 @@ class Dispatcher:
             left -= n
             if left <= 0 and paced is not None:
                 paced.set()
+
+        await self._reserve(rows, topping_up=True)
 
         async def one_chat(chat_rows: list[Claimed]) -> None:
             async with self._sem:
@@ -485,10 +538,11 @@ class Dispatcher:
             if took is not None:
                 took()
             return SendResult.failed(f"unreadable payload: {exc}")
-        if self.shared_rate is not None:
-            await self.shared_rate.acquire()
-        elif self.limiter is not None:
-            await self.limiter.acquire()
+        shared, limiter = self._pacer(r)
+        if shared is not None:
+            await shared.acquire()
+        elif limiter is not None:
+            await limiter.acquire()
         if took is not None:
             took()
         try:

@@ -21,6 +21,11 @@ died) are lost, never given to another process: the deployment sends slower, nev
 
 SQLite deployments run one process and keep the in-process bucket
 (scheduler.dispatcher.smooth_limiter).
+
+Telegram's paid broadcasts (COACHBOT_TELEGRAM_PAID_BROADCAST=1) lift broadcast messages out of
+the free ~30/s, up to 1,000/s, for Telegram Stars per message. Such rows are paced by a rate
+of their own (`own_rates`: its own `send_rate` row, or its own bucket on SQLite), so replies
+and nudges keep the normal rate whatever a broadcast is doing.
 """
 
 from __future__ import annotations
@@ -31,7 +36,11 @@ from collections import deque
 
 from sqlalchemy import text
 
+from bot.config import Settings
 from bot.storage.db import Database
+
+# the outbox rows Telegram's paid broadcasts carry (handlers/broadcasts writes this kind)
+PAID_BROADCAST_KINDS = frozenset({"broadcast"})
 
 CLAIM = text("""
     WITH t AS (SELECT extract(epoch FROM clock_timestamp())::double precision AS now)
@@ -95,3 +104,11 @@ class SharedRate:
         delay = slot - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+def own_rates(settings: Settings) -> dict[tuple[str, str], float]:
+    """(channel, kind) -> the rate those rows are sent at, apart from COACHBOT_SEND_RATE."""
+    if not settings.telegram_paid_broadcast:
+        return {}
+    return {("telegram", kind): settings.telegram_paid_broadcast_rate
+            for kind in PAID_BROADCAST_KINDS}

@@ -119,6 +119,16 @@ class MeteredChannel:
         record_send(self.name, self.path, result)
         return result
 
+    async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult:
+        """A row of a kind the channel sends its own way (WhatsApp templates, Telegram paid
+        broadcasts), counted like any other send."""
+        send_kind = getattr(self.inner, "send_kind", None)
+        if send_kind is None:
+            return await self.send(chat_id, reply)
+        result: SendResult = await send_kind(chat_id, reply, kind)
+        record_send(self.name, self.path, result)
+        return result
+
     def __getattr__(self, attr: str) -> object:  # the channel's other abilities, unchanged
         return getattr(self.inner, attr)
 

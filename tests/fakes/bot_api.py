@@ -12,7 +12,10 @@ api.telegram.org. It behaves like Telegram where bots notice:
   `editMessageText`, `true` from `answerCallbackQuery`) and errors: 400 for bad entities,
   text over 4,096 characters, callback data over 64 bytes, unknown chats and messages,
   "message is not modified"; 429 with `parameters.retry_after` over the global or per-chat
-  rate; 403 for chats a test marked blocked; 401 for another token.
+  rate; 403 for chats a test marked blocked; 401 for another token;
+- paid broadcasts: a send with `allow_paid_broadcast` is not held to the global rate but to
+  `paid_rate` (1,000/s, as Telegram's), still one chat's rate; `paid_sends` counts them (each
+  costs Telegram Stars).
 
 Deviations, on purpose: http:// webhooks are allowed on loopback (Telegram needs https), and
 only sends (sendMessage, sendPhoto) count against the rate limits.
@@ -54,7 +57,8 @@ _JSON_PARAMS = {"reply_markup", "entities", "caption_entities", "allowed_updates
 _INT_PARAMS = {"offset", "limit", "timeout", "message_id", "max_connections", "cache_time",
                "reply_to_message_id", "message_thread_id"}
 _BOOL_PARAMS = {"drop_pending_updates", "show_alert", "disable_notification",
-                "protect_content", "disable_web_page_preview", "allow_sending_without_reply"}
+                "protect_content", "disable_web_page_preview", "allow_sending_without_reply",
+                "allow_paid_broadcast"}
 
 Json = dict[str, Any]
 
@@ -133,7 +137,8 @@ class FakeBotAPI:
     def __init__(self, token: str = DEFAULT_TOKEN, *, username: str = "coach_test_bot",
                  first_name: str = "Coach", global_rate: float | None = 30.0,
                  global_burst: int = 30, chat_rate: float | None = 1.0, chat_burst: int = 1,
-                 webhook_retry_delay: float = 0.05, clock: Callable[[], float] | None = None):
+                 webhook_retry_delay: float = 0.05, clock: Callable[[], float] | None = None,
+                 paid_rate: float = 1000.0):
         self.token = token
         self.bot_user: Json = {"id": int(token.split(":", 1)[0]), "is_bot": True,
                                "first_name": first_name, "username": username}
@@ -141,6 +146,8 @@ class FakeBotAPI:
         self.webhook_retry_delay = webhook_retry_delay
         self.set_limits(global_rate=global_rate, global_burst=global_burst,
                         chat_rate=chat_rate, chat_burst=chat_burst)
+        self._paid = _Bucket(paid_rate, int(paid_rate))
+        self.paid_sends = 0
         self.calls: list[Call] = []
         self.chats: dict[int, Json] = {}
         self.messages: dict[int, dict[int, Json]] = {}
@@ -462,6 +469,18 @@ class FakeBotAPI:
             if b is not None:
                 b.tokens -= 1
 
+    def _throttle_send(self, p: Json, chat_id: int) -> None:
+        """Flood control for a send: paid broadcasts have a global rate of their own."""
+        if not p.get("allow_paid_broadcast"):
+            self._throttle(chat_id)
+            return
+        free, self._global = self._global, self._paid  # the same rules, the paid bucket
+        try:
+            self._throttle(chat_id)
+        finally:
+            self._global = free
+        self.paid_sends += 1
+
     @staticmethod
     def _markup(raw: Any) -> Json | None:
         if raw is None or raw == "":
@@ -522,7 +541,7 @@ class FakeBotAPI:
         chat_id = self._chat_for_send(p)
         text, entities = self._text(p, "text", MAX_TEXT)
         markup = self._markup(p.get("reply_markup"))
-        self._throttle(chat_id)
+        self._throttle_send(p, chat_id)
         msg = self._new_message(chat_id, self.bot_user, text=text, entities=entities,
                                 reply_markup=markup)
         self.bot_messages.setdefault(chat_id, []).append(msg["message_id"])
@@ -534,7 +553,7 @@ class FakeBotAPI:
             raise bad_request("there is no photo in the request")
         caption, entities = self._text(p, "caption", MAX_CAPTION, empty_ok=True)
         markup = self._markup(p.get("reply_markup"))
-        self._throttle(chat_id)
+        self._throttle_send(p, chat_id)
         photo = [{"file_id": f"photo-{p['photo']}", "file_unique_id": "u1", "width": 800,
                   "height": 600, "file_size": 1000}]
         msg = self._new_message(chat_id, self.bot_user, photo=photo, caption=caption or None,
@@ -547,7 +566,7 @@ class FakeBotAPI:
         if not p.get("document"):
             raise bad_request("there is no document in the request")
         caption, entities = self._text(p, "caption", MAX_CAPTION, empty_ok=True)
-        self._throttle(chat_id)
+        self._throttle_send(p, chat_id)
         uploads = p.get("_uploads", {})
         field = str(p["document"])
         # aiogram names the multipart field ("attach://<field>"); python-telegram-bot uses

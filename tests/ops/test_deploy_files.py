@@ -1,13 +1,16 @@
 """The deployment files describe what the code runs: the image starts the `coachbot` command
 as an unprivileged user, compose starts each role with settings coachbot knows, and the proxy
-spreads webhooks over the web workers. (No Docker daemon here: the image is not built and
-compose is not run; these checks read the files.)"""
+spreads webhooks over the web workers, and compose.yaml follows the Compose Specification
+(check-jsonschema's copy of its JSON schema, offline). No Docker daemon here: the image is not
+built and compose is not run; tests/ops/test_image_entrypoint.py runs the entry point."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -81,3 +84,18 @@ def test_the_proxy_spreads_the_webhook_over_both_web_workers_on_their_port() -> 
     assert "location /tg/hook" in conf
     assert compose()["services"]["proxy"]["volumes"] == [
         "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro"]
+
+
+def validate_compose(path: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema against the Compose Specification's schema it ships (no network)."""
+    return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+                           "vendor.compose-spec", str(path)], capture_output=True, text=True)
+
+
+def test_compose_follows_the_compose_specification(tmp_path: Path) -> None:
+    checked = validate_compose(ROOT / "compose.yaml")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    broken = compose()  # the same check refuses what the specification does not allow
+    broken["services"]["web1"]["depends_on"]["migrate"]["condition"] = "service_finished"
+    (tmp_path / "compose.yaml").write_text(yaml.safe_dump(broken))
+    assert validate_compose(tmp_path / "compose.yaml").returncode == 1

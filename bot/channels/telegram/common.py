@@ -253,17 +253,18 @@ class Driver(Protocol):
 
     def parse(self, data: dict[str, object]) -> TgUpdate: ...
 
+    # paid: Telegram's paid broadcast (allow_paid_broadcast: up to 1,000 messages/s, Stars)
     async def send_message(self, chat_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult: ...
+                           markup: Keyboard | None, *, paid: bool = False) -> SendResult: ...
 
     async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
-                         markup: Keyboard | None) -> SendResult: ...
+                         markup: Keyboard | None, *, paid: bool = False) -> SendResult: ...
 
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult: ...
 
     async def send_file(self, chat_id: str, file: OutFile,
-                        caption_html: str | None) -> SendResult: ...
+                        caption_html: str | None, *, paid: bool = False) -> SendResult: ...
 
     async def edit_markup(self, chat_id: str, message_id: str,
                           markup: Keyboard | None) -> SendResult: ...
@@ -298,28 +299,29 @@ class BotApiCalls:
         raise NotImplementedError
 
     async def send_file(self, chat_id: str, file: OutFile,
-                        caption_html: str | None) -> SendResult:
+                        caption_html: str | None, *, paid: bool = False) -> SendResult:
         """A PNG goes as a photo (seen at once in chat), anything else as a document."""
         mode = "HTML" if caption_html else None
         if file.mime == "image/png":
             return await self._send(self.bot.send_photo(
                 chat_id=chat_id, photo=self._upload(file), caption=caption_html,
-                parse_mode=mode))
+                parse_mode=mode, allow_paid_broadcast=_paid(paid)))
         return await self._send(self.bot.send_document(
             chat_id=chat_id, document=self._upload(file), caption=caption_html,
-            parse_mode=mode))
+            parse_mode=mode, allow_paid_broadcast=_paid(paid)))
 
     async def send_message(self, chat_id: str, html_text: str,
-                           markup: Keyboard | None) -> SendResult:
+                           markup: Keyboard | None, *, paid: bool = False) -> SendResult:
         return await self._send(self.bot.send_message(
             chat_id=chat_id, text=html_text, parse_mode="HTML",
-            reply_markup=self._markup(markup)))
+            reply_markup=self._markup(markup), allow_paid_broadcast=_paid(paid)))
 
     async def send_photo(self, chat_id: str, photo: str, caption_html: str | None,
-                         markup: Keyboard | None) -> SendResult:
+                         markup: Keyboard | None, *, paid: bool = False) -> SendResult:
         return await self._send(self.bot.send_photo(
             chat_id=chat_id, photo=photo, caption=caption_html,
-            parse_mode="HTML" if caption_html else None, reply_markup=self._markup(markup)))
+            parse_mode="HTML" if caption_html else None, reply_markup=self._markup(markup),
+            allow_paid_broadcast=_paid(paid)))
 
     async def edit_message(self, chat_id: str, message_id: str, html_text: str,
                            markup: Keyboard | None) -> SendResult:
@@ -343,6 +345,11 @@ class BotApiCalls:
         await self._call(self.bot.delete_webhook(drop_pending_updates=False))
 
 
+def _paid(paid: bool) -> bool | None:
+    """The parameter as both libraries take it: None leaves it out of the request."""
+    return True if paid else None
+
+
 def blocked_or_failed(status: int | None, description: str) -> SendResult:
     """Maps a non-429 API error: 403 means the partner cannot be reached."""
     if status == 403:
@@ -364,9 +371,11 @@ class TelegramChannel:
 
     def __init__(self, driver: Driver, *, coach_chat_id: str | None = None,
                  inline_retry_max: float = 2.0, defer: Defer | None = None,
-                 settle: Settle | None = None):
+                 settle: Settle | None = None, paid_kinds: frozenset[str] = frozenset()):
         self.driver = driver
         self.coach_chat_id = coach_chat_id
+        # outbox kinds sent as paid broadcasts (COACHBOT_TELEGRAM_PAID_BROADCAST)
+        self.paid_kinds = paid_kinds
         # "tg": the dedupe-key prefix of replies deferred to the outbox, as it always was
         self.delivery = Delivery(self, inline_retry_max=inline_retry_max, defer=defer,
                                  key_prefix="tg", settle=settle)
@@ -377,13 +386,13 @@ class TelegramChannel:
         return self.me
 
     # OutboundChannel
-    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+    async def send(self, chat_id: str, reply: Reply, *, paid: bool = False) -> SendResult:
         """Sends one reply (split when long); the ref is the last message's id."""
         parts = split_text(reply.text)
         markup = keyboard(reply)
         result = SendResult.ok()
         for file in reply.files:  # the files first, the text (and its buttons) under them
-            result = await self.driver.send_file(chat_id, file, None)
+            result = await self.driver.send_file(chat_id, file, None, paid=paid)
             if result.status is not SendStatus.OK:
                 return result
         if reply.files and not reply.text.strip():
@@ -392,16 +401,20 @@ class TelegramChannel:
             caption = parts[0] if len(parts) == 1 and utf16_len(parts[0]) <= MAX_CAPTION else None
             result = await self.driver.send_photo(
                 chat_id, reply.image, to_html(caption) if caption else None,
-                markup if caption is not None else None)
+                markup if caption is not None else None, paid=paid)
             if result.status is not SendStatus.OK or caption is not None:
                 return result
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             result = await self.driver.send_message(chat_id, to_html(part),
-                                                    markup if last else None)
+                                                    markup if last else None, paid=paid)
             if result.status is not SendStatus.OK:
                 return result
         return result
+
+    async def send_kind(self, chat_id: str, reply: Reply, kind: str | None) -> SendResult:
+        """An outbox row: broadcasts go as paid broadcasts when the deployment pays for them."""
+        return await self.send(chat_id, reply, paid=kind in self.paid_kinds)
 
     async def edit(self, chat_id: str, message_id: str, reply: Reply) -> SendResult:
         """Replaces a message's text and buttons; long texts or images are sent anew."""

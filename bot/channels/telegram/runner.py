@@ -49,6 +49,7 @@ from bot.channels.telegram.hardening import (
 from bot.config import Settings
 from bot.core import Inbound, Reply
 from bot.storage.faults import StorageUnavailable
+from scheduler.rate import PAID_BROADCAST_KINDS
 from scheduler.replies import ReplyMarks
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,11 @@ def make_driver(settings: Settings) -> Driver:
                      f"not {settings.telegram_driver!r}")
 
 
+def paid_kinds(settings: Settings) -> frozenset[str]:
+    """The outbox kinds sent as Telegram paid broadcasts (COACHBOT_TELEGRAM_PAID_BROADCAST)."""
+    return PAID_BROADCAST_KINDS if settings.telegram_paid_broadcast else frozenset()
+
+
 class TelegramRunner:
     """One bot on Telegram: the channel adapter plus the loop that feeds it updates."""
 
@@ -98,7 +104,8 @@ class TelegramRunner:
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
                                        defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL),
-                                       settle=self.marks.settle)
+                                       settle=self.marks.settle,
+                                       paid_kinds=paid_kinds(settings))
         self.handle: Handle = flood_controlled(
             handle or app.handle, FloodGate(settings.flood_messages, settings.flood_window),
             app.notice)
@@ -400,4 +407,5 @@ if TYPE_CHECKING:  # CHANNELS calls `connect`: mypy checks that it keeps the pro
 async def sender(settings: Settings) -> tuple[TelegramChannel, Callable[[], Awaitable[None]]]:
     """Sends through Telegram without serving it (a broadcast sent from the CLI)."""
     driver = make_driver(settings)
-    return TelegramChannel(driver, coach_chat_id=settings.coach_chat_id), driver.close
+    return (TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
+                            paid_kinds=paid_kinds(settings)), driver.close)
