@@ -31,7 +31,10 @@ async def holders(database: Database) -> list[str]:
         return list((await s.execute(text(
             "select a.application_name from pg_locks l join pg_stat_activity a "
             "on a.pid = l.pid where l.locktype = 'advisory' and l.granted "
-            "and a.application_name like 'coachbot-scheduler%'"))).scalars())
+            "and a.application_name like 'coachbot-scheduler%' "
+            # advisory locks are per database: other test runs elect their own leaders
+            "and l.database = (select oid from pg_database "
+            "where datname = current_database())"))).scalars())
 
 
 async def test_on_sqlite_the_single_process_leads() -> None:
