@@ -23,7 +23,6 @@ from handlers.tickets.models import CoachTicket, TicketStatus
 from handlers.webinars.models import Webinar, WebinarRsvp
 
 NO_COHORT = "-"
-STAFF = tuple(r.value for r in Role if r is not Role.PARTNER)
 FINAL = "final"
 
 
