@@ -6,6 +6,8 @@ import sqlite3
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, TimeoutError
 
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
 
 class StorageUnavailable(Exception):
     """The database stayed unreachable through every retry: the message is not processed,
@@ -20,6 +22,10 @@ def is_transient(exc: BaseException) -> bool:
     error) is not: retrying it fails the same way.
     """
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # a deadlock or serialization failure rolled the whole transaction back: running it
+    # again is what PostgreSQL asks for (shared counter rows make this possible)
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_SQLSTATES:
         return True
     if isinstance(exc, OperationalError | InterfaceError | TimeoutError):
         return True
