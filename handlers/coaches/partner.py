@@ -156,10 +156,11 @@ async def _open_ticket(ctx: Context, partner: PartnerRecord) -> list[Reply]:
     coach = ctx.partner.name or ctx.t("coach_word")
     ticket = await repo.create(partner_id=partner.id, channel=partner.channel,
                                text=ctx.coach_t("profile_ticket_text", coach=coach), now=now)
-    chat = ctx.coach_chat(partner.channel)
-    if chat is not None:
+    address = ctx.coaches_address(partner.channel)
+    if address is not None:
+        channel, chat = address
         await ctx.outbox.add(
-            channel=partner.channel, chat_id=chat, kind="ticket",
+            channel=channel, chat_id=chat, kind="ticket",
             reply=Reply(ctx.coach_t("profile_ticket_announce", ticket=ticket.id, coach=coach,
                                     name=partner.name or partner.external_id),
                         ref=ticket_ref(ticket.id)),

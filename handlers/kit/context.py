@@ -48,6 +48,16 @@ def coach_chat_of(settings: Settings, channel: str) -> str | None:
     return CONSOLE_COACH_CHAT if channel == "console" else None
 
 
+def coaches_address(settings: Settings, channel: str) -> tuple[str, str] | None:
+    """Where a message about a partner on `channel` reaches the coaches: the configured chat
+    lives on digest_channel (Telegram), so a partner-only channel (WhatsApp) is not used."""
+    chat = coach_chat_of(settings, channel)
+    if chat is None:
+        return None
+    return (channel if channel in (settings.digest_channel, "console")
+            else settings.digest_channel), chat
+
+
 @dataclass
 class Context:
     """One turn of the conversation: who wrote, their data, and the deployment."""
@@ -94,8 +104,8 @@ class Context:
         """The message was written in the coaches' chat (whoever wrote it)."""
         return self.inbound.chat_id == coach_chat_of(self.settings, self.inbound.channel)
 
-    def coach_chat(self, channel: str | None = None) -> str | None:
-        return coach_chat_of(self.settings, channel or self.partner.channel)
+    def coaches_address(self, channel: str | None = None) -> tuple[str, str] | None:
+        return coaches_address(self.settings, channel or self.partner.channel)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -210,8 +210,8 @@ def _who(ctx: Context) -> str:
 
 async def _announce(ctx: Context, mission: Mission, sub_id: int, proof: Proof) -> None:
     """Puts the proof in the coaches' chat with the two verdict buttons."""
-    chat = ctx.coach_chat()
-    if chat is None:
+    address = ctx.coaches_address()
+    if address is None:
         log.warning("no coaches' chat configured; proof %s waits for "
                     "`coachbot missions review`", sub_id)
         return
@@ -225,11 +225,7 @@ async def _announce(ctx: Context, mission: Mission, sub_id: int, proof: Proof) -
                    width=2)
     files = await _proof_file(ctx, proof)
     image = proof.file_id if proof.kind == ProofKind.PHOTO and not files else None
-    channel = ctx.partner.channel
-    if channel not in (ctx.settings.digest_channel, "console"):
-        # the configured coaches' chat lives on digest_channel (Telegram), not on a channel
-        # only partners use (WhatsApp)
-        channel = ctx.settings.digest_channel
+    channel, chat = address
     now = ctx.now()
     await ctx.outbox.add(channel=channel, chat_id=chat, kind="mission_proof",
                          reply=Reply(body, buttons, image=image, ref=review.ref_of(sub_id),

@@ -95,13 +95,14 @@ async def _hours_note(ctx: Context) -> str:
 
 async def _to_coaches(ctx: Context, ticket_id: int, text: str, kind: str, key: str,
                       due_at: datetime | None = None) -> None:
-    chat = ctx.coach_chat()
-    if chat is None:
+    address = ctx.coaches_address()
+    if address is None:
         log.warning("no coaches' chat configured (COACHBOT_COACH_CHAT_ID); ticket %s waits "
                     "for /tickets", ticket_id)
         return
+    channel, chat = address
     now = ctx.now()
-    await ctx.outbox.add(channel=ctx.partner.channel, chat_id=chat, kind=kind,
+    await ctx.outbox.add(channel=channel, chat_id=chat, kind=kind,
                          reply=Reply(text, ref=ticket_ref(ticket_id)), due_at=due_at or now,
                          dedupe_key=key, now=now)
 
