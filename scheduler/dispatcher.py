@@ -271,8 +271,10 @@ class Dispatcher:
             conds.append(cond)
         return or_(*conds)
 
-    async def pump(self, stop: asyncio.Event, *, idle: float = 0.05) -> TickStats:
-        """Sends due rows until `stop` with no pause between batches (the CLI's broadcast).
+    async def pump(self, stop: asyncio.Event, *, idle: float = 0.05,
+                   until_idle: bool = False) -> TickStats:
+        """Sends due rows until `stop` (or, `until_idle`, until nothing is due) with no pause
+        between batches (a broadcast).
 
         A tick stops sending for the claim and the record and for the last answers of its
         batch (0.87 of WhatsApp's 80/s measured). Here the next batch is claimed (and its send
@@ -301,6 +303,8 @@ class Dispatcher:
                         active = [t for t in active if not t.done()]
                         if active:  # what was handed back is due once these are recorded
                             await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+                        elif until_idle:
+                            break
                         else:
                             with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(stop.wait(), idle)

@@ -67,6 +67,7 @@ class SchedulerService:
         self.jobs: list[Job[Scope]] = [job for f in app.features for job in f.jobs()]
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
+        self._stopping = asyncio.Event()
 
     @classmethod
     def for_app(cls, app: Deployment, channels: Mapping[str, OutboundChannel], *,
@@ -117,7 +118,11 @@ class SchedulerService:
 
     async def dispatch_job(self) -> None:
         try:
-            await self.dispatcher.tick()
+            stats = await self.dispatcher.tick()
+            if stats.claimed >= self.dispatcher.batch_size and not self._stopping.is_set():
+                # a backlog (a broadcast): the next batches are claimed while one sends,
+                # until nothing is due (a tick pauses for its claim and its record)
+                await self.dispatcher.pump(self._stopping, until_idle=True)
         except Exception:
             log.exception("outbox dispatcher tick failed; the next one will try again")
 
@@ -137,6 +142,7 @@ class SchedulerService:
 
     async def start(self) -> None:
         settings = self.app.settings
+        self._stopping.clear()
         sched = AsyncIOScheduler(timezone=UTC)
         now = datetime.now(UTC)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -169,6 +175,7 @@ class SchedulerService:
         after that is cancelled here, not torn down mid-transaction by the loop's exit."""
         if self.scheduler is None:
             return
+        self._stopping.set()  # a pump in progress finishes the batches it has in flight
         scheduler, self.scheduler = self.scheduler, None
         scheduler.pause()  # no new runs; shutdown() would cancel the running ones
         # a run APScheduler has just created marks itself on its first step: let it, so it is

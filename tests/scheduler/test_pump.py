@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from bot.app import CoachBot
 from bot.core import FixedClock, Reply, SendResult
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage
 from scheduler.dispatcher import Dispatcher
+from scheduler.service import SchedulerService
 from tests.scheduler.fakes import RecordingChannel
 from tests.scheduler.test_dispatcher import enqueue, rows
 
@@ -138,3 +140,31 @@ async def test_rows_claimed_ahead_go_back_untouched_when_the_pump_stops(
     await Dispatcher(database, {"console": ch}, clock, rate=None,
                      chat_interval=0).run_until_idle()
     assert Counter(c for c, _ in ch.sent) == Counter(f"chat{i}" for i in range(6))
+
+
+async def test_the_running_bot_sends_a_broadcast_backlog_without_pausing_between_batches(
+        bot: CoachBot, database: Database, clock: FixedClock) -> None:
+    ch = RecordingChannel()
+    for i in range(10):
+        await enqueue(database, clock, f"chat{i}", f"webinar {i}", kind="broadcast")
+    service = SchedulerService.for_app(bot, {"console": ch}, plan=False)
+    service.dispatcher = Dispatcher(database, {"console": ch}, clock, rate=None,
+                                    chat_interval=0, batch_size=3)
+    await asyncio.wait_for(service.dispatch_job(), GUARD)  # one run of the scheduler's job
+    # a full batch means a backlog: the job went on until nothing was due
+    assert Counter(c for c, _ in ch.sent) == Counter(f"chat{i}" for i in range(10))
+    assert {r.status for r in (await rows(database)).values()} == {"sent"}
+
+
+async def test_a_few_rows_are_one_tick_and_the_job_returns(
+        bot: CoachBot, database: Database, clock: FixedClock) -> None:
+    ch = RecordingChannel()
+    for i in range(2):
+        await enqueue(database, clock, f"chat{i}", f"reply {i}")
+    await enqueue(database, clock, "later", "tomorrow", delay=3600)
+    service = SchedulerService.for_app(bot, {"console": ch}, plan=False)
+    service.dispatcher = Dispatcher(database, {"console": ch}, clock, rate=None,
+                                    chat_interval=0, batch_size=3)
+    await asyncio.wait_for(service.dispatch_job(), GUARD)
+    assert sorted(c for c, _ in ch.sent) == ["chat0", "chat1"]
+    assert (await rows(database))["tomorrow"].status == "pending"
