@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,10 @@ class Cluster:
         self.schedulers: list[subprocess.Popen[bytes]] = []
         self.http: aiohttp.ClientSession | None = None
         self._messages = itertools.count(1)
+        # each process's stderr goes to a file: a pipe nobody reads blocks the process once
+        # 64 KiB of log lines wait in it, and a blocked logging call stops its event loop
+        self._logs = tempfile.TemporaryDirectory(prefix="coachbot-cluster-")
+        self.logs: dict[int, Path] = {}
 
     def _start(self, role: str, port: int) -> subprocess.Popen[bytes]:
         env = dict(self.env)
@@ -70,9 +75,18 @@ class Cluster:
             env["COACHBOT_WEBHOOK_URL"] = "http://127.0.0.1:{port}/tg/hook"
         else:
             env["COACHBOT_METRICS_LISTEN"] = f"127.0.0.1:{port}"
-        return subprocess.Popen([COACHBOT, "run", "--role", role], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                preexec_fn=_stop_with_parent)
+        log = Path(self._logs.name) / f"{role}-{port}.log"
+        with log.open("wb") as err:
+            proc = subprocess.Popen([COACHBOT, "run", "--role", role], cwd=ROOT, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    preexec_fn=_stop_with_parent)
+        self.logs[proc.pid] = log
+        return proc
+
+    def log_tail(self, proc: subprocess.Popen[bytes], chars: int = 3000) -> str:
+        """The end of what the process wrote to stderr."""
+        log = self.logs.get(proc.pid)
+        return log.read_text(errors="replace")[-chars:] if log and log.exists() else ""
 
     async def __aenter__(self) -> Cluster:
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
@@ -84,6 +98,9 @@ class Cluster:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if exc[0] is not None:  # what the processes said, beside the failure
+            for p in [*self.web, *self.schedulers]:
+                print(f"--- {p.args[-1]} {p.pid}:\n{self.log_tail(p)}", file=sys.stderr)
         for p in [*self.web, *self.schedulers]:
             if p.poll() is None:
                 p.terminate()
@@ -95,14 +112,14 @@ class Cluster:
                 p.wait()
         if self.http is not None:
             await self.http.close()
+        self._logs.cleanup()
 
     async def _wait_ready(self, proc: subprocess.Popen[bytes], port: int) -> None:
         assert self.http is not None
         end = time.monotonic() + START
         while time.monotonic() < end:
             if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"worker ended at start-up: {err[-3000:]}")
+                raise RuntimeError(f"worker ended at start-up: {self.log_tail(proc)}")
             with contextlib.suppress(aiohttp.ClientError):
                 async with self.http.get(f"http://127.0.0.1:{port}/readyz") as resp:
                     if resp.status == 200:

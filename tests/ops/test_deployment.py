@@ -49,12 +49,20 @@ NUDGE = "Shall we continue Program basics"
 BROADCAST = "Webinar besok jam 10"
 
 
-async def eventually(check: object, within: float, what: str) -> None:
+async def eventually(check: object, within: float, what: str,
+                     db: Database | None = None) -> None:
     end = time.monotonic() + within
     while not await check():  # type: ignore[operator]
         if time.monotonic() > end:
-            raise AssertionError(f"{what}: not within {within:.0f}s")
+            seen = f"; outbox (kind, status, rows): {await outbox(db)}" if db else ""
+            raise AssertionError(f"{what}: not within {within:.0f}s{seen}")
         await asyncio.sleep(0.1)
+
+
+async def outbox(db: Database) -> list[tuple[str, str, int]]:
+    async with db.transaction() as s:
+        return [(k, st, int(n)) for k, st, n in (await s.execute(text(
+            "select kind, status, count(*) from outbox group by 1, 2 order by 1, 2"))).all()]
 
 
 async def watch_replies(db: Database, oldest: list[float]) -> None:
@@ -148,7 +156,7 @@ async def test_two_web_workers_and_two_schedulers_serve_every_partner_once_and_i
 
         async def some_nudged() -> bool:
             return nudged() >= 20
-        await eventually(some_nudged, 120, "the leader plans and nudges")
+        await eventually(some_nudged, 120, "the leader plans and nudges", database)
         (name,) = await holders(database)
         leader = next(p for p in cluster.schedulers if name.endswith(f":{p.pid}"))
         standby = next(p for p in cluster.schedulers if p is not leader)
@@ -168,7 +176,7 @@ async def test_two_web_workers_and_two_schedulers_serve_every_partner_once_and_i
         async def all_out() -> bool:
             counts = await status_counts(database)
             return counts["pending"] == counts["sending"] == 0 and counts["sent"] >= PARTNERS
-        await eventually(all_out, 180, "every nudge and broadcast sent")
+        await eventually(all_out, 180, "every nudge and broadcast sent", database)
         async with database.transaction() as s:
             kinds = Counter((await s.execute(text(
                 "select kind from outbox where status = 'sent'"))).scalars())

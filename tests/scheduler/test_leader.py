@@ -26,15 +26,16 @@ def postgres_only(database: Database) -> None:
 
 
 async def holders(database: Database) -> list[str]:
-    """application_name of the sessions holding the schedule lock (process id at the end)."""
+    """application_name of the sessions holding the schedule lock (process id at the end).
+
+    pg_locks covers every database of the server: only this database's count (other test
+    runs on the same server have schedulers of their own)."""
     async with database.transaction() as s:
         return list((await s.execute(text(
             "select a.application_name from pg_locks l join pg_stat_activity a "
             "on a.pid = l.pid where l.locktype = 'advisory' and l.granted "
-            "and a.application_name like 'coachbot-scheduler%' "
-            # advisory locks are per database: other test runs elect their own leaders
-            "and l.database = (select oid from pg_database "
-            "where datname = current_database())"))).scalars())
+            "and l.database = (select oid from pg_database where datname = current_database()) "
+            "and a.application_name like 'coachbot-scheduler%'"))).scalars())
 
 
 async def test_on_sqlite_the_single_process_leads() -> None:
