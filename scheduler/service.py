@@ -39,6 +39,17 @@ from scheduler.scope import Scope
 log = logging.getLogger(__name__)
 
 
+class _OverrunIsNoNews(logging.Filter):
+    """A job still running at its next time is skipped by design (max_instances=1: a
+    dispatcher pumping a broadcast, a long planning pass): not a warning a line a second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+_OVERRUN_FILTER = _OverrunIsNoNews()
+
+
 class Deployment(Protocol):
     """What the scheduler needs of a running bot."""
 
@@ -144,6 +155,7 @@ class SchedulerService:
         settings = self.app.settings
         self._stopping.clear()
         sched = AsyncIOScheduler(timezone=UTC)
+        logging.getLogger("apscheduler.scheduler").addFilter(_OVERRUN_FILTER)  # idempotent
         now = datetime.now(UTC)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         if self.schedule:

@@ -61,3 +61,24 @@ async def test_stopping_waits_for_a_nudge_being_sent(
             text("SELECT status FROM outbox WHERE dedupe_key = 'nudge:sari:1'"))
         assert status.scalar_one() == "sent"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_send_outlasting_the_dispatch_interval_fills_no_log(
+        database: Database, bot: CoachBot, caplog: pytest.LogCaptureFixture) -> None:
+    bot.settings.dispatch_interval = 0.05
+    now = bot.clock.now()
+    async with database.transaction() as session:
+        await Repos(session).get(Outbox).add(
+            channel="console", chat_id="sari", kind="broadcast",
+            payload=reply_to_dict(Reply("Webinar besok jam 10")), due_at=now,
+            dedupe_key="broadcast:sari:1", now=now)
+    channel = SlowChannel()
+    service = SchedulerService.for_app(bot, {"console": channel}, plan=False)
+    with caplog.at_level(logging.WARNING):
+        await service.start()
+        await asyncio.wait_for(channel.entered.wait(), 30)
+        await asyncio.sleep(0.5)  # ten dispatch times pass while the send is in flight
+        channel.release.set()
+        await asyncio.wait_for(service.stop(), 30)
+    assert channel.texts("sari") == ["Webinar besok jam 10"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
