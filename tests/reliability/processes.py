@@ -200,8 +200,9 @@ async def random_kills(fake: FakeBotAPI, db: Database, bot: BotProcess, *, partn
             keys = await replies_in_flight(db)
             run.in_flight_replies += len(keys)
             for key in keys:  # r:telegram:<bot id>:<update id>:<index>
-                update_id = key.split(":")[3]
-                if key.startswith(f"r:telegram:{bot_id}:") and update_id in key_of:
+                _, _, owner, update_id, index = key.split(":")
+                # the first reply names the command: the one counted as an answer
+                if owner == str(bot_id) and index == "0" and update_id in key_of:
                     run.in_flight.add(key_of[update_id])
             started = time.monotonic()
             await bot.start()
