@@ -43,8 +43,10 @@ def bot_env(fake: FakeBotAPI, db_url: str, **extra: str) -> dict[str, str]:
         "COACHBOT_PACKS_DIR": str(EXAMPLE_PACKS), "COACHBOT_DEFAULT_PACK": "example",
         "COACHBOT_LOG_LEVEL": "WARNING", "COACHBOT_DASHBOARD_ENABLED": "false",
         "COACHBOT_QUIET_HOURS": "off", "COACHBOT_PLANNER_INTERVAL": "3600",
-        # a reply left 'sending' by a killed process is sent again soon after the restart
-        "COACHBOT_OUTBOX_LEASE": "3", "COACHBOT_DISPATCH_INTERVAL": "0.5",
+        # a reply left 'sending' by a killed process is sent again soon after the restart;
+        # not much sooner: a restarted process's replies can wait seconds in their chat's
+        # sending lane, and one older than the lease would be sent by the dispatcher too
+        "COACHBOT_OUTBOX_LEASE": "10", "COACHBOT_DISPATCH_INTERVAL": "0.5",
         "PYTHONPATH": str(ROOT), **extra})
     return env
 
