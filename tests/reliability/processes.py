@@ -43,8 +43,10 @@ def bot_env(fake: FakeBotAPI, db_url: str, **extra: str) -> dict[str, str]:
         "COACHBOT_PACKS_DIR": str(EXAMPLE_PACKS), "COACHBOT_DEFAULT_PACK": "example",
         "COACHBOT_LOG_LEVEL": "WARNING", "COACHBOT_DASHBOARD_ENABLED": "false",
         "COACHBOT_QUIET_HOURS": "off", "COACHBOT_PLANNER_INTERVAL": "3600",
-        # a reply left 'sending' by a killed process is sent again soon after the restart
-        "COACHBOT_OUTBOX_LEASE": "3", "COACHBOT_DISPATCH_INTERVAL": "0.5",
+        # a reply left 'sending' by a killed process is sent again soon after the restart;
+        # not much sooner: a restarted process's replies can wait seconds in their chat's
+        # sending lane, and one older than the lease would be sent by the dispatcher too
+        "COACHBOT_OUTBOX_LEASE": "10", "COACHBOT_DISPATCH_INTERVAL": "0.5",
         "PYTHONPATH": str(ROOT), **extra})
     return env
 
@@ -200,8 +202,9 @@ async def random_kills(fake: FakeBotAPI, db: Database, bot: BotProcess, *, partn
             keys = await replies_in_flight(db)
             run.in_flight_replies += len(keys)
             for key in keys:  # r:telegram:<bot id>:<update id>:<index>
-                update_id = key.split(":")[3]
-                if key.startswith(f"r:telegram:{bot_id}:") and update_id in key_of:
+                _, _, owner, update_id, index = key.split(":")
+                # the first reply names the command: the one counted as an answer
+                if owner == str(bot_id) and index == "0" and update_id in key_of:
                     run.in_flight.add(key_of[update_id])
             started = time.monotonic()
             await bot.start()
