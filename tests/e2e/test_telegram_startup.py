@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE_PACKS
+from tests.dashboard.test_serving import free_port
 from tests.e2e.conftest import DRIVERS
 from tests.fakes import FakeBotAPI
 
@@ -52,7 +53,9 @@ async def test_coachbot_run_serves_a_partner_and_stops_cleanly_on_sigterm(
            "COACHBOT_TELEGRAM_POLL_TIMEOUT": "1",
            "COACHBOT_EVENT_LOOP": event_loop,
            "COACHBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-           "COACHBOT_PACKS_DIR": str(EXAMPLE_PACKS), "COACHBOT_DEFAULT_PACK": "example"}
+           "COACHBOT_PACKS_DIR": str(EXAMPLE_PACKS), "COACHBOT_DEFAULT_PACK": "example",
+           # the dashboard as `make run` starts it, on a port no other process holds
+           "COACHBOT_DASHBOARD_LISTEN": f"127.0.0.1:{free_port()}"}
     env.pop("COACHBOT_WEBHOOK_URL", None)
     coachbot = Path(sys.executable).parent / "coachbot"
     proc = await asyncio.create_subprocess_exec(
