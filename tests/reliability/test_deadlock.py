@@ -36,14 +36,18 @@ async def test_a_deadlock_between_two_turns_is_a_fault_worth_running_the_turn_ag
             await s.execute(text("update shared_counts set n = n + 1 where id = :i"),
                             {"i": second})
 
-    results = await asyncio.gather(turn(1, 2), turn(2, 1), return_exceptions=True)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    assert len(failures) == 1, results  # PostgreSQL broke the cycle by aborting one turn
-    assert is_transient(failures[0])
+    try:
+        results = await asyncio.gather(turn(1, 2), turn(2, 1), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        assert len(failures) == 1, results  # PostgreSQL broke the cycle by aborting one turn
+        assert is_transient(failures[0])
 
-    async with database.transaction() as s:  # the survivor committed both of its updates
-        counts = dict((await s.execute(text("select id, n from shared_counts"))).all())
-    assert counts == {1: 1, 2: 1}
+        async with database.transaction() as s:  # the survivor committed both its updates
+            counts = dict((await s.execute(text("select id, n from shared_counts"))).all())
+        assert counts == {1: 1, 2: 1}
+    finally:  # the database is shared by the session's tests: leave the schema as it was
+        async with database.transaction() as s:
+            await s.execute(text("drop table shared_counts"))
 
 
 async def test_a_message_that_breaks_a_constraint_is_not_retried(database: Database) -> None:
@@ -51,7 +55,11 @@ async def test_a_message_that_breaks_a_constraint_is_not_retried(database: Datab
     async with database.transaction() as s:
         await s.execute(text("create table unique_names (name text primary key)"))
         await s.execute(text("insert into unique_names values ('budi')"))
-    with pytest.raises(IntegrityError) as caught:
+    try:
+        with pytest.raises(IntegrityError) as caught:
+            async with database.transaction() as s:
+                await s.execute(text("insert into unique_names values ('budi')"))
+        assert not is_transient(caught.value)
+    finally:
         async with database.transaction() as s:
-            await s.execute(text("insert into unique_names values ('budi')"))
-    assert not is_transient(caught.value)
+            await s.execute(text("drop table unique_names"))
