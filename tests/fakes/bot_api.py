@@ -93,6 +93,20 @@ class Call:
 
 
 @dataclass
+class SendReport:
+    """A broadcast as the platform saw it: sends accepted and refused, the steady rate after
+    the first second (a sliding window starts empty), and how often each chat got one."""
+
+    ok: list[Call]
+    refused: list[Call]
+    late: list[Call]  # refused after the first second
+    start: float
+    end: float
+    rate: float
+    per_chat: Counter[int]
+
+
+@dataclass
 class _Pending:
     update: Json
     forced: bool = False  # put back by redeliver(): delivered once more whatever the offset
@@ -770,6 +784,16 @@ class FakeBotAPI:
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    def send_report(self) -> SendReport:
+        calls = [c for c in self.calls if c.method == "sendMessage"]
+        ok = [c for c in calls if c.status == 200]
+        start, end = min(c.at for c in calls), max(c.at for c in ok)
+        refused = [c for c in calls if c.status == 429]
+        steady = [c for c in ok if c.at > start + 1.0]
+        return SendReport(ok, refused, [c for c in refused if c.at > start + 1.0], start, end,
+                          len(steady) / (end - start - 1.0),
+                          Counter(int(c.params["chat_id"]) for c in ok))
 
     def chat_messages(self, chat_id: int) -> list[Json]:
         """The bot's messages in a chat, in the order sent, as they look now."""

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import time
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -111,14 +110,10 @@ async def test_two_worker_processes_share_one_rate(database: Database, tmp_path:
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
-    calls = [c for c in fake.calls if c.method == "sendMessage"]
-    ok = [c for c in calls if c.status == 200]
-    start, end_at = min(c.at for c in calls), max(c.at for c in ok)
-    refused = [c for c in calls if c.status == 429]
-    late = [c for c in refused if c.at > start + 1.0]
-    steady = [c for c in ok if c.at > start + 1.0]
-    rate = len(steady) / (end_at - start - 1.0)
-    per_chat = Counter(int(c.params["chat_id"]) for c in ok)
+    report = fake.send_report()
+    ok, refused, late, rate, per_chat = (report.ok, report.refused, report.late, report.rate,
+                                         report.per_chat)
+    start, end_at = report.start, report.end
     print(f"\ntwo worker processes: {len(ok)} sent in {end_at - start:.2f} s, steady "
           f"{rate:.2f}/s = {rate / LIMIT:.3f} of the limit {LIMIT}/s (configured {RATE}/s), "
           f"429s: {len(refused)} ({len(late)} after the first second), sent by each process: "
