@@ -22,7 +22,7 @@ from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
 from handlers.kit.feature import FeatureBase, Startup
 from handlers.registry import FEATURES
-from scheduler.replies import record_replies
+from scheduler.replies import ReplyMarks, forget_replies, record_replies
 
 # the channels a partner or coach can be named on (`telegram:12345`)
 KNOWN_CHANNELS = frozenset(CHANNELS)
@@ -104,9 +104,10 @@ class CoachBot:
         self.router = build_router(features)
         self.services = services or Services()
         self._locks = KeyedLocks()
-        # channels whose replies are written to the outbox with the turn and marked sent
-        # by the channel (scheduler/replies.py); a crash then loses none of them
+        # channels whose replies are written with the turn and settled by the channel
+        # (scheduler/replies.py); a crash then loses none of them
         self.durable_replies: set[str] = set()
+        self.reply_marks: ReplyMarks | None = None
         if settings.default_pack not in library.packs:
             raise ValueError(f"default pack '{settings.default_pack}' is not loaded "
                              f"(loaded: {', '.join(library.packs) or 'none'})")
@@ -156,6 +157,15 @@ class CoachBot:
         raise AssertionError("unreachable")
 
     async def _handle_once(self, msg: Inbound) -> list[Reply]:
+        taken: list[str] = []
+        try:
+            return await self._turn(msg, taken)
+        except BaseException:
+            if taken and self.reply_marks is not None:  # not deleted after all
+                self.reply_marks.put_back(taken)
+            raise
+
+    async def _turn(self, msg: Inbound, taken: list[str]) -> list[Reply]:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
@@ -181,11 +191,15 @@ class CoachBot:
             replies = [Reply(ctx.t(problem))] if problem else await self.router.dispatch(msg, ctx)
             await repos.partners.save(partner)
             # (a partner who just erased their data leaves no record, not even of the goodbye)
-            if (msg.channel in self.durable_replies and msg.update_id is not None
-                    and partner.id > 0):
-                await record_replies(session, channel=msg.channel, chat_id=msg.chat_id,
-                                     update_id=msg.update_id, replies=replies, now=now,
-                                     partner_id=partner.id)
+            marks = self.reply_marks
+            if (marks is not None and msg.channel in self.durable_replies
+                    and msg.update_id is not None and partner.id > 0):
+                await record_replies(session, owner=marks.owner, channel=msg.channel,
+                                     chat_id=msg.chat_id, update_id=msg.update_id,
+                                     replies=replies, now=now, partner_id=partner.id)
+            if marks is not None:  # earlier replies sent since: settled with this commit
+                taken += marks.take()
+                await forget_replies(session, taken)
         return replies
 
     def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:

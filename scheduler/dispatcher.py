@@ -8,7 +8,8 @@ A tick, in three short transactions:
 
 1. *Recover*: rows left in 'sending' longer than `lease` seconds belong to a worker that died
    mid-send; they go back to 'pending' (or 'failed' once out of attempts). This is why a
-   `kill -9` loses nothing; only those in-flight rows can be sent twice.
+   `kill -9` loses nothing; only those in-flight rows can be sent twice. Replies left in
+   flight by a process not seen for the lease become outbox rows (scheduler/replies.py).
 2. *Claim*: due 'pending' rows, oldest first, are locked with SELECT … FOR UPDATE SKIP LOCKED
    on PostgreSQL, so several workers never take the same row, and become 'sending'
    (attempts + 1) by an UPDATE … WHERE status = 'pending' RETURNING in the same transaction;
@@ -58,6 +59,7 @@ from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, OutboxStatus, Partner
 from scheduler.outbox import OPT_OUT_KINDS
 from scheduler.rate import SharedRate, own_rates
+from scheduler.replies import rescue
 
 log = logging.getLogger(__name__)
 
@@ -393,10 +395,13 @@ class Dispatcher:
                 .values(status=PENDING, claimed_at=None,
                         last_error="worker stopped while sending; retried")
                 .execution_options(synchronize_session=False))
+            # replies of a process that stopped (scheduler/replies.py): sent from here now
+            moved = await rescue(s, now, self.lease,
+                                 [c for c in self.channels if c not in self.only_chats])
         n = int(gave_up.rowcount or 0) + int(back.rowcount or 0)  # type: ignore[attr-defined]
         if n:
             log.warning("recovered %d outbox rows abandoned in 'sending'", n)
-        return n
+        return n + moved
 
     async def _claim(self, now: datetime, stats: TickStats) -> list[Claimed]:
         async with self.db.transaction() as s:

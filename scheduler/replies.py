@@ -1,11 +1,13 @@
-"""Replies as reliable as nudges: the outbox applied to the answers of a message.
+"""Replies as reliable as nudges: the outbox idea applied to the answers of a message.
 
-A reply is written as an outbox row in the same transaction as the state change it belongs
-to, already claimed (`sending`) by the process that is about to send it inline. Once sent,
-its row is deleted, in small batches off the message's path. A process killed between the
-commit and the send leaves the row `sending`; after the outbox lease the dispatcher sends it
-like any other row. So a crash duplicates at most the replies in flight (sent, not yet
-settled) and loses none.
+A reply is written to `replies_in_flight` in the same transaction as the state change it
+belongs to, tagged with the process about to send it inline (its `owner`). Once the channel
+is done with it (sent, refused, or handed to a deferred outbox row) its row is deleted: in the
+next turn's transaction when one comes soon (no commit of its own), else by a short timer.
+A process killed between the commit and the send leaves its rows behind; once it has not been
+seen for the outbox lease, the dispatcher moves them to the outbox (`rescue`) and sends them.
+So a crash duplicates at most the replies in flight (sent, not yet deleted: those since the
+last turn) and loses none; a live process's slow replies are never taken from it.
 """
 
 from __future__ import annotations
@@ -13,51 +15,52 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import sqlite3
 import weakref
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Clock, Reply
 from bot.storage.db import Database, run_in_sqlite
-from bot.storage.models import OutboxMessage, OutboxStatus
+from bot.storage.models import OutboxMessage, OutboxStatus, ReplyInFlight, ReplySender
 from bot.storage.repos import table_of
 from scheduler.outbox import payload_of
 
 log = logging.getLogger(__name__)
 
-REPLY = "reply"
-_T = table_of(OutboxMessage)
+REPLY = "reply"  # an outbox row's kind once a reply is moved there
+_T = table_of(ReplyInFlight)
+_S = table_of(ReplySender)
 # the SQLite form of _INSERT per dialect: (sql, [(parameter, bind processor)])
 _SQLITE: weakref.WeakKeyDictionary[Any, tuple[str, list[tuple[str, Any]]]] = (
     weakref.WeakKeyDictionary())
 # one plain statement, compiled once: the ORM's bulk insert doubled the core's cost a message
 _INSERT = text(
-    "INSERT INTO outbox (partner_id, channel, chat_id, kind, payload, due_at, status,"
-    " attempts, dedupe_key, created_at, claimed_at) VALUES (:partner_id, :channel, :chat_id,"
-    " :kind, :payload, :due_at, :status, :attempts, :dedupe_key, :created_at, :claimed_at)",
-).bindparams(*(bindparam(c, type_=_T.c[c].type)
-               for c in ("payload", "due_at", "created_at", "claimed_at")))
+    "INSERT INTO replies_in_flight (key, owner, partner_id, channel, chat_id, payload,"
+    " created_at) VALUES (:key, :owner, :partner_id, :channel, :chat_id, :payload,"
+    " :created_at)",
+).bindparams(*(bindparam(c, type_=_T.c[c].type) for c in ("payload", "created_at")))
+_FORGET = delete(_T).where(_T.c.key.in_(bindparam("keys", expanding=True)))
 
 
 def reply_key(channel: str, update_id: str, index: int) -> str:
-    """The dedupe key of the `index`-th reply to an update."""
+    """The key of the `index`-th reply to an update."""
     return f"r:{channel}:{update_id}:{index}"
 
 
-async def record_replies(session: AsyncSession, *, channel: str, chat_id: str,
+async def record_replies(session: AsyncSession, *, owner: str, channel: str, chat_id: str,
                          update_id: str, replies: Sequence[Reply], now: datetime,
                          partner_id: int | None) -> None:
-    """Writes the replies to one update, claimed for sending now; nothing is committed."""
-    rows = [{"partner_id": partner_id, "channel": channel,
-             "chat_id": r.to_chat or chat_id, "kind": REPLY, "payload": payload_of(r),
-             "due_at": now, "status": OutboxStatus.SENDING.value, "attempts": 1,
-             "dedupe_key": reply_key(channel, update_id, i), "created_at": now,
-             "claimed_at": now}
+    """Writes the replies to one update as in flight from `owner`; nothing is committed."""
+    rows = [{"key": reply_key(channel, update_id, i), "owner": owner,
+             "partner_id": partner_id, "channel": channel, "chat_id": r.to_chat or chat_id,
+             "payload": payload_of(r), "created_at": now}
             for i, r in enumerate(replies) if r.to_channel in (None, channel)]
     if not rows:
         return
@@ -80,42 +83,81 @@ def _sqlite_insert(dialect: Any) -> Callable[[sqlite3.Connection, list[dict[str,
     sql, spec = compiled
 
     def run(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
-        # the three stamps of every row are one datetime: converted once
-        done: dict[tuple[int, int], Any] = {}
-
-        def bind(proc: Any, value: Any) -> Any:
-            key = (id(proc), id(value))
-            if key not in done:
-                done[key] = proc(value)
-            return done[key]
-
-        conn.executemany(sql, [[bind(proc, r[n]) if proc else r[n] for n, proc in spec]
+        conn.executemany(sql, [[proc(r[n]) if proc else r[n] for n, proc in spec]
                                for r in rows])
 
     return run
 
 
-class ReplyMarks:
-    """Deletes reply rows once the channel is done with them (sent, refused, or handed to a
-    deferred row), a batch at a time: a delivered reply needs no record, and the table does
-    not grow with every message nor keep what a partner said after /deletedata.
+async def forget_replies(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Deletes the rows of replies the channel is done with; nothing is committed."""
+    if not keys:
+        return
+    dialect = session.bind.dialect if session.bind else None
+    if dialect is not None and dialect.name == "sqlite":
+        sql = f"DELETE FROM replies_in_flight WHERE key IN ({','.join('?' * len(keys))})"
+        await run_in_sqlite(session, lambda conn: conn.execute(sql, list(keys)))
+        return
+    await session.execute(_FORGET, {"keys": list(keys)})
 
-    `settle(key)` is cheap and synchronous; a background task writes the batch.
-    `gate` is held around each write (SQLite's single writer, shared with the core)."""
+
+class ReplyMarks:
+    """This process's replies in flight: which the channel is done with, and the heartbeat
+    that keeps the dispatcher off the others.
+
+    `settle(key)` is cheap and synchronous. The next turn deletes what was settled in its
+    own transaction (`take`, `put_back` if that transaction fails); when no turn comes
+    within `every` seconds a background task deletes them in a transaction of its own.
+    `gate` is held around that write (SQLite's single writer, shared with the core)."""
 
     def __init__(self, db: Database, clock: Clock, *, every: float = 0.2,
-                 gate: asyncio.Lock | None = None):
+                 gate: asyncio.Lock | None = None, beat: float = 30.0):
         self.db = db
         self.clock = clock
         self.every = every
         self.gate = gate
+        self.beat = beat
+        self.owner = secrets.token_hex(8)
         self._pending: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._beating: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Says this process is alive, and keeps saying it every `beat` seconds."""
+        await self._seen()
+        if self._beating is None:
+            self._beating = asyncio.create_task(self._beat())
+
+    async def _seen(self) -> None:
+        now = self.clock.now()
+        async with self._gated(), self.db.transaction() as s:
+            done = await s.execute(update(_S).where(_S.c.owner == self.owner)
+                                   .values(seen_at=now))
+            if not done.rowcount:  # type: ignore[attr-defined]
+                await s.execute(insert(_S).values(owner=self.owner, seen_at=now))
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.beat)
+            try:
+                await self._seen()
+            except Exception as exc:  # a passing fault: the next beat tries again
+                log.warning("reply sender heartbeat failed (%s)", type(exc).__name__)
 
     def settle(self, key: str) -> None:
         self._pending.add(key)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
+
+    def take(self) -> list[str]:
+        """The settled keys, for the caller's transaction to delete."""
+        keys, self._pending = sorted(self._pending), set()
+        return keys
+
+    def put_back(self, keys: Iterable[str]) -> None:
+        """Keys taken by a transaction that did not commit."""
+        for key in keys:
+            self.settle(key)
 
     async def _run(self) -> None:
         while self._pending:
@@ -123,22 +165,17 @@ class ReplyMarks:
             await self.flush()
 
     async def flush(self) -> None:
-        """Writes every pending mark now; a failed write is kept for the next try."""
+        """Deletes every settled row now; a failed write is kept for the next try."""
         if not self._pending:
             return
-        batch, self._pending = sorted(self._pending), set()
+        batch = self.take()
         try:
             # interactive: on SQLite the delete runs on the loop's thread, as the core's
             # statements do; through aiosqlite's thread it held the gate, and so the core,
             # for three thread hops a batch
-            async with self._gated():
-                async with self.db.transaction(interactive=True) as s:
-                    await s.execute(
-                        delete(OutboxMessage)
-                        .where(OutboxMessage.dedupe_key.in_(batch),
-                               OutboxMessage.status == OutboxStatus.SENDING.value)
-                        .execution_options(synchronize_session=False))
-        except Exception as exc:  # the rows stay 'sending': kept for the next flush
+            async with self._gated(), self.db.transaction(interactive=True) as s:
+                await forget_replies(s, batch)
+        except Exception as exc:  # the rows stay: kept for the next flush
             log.warning("could not settle %d replies (%s); will try again", len(batch),
                         type(exc).__name__)
             self._pending.update(batch)
@@ -147,8 +184,43 @@ class ReplyMarks:
         return self.gate if self.gate is not None else contextlib.nullcontext()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        """Settles what it can; the replies left unsent go to the dispatcher after the lease
+        (this process is no longer seen from now on)."""
+        for task in (self._task, self._beating):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._beating = None
         await self.flush()
+        with contextlib.suppress(Exception):
+            async with self._gated(), self.db.transaction() as s:
+                await s.execute(delete(_S).where(_S.c.owner == self.owner))
+
+
+async def rescue(session: AsyncSession, now: datetime, lease: timedelta,
+                 channels: Iterable[str], limit: int = 500) -> int:
+    """Moves replies left by processes not seen for `lease` to the outbox, due now, as rows
+    of their own (the outbox's unique key keeps a reply from being moved twice); nothing is
+    committed. Returns how many were moved."""
+    alive = select(_S.c.owner).where(_S.c.seen_at >= now - lease)
+    orphans = and_(_T.c.created_at < now - lease, _T.c.owner.not_in(alive),
+                   _T.c.channel.in_(list(channels)))
+    rows = (await session.execute(
+        select(_T.c.key, _T.c.partner_id, _T.c.channel, _T.c.chat_id, _T.c.payload,
+               _T.c.created_at).where(orphans).order_by(_T.c.created_at, _T.c.key)
+        .limit(limit))).all()
+    if not rows:
+        return 0
+    ob = table_of(OutboxMessage)
+    dialect = session.bind.dialect.name if session.bind else ""
+    ins = postgresql.insert(ob) if dialect == "postgresql" else sqlite.insert(ob)
+    await session.execute(ins.on_conflict_do_nothing(index_elements=[ob.c.dedupe_key]), [
+        {"partner_id": r.partner_id, "channel": r.channel, "chat_id": r.chat_id,
+         "kind": REPLY, "payload": r.payload, "due_at": now,
+         "status": OutboxStatus.PENDING.value, "attempts": 0, "dedupe_key": r.key,
+         "created_at": r.created_at} for r in rows])
+    await session.execute(_FORGET, {"keys": [r.key for r in rows]})
+    await session.execute(delete(_S).where(_S.c.seen_at < now - lease))
+    log.warning("%d replies left by a stopped process go out through the outbox", len(rows))
+    return len(rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -204,6 +205,49 @@ async def run_in_sqlite(session: AsyncSession, fn: Callable[[sqlite3.Connection]
             raise TypeError("run_in_sqlite needs a coachbot SQLite connection")
         session.info[_SQLITE_DRIVER] = (session.sync_session.get_transaction(), driver)
     return await driver.run(fn, driver._conn)
+
+
+class _Compiled:
+    """A statement compiled once for SQLite: its SQL, bind and result processors."""
+
+    def __init__(self, stmt: Any, dialect: Any):
+        c = stmt.compile(dialect=dialect)
+        procs = {b.key: b.type._cached_bind_processor(dialect) for b in c.binds.values()}
+        self.sql = str(c)
+        # (name, processor, the statement's own value: a literal compared with)
+        self.binds = [(n, procs.get(n), c.params.get(n)) for n in c.positiontup or ()]
+        self.results = [col.type._cached_result_processor(dialect, None)
+                        for col in stmt.selected_columns]
+
+    def run(self, conn: sqlite3.Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        args = []
+        for n, proc, own in self.binds:
+            v = params[n] if n in params else own
+            args.append(proc(v) if proc else v)
+        procs = self.results
+        return [tuple(p(v) if p else v for v, p in zip(row, procs, strict=True))
+                for row in conn.execute(self.sql, args).fetchall()]
+
+
+# per engine dialect, per statement object (module-level constants): forgotten with the engine
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, _Compiled]]] = (
+    weakref.WeakKeyDictionary())
+
+
+async def fetch_rows(session: AsyncSession, stmt: Any,
+                     params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
+    """The rows of a read-only select the core runs on every message (a module-level
+    statement, plain columns, named parameters). On SQLite straight on the sqlite3 connection,
+    compiled once: SQLAlchemy's per-statement machinery costs more than SQLite's read."""
+    dialect = session.bind.dialect if session.bind else None
+    if dialect is None or dialect.name != "sqlite":
+        return (await session.execute(stmt, params)).all()
+    known = _COMPILED.setdefault(dialect, {})
+    entry = known.get(id(stmt))
+    if entry is None or entry[0] is not stmt:
+        entry = known[id(stmt)] = (stmt, _Compiled(stmt, dialect))
+    compiled = entry[1]
+    return await run_in_sqlite(session, lambda conn: compiled.run(conn, params))
 
 
 class Database:

@@ -96,6 +96,34 @@ class LinkCode(Base):
     expires_at: Mapped[datetime]
 
 
+class ReplyInFlight(Base):
+    """A reply written with its turn and not yet done with by the channel (scheduler/
+    replies.py). A table of its own: a turn pays for one index here, not the outbox's six;
+    a reply whose process died is moved to the outbox and sent from there."""
+
+    __tablename__ = "replies_in_flight"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # the process sending it inline (ReplySender); its replies are left to it while it lives
+    owner: Mapped[str] = mapped_column(String(32))
+    # no index: the table holds the replies of the last moments only
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ReplySender(Base):
+    """A process sending replies inline, last seen alive at `seen_at`."""
+
+    __tablename__ = "reply_senders"
+
+    owner: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime]
+
+
 class ProcessedUpdate(Base):
     """Platform update ids already handled, so a redelivered update is processed once."""
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.db import fetch_rows
 from bot.storage.models import Partner
 from bot.storage.repos import insert_once, table_of
 from handlers.learning.models import (
@@ -223,7 +224,7 @@ async def overview(session: AsyncSession, partner_id: int) -> Overview:
     progress: dict[str, ProgressRecord] = {}
     attempts: list[AttemptRecord] = []
     ratings: dict[str, dict[str, int]] = {}
-    rows = await session.execute(_OVERVIEW, {"pid": partner_id})
+    rows = await fetch_rows(session, _OVERVIEW, {"pid": partner_id})
     for kind, id_, k1, k2, n1, n2, b, ts in rows:
         if kind == "p":
             progress[k1] = ProgressRecord(k1, k2, bool(b), ts)

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.db import fetch_rows
 from bot.storage.models import Partner
 from handlers.learning.models import ModuleProgress, QuizAnswer, QuizAttempt
 from handlers.missions.models import (
@@ -112,11 +113,11 @@ class MissionRepo:
         self.s = session
 
     async def standings(self, partner_id: int) -> Standings:
-        rows = await self.s.execute(_STANDINGS, {"pid": partner_id})
+        rows = await fetch_rows(self.s, _STANDINGS, {"pid": partner_id})
         out = Standings({}, {}, Counter())
         subs = []
         n_mastered = 0
-        for k, a, at, b, c, n in rows.all():
+        for k, a, at, b, c, n in rows:
             if k == "p":
                 out.finished[a] = at
             elif k == "s":

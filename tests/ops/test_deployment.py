@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select, text, update
 from benchmarks.cluster import Cluster
 from bot.app import FALLBACK_ERROR
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, Partner, ProcessedUpdate
+from bot.storage.models import OutboxMessage, Partner, ProcessedUpdate, ReplyInFlight
 from tests.conftest import EXAMPLE_PACKS
 from tests.fakes import FakeBotAPI
 from tests.scheduler.test_leader import holders
@@ -66,11 +66,10 @@ async def outbox(db: Database) -> list[tuple[str, str, int]]:
 
 
 async def watch_replies(db: Database, oldest: list[float]) -> None:
-    """Keeps in `oldest[0]` the age of the oldest reply seen in flight (its row 'sending')."""
+    """Keeps in `oldest[0]` the age of the oldest reply seen in flight."""
     while True:
         async with db.transaction() as s:
-            first = (await s.execute(select(func.min(OutboxMessage.claimed_at)).where(
-                OutboxMessage.kind == "reply", OutboxMessage.status == "sending"))).scalar()
+            first = (await s.execute(select(func.min(ReplyInFlight.created_at)))).scalar()
         if first is not None:
             oldest[0] = max(oldest[0], (datetime.now(UTC) - first).total_seconds())
         await asyncio.sleep(0.5)

@@ -24,7 +24,13 @@ from sqlalchemy import select
 
 from benchmarks.cluster import _stop_with_parent
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, OutboxStatus, Partner, ProcessedUpdate
+from bot.storage.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Partner,
+    ProcessedUpdate,
+    ReplyInFlight,
+)
 from scheduler.replies import REPLY
 from tests.conftest import EXAMPLE_PACKS
 from tests.fakes import FakeBotAPI, FakeUser
@@ -115,11 +121,14 @@ class BotProcess:
 
 
 async def replies_in_flight(db: Database) -> set[str]:
-    """The dedupe keys of replies committed and claimed but not yet settled as sent."""
+    """The keys of replies committed but not yet settled: rows of replies_in_flight, and
+    replies moved to the outbox (after their process died) and not yet sent."""
     async with db.transaction() as s:
-        return set((await s.execute(select(OutboxMessage.dedupe_key).where(
+        own = set((await s.execute(select(ReplyInFlight.key))).scalars())
+        moved = set((await s.execute(select(OutboxMessage.dedupe_key).where(
             OutboxMessage.kind == REPLY,
             OutboxMessage.status == OutboxStatus.SENDING.value))).scalars())
+    return own | moved
 
 
 
@@ -130,6 +139,8 @@ async def no_replies_in_flight(db: Database) -> bool:
 async def no_replies_waiting(db: Database) -> bool:
     """No reply in flight nor waiting for its turn (a recovered row waits for its chat)."""
     async with db.transaction() as s:
+        if (await s.execute(select(ReplyInFlight.key).limit(1))).first() is not None:
+            return False
         return (await s.execute(select(OutboxMessage.id).where(
             OutboxMessage.kind == REPLY,
             OutboxMessage.status.in_([OutboxStatus.SENDING.value,

@@ -99,8 +99,11 @@ class TelegramRunner:
         # SQLite has one writer: the core and the reply marks take turns (see _one_at_a_time)
         self._gate = asyncio.Lock()
         gate = self._gate if app.db.is_sqlite else None
-        self.marks = ReplyMarks(app.db, app.clock, gate=gate)
+        # the dispatcher leaves this process's replies alone while it beats within the lease
+        self.marks = ReplyMarks(app.db, app.clock, gate=gate,
+                                beat=max(settings.outbox_lease / 4, 0.5))
         app.durable_replies.add(CHANNEL)
+        app.reply_marks = self.marks
         self.channel = TelegramChannel(driver, coach_chat_id=settings.coach_chat_id,
                                        inline_retry_max=settings.telegram_inline_retry_max,
                                        defer=partial(defer_to_outbox, app.db, app.clock, CHANNEL),
@@ -149,6 +152,7 @@ class TelegramRunner:
         In webhook mode `port` is the shared listener's, already serving routes(); without it
         the runner listens on COACHBOT_WEBHOOK_LISTEN itself.
         """
+        await self.marks.start()
         pruning = asyncio.create_task(prune_processed_updates(self.app.db, self.app.clock, stop))
         try:
             if self.mode == "polling":
