@@ -35,6 +35,8 @@ PRUNE_EVERY = 3600.0  # seconds
 
 def json_depth_within(raw: bytes, limit: int) -> bool:
     """Whether brackets outside strings nest at most `limit` deep (a scan, no recursion)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:  # most bodies: no deeper than they have
+        return True
     depth = 0
     in_string = escaped = False
     for byte in raw:
