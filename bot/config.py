@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # a webhook update waits up to this long for an older update id that has not arrived
     # (deliveries racing): one partner's updates are handled in update order
     webhook_order_wait: float = 0.2
+    # set for `--role web`: web workers behind a balancer share what arrived (PostgreSQL)
+    webhook_shared_order: bool = False
     # long-polling wait per getUpdates call, in seconds
     telegram_poll_timeout: int = 25
     # a reply hit by flood control waits up to this long; longer waits go to the outbox

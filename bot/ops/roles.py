@@ -59,9 +59,9 @@ async def serve_role(settings: Settings, role: Role, stop: asyncio.Event | None 
             raise ValueError("--role web behind a load balancer needs COACHBOT_WEBHOOK_SECRET, "
                              "the same for every web worker")
         if role is Role.WEB:
-            # each web worker behind a balancer sees part of the update ids: a missing one
-            # is another worker's, not worth waiting for (a chat's arrivals are still sorted)
-            settings = settings.model_copy(update={"webhook_order_wait": 0.0})
+            # each web worker behind a balancer sees part of the update ids: the workers
+            # share what arrived, so a chat's updates still run in update-id order
+            settings = settings.model_copy(update={"webhook_shared_order": True})
         await serve_network(settings, specs, stop, background=role is Role.ALL)
         return
     await serve_background(settings, specs, schedule=role is Role.SCHEDULER, stop=stop)

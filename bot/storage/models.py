@@ -124,6 +124,20 @@ class ReplySender(Base):
     seen_at: Mapped[datetime]
 
 
+class WebhookArrival(Base):
+    """A webhook delivery seen by a web worker, so workers behind a balancer handle each
+    chat's updates in update-id order (bot/channels/telegram/shared_order.py)."""
+
+    __tablename__ = "webhook_arrivals"
+    __table_args__ = (Index("ix_webhook_arrivals_chat", "bot_id", "chat_key", "update_id"),)
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[str] = mapped_column(String(64))
+    arrived_at: Mapped[datetime]
+    done: Mapped[bool] = mapped_column(default=False)
+
+
 class ProcessedUpdate(Base):
     """Platform update ids already handled, so a redelivered update is processed once."""
 

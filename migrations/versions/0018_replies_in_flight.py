@@ -1,8 +1,11 @@
-"""replies in flight in a table of their own, with the processes sending them (issue 16)
+"""replies in flight in a table of their own, with the processes sending them; webhook
+arrivals shared by web workers (issue 16)
 
 A reply is written with its turn and deleted once sent. In the outbox that cost six index
 updates each way on every message; here one. A reply whose process stopped being seen is
-moved to the outbox by the dispatcher and sent from there.
+moved to the outbox by the dispatcher and sent from there. Web workers behind a balancer
+record each delivery in `webhook_arrivals`, so a chat's updates run in update-id order
+whichever worker took them.
 
 Revision ID: 0018
 Revises: 0017
@@ -37,8 +40,21 @@ def upgrade() -> None:
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("owner", name=op.f("pk_reply_senders")),
     )
+    op.create_table(
+        "webhook_arrivals",
+        sa.Column("bot_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chat_key", sa.String(length=64), nullable=False),
+        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("bot_id", "update_id", name=op.f("pk_webhook_arrivals")),
+    )
+    op.create_index("ix_webhook_arrivals_chat", "webhook_arrivals",
+                    ["bot_id", "chat_key", "update_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_arrivals_chat", table_name="webhook_arrivals")
+    op.drop_table("webhook_arrivals")
     op.drop_table("reply_senders")
     op.drop_table("replies_in_flight")

@@ -46,6 +46,7 @@ from bot.channels.telegram.hardening import (
     parse_update,
     prune_processed_updates,
 )
+from bot.channels.telegram.shared_order import SharedUpdateOrder
 from bot.config import Settings
 from bot.core import Inbound, Reply
 from bot.storage.faults import StorageUnavailable
@@ -123,11 +124,17 @@ class TelegramRunner:
         self.webhook_port: int | None = None
         self.refused = RefusedRequests()
         self.ready = asyncio.Event()
-        self._order = UpdateOrder(settings.webhook_order_wait)
+        self._order: UpdateOrder | SharedUpdateOrder = UpdateOrder(
+            0.0 if settings.webhook_shared_order else settings.webhook_order_wait)
 
     async def start(self) -> None:
         """Checks the token (getMe) and says what is about to run."""
         await self.channel.start()
+        assert self.channel.me is not None
+        if (self.settings.webhook_shared_order and self.app.db.is_postgres
+                and self.mode == "webhook"):
+            self._order = SharedUpdateOrder(self.app.db, self.app.clock, self.channel.me.id,
+                                            self.settings.webhook_order_wait)
         self.announce()
 
     def announce(self) -> None:
