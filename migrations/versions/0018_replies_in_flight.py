@@ -33,6 +33,7 @@ def upgrade() -> None:
                                 name=op.f("fk_replies_in_flight_partner_id_partners"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_replies_in_flight")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "reply_senders",
