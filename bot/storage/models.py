@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -105,7 +104,7 @@ class ReplyInFlight(Base):
     __tablename__ = "replies_in_flight"
     # SQLite: the key is the table (no rowid beside it), so a turn's insert and the delete of
     # the replies before it touch one B-tree
-    __table_args__: ClassVar[dict[str, object]] = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy reads it)
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     # the process sending it inline (ReplySender); its replies are left to it while it lives
