@@ -192,14 +192,16 @@ class CoachBot:
             await repos.partners.save(partner)
             # (a partner who just erased their data leaves no record, not even of the goodbye)
             marks = self.reply_marks
-            if (marks is not None and msg.channel in self.durable_replies
-                    and msg.update_id is not None and partner.id > 0):
-                await record_replies(session, owner=marks.owner, channel=msg.channel,
-                                     chat_id=msg.chat_id, update_id=msg.update_id,
-                                     replies=replies, now=now, partner_id=partner.id)
             if marks is not None:  # earlier replies sent since: settled with this commit
                 taken += marks.take()
-                await forget_replies(session, taken)
+                if (msg.channel in self.durable_replies and msg.update_id is not None
+                        and partner.id > 0):
+                    await record_replies(session, owner=marks.owner, channel=msg.channel,
+                                         chat_id=msg.chat_id, update_id=msg.update_id,
+                                         replies=replies, now=now, partner_id=partner.id,
+                                         forget=taken)
+                else:
+                    await forget_replies(session, taken)
         return replies
 
     def _refresh_identity(self, partner: PartnerRecord, msg: Inbound) -> None:

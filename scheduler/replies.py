@@ -56,22 +56,35 @@ def reply_key(channel: str, update_id: str, index: int) -> str:
 
 async def record_replies(session: AsyncSession, *, owner: str, channel: str, chat_id: str,
                          update_id: str, replies: Sequence[Reply], now: datetime,
-                         partner_id: int | None) -> None:
-    """Writes the replies to one update as in flight from `owner`; nothing is committed."""
+                         partner_id: int | None, forget: Sequence[str] = ()) -> None:
+    """Writes the replies to one update as in flight from `owner`, and deletes the rows of
+    the replies in `forget` (settled since); nothing is committed."""
     rows = [{"key": reply_key(channel, update_id, i), "owner": owner,
              "partner_id": partner_id, "channel": channel, "chat_id": r.to_chat or chat_id,
              "payload": payload_of(r), "created_at": now}
             for i, r in enumerate(replies) if r.to_channel in (None, channel)]
     if not rows:
+        await forget_replies(session, forget)
         return
     dialect = session.bind.dialect if session.bind else None
     if dialect is not None and dialect.name == "sqlite":
         # as the arrival does (bot/storage/repos.py): straight on the sqlite3 connection,
-        # SQLAlchemy's per-statement machinery cost more than the insert itself
+        # SQLAlchemy's per-statement machinery cost more than the insert itself; one trip
         insert_rows = _sqlite_insert(dialect)
-        await run_in_sqlite(session, lambda conn: insert_rows(conn, rows))
+
+        def write(conn: sqlite3.Connection) -> None:
+            insert_rows(conn, rows)
+            if forget:
+                conn.execute(_sqlite_forget(len(forget)), list(forget))
+
+        await run_in_sqlite(session, write)
         return
     await session.execute(_INSERT, rows)
+    await forget_replies(session, forget)
+
+
+def _sqlite_forget(n: int) -> str:
+    return f"DELETE FROM replies_in_flight WHERE key IN ({','.join('?' * n)})"
 
 
 def _sqlite_insert(dialect: Any) -> Callable[[sqlite3.Connection, list[dict[str, Any]]], None]:
@@ -95,7 +108,7 @@ async def forget_replies(session: AsyncSession, keys: Sequence[str]) -> None:
         return
     dialect = session.bind.dialect if session.bind else None
     if dialect is not None and dialect.name == "sqlite":
-        sql = f"DELETE FROM replies_in_flight WHERE key IN ({','.join('?' * len(keys))})"
+        sql = _sqlite_forget(len(keys))
         await run_in_sqlite(session, lambda conn: conn.execute(sql, list(keys)))
         return
     await session.execute(_FORGET, {"keys": list(keys)})
