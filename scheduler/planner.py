@@ -49,6 +49,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy import (
@@ -92,6 +93,14 @@ QT = QUIET.c
 PARTNERS = cast(Table, Partner.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
+# PostgreSQL: a batch's "nothing to plan" verdicts in one statement, each column one array
+# (not a multi-row VALUES with three parameters a partner)
+_PG_QUIET = text(
+    "INSERT INTO nudge_quiet (partner_id, seen_active, until)"
+    " SELECT * FROM unnest(CAST(:pid AS INTEGER[]), CAST(:seen AS TIMESTAMPTZ[]),"
+    " CAST(:until AS TIMESTAMPTZ[]))"
+    " ON CONFLICT (partner_id) DO UPDATE"
+    " SET seen_active = excluded.seen_active, until = excluded.until")
 # a reason that came due while the planner was down this long is still planned
 CATCH_UP = timedelta(days=2)
 # a coach's change stamped this long before a pass may commit after that pass read: the next
@@ -550,9 +559,12 @@ class Planner:
             if batch.busy:
                 await s.execute(QUIET.delete().where(
                     among(QT.partner_id, batch.busy, _dialect(s))))
-            if batch.quiet:
-                ins = (postgresql.insert(QUIET) if _dialect(s) == "postgresql"
-                       else sqlite.insert(QUIET))
+            if batch.quiet and _dialect(s) == "postgresql":
+                pids, seens, untils = zip(*batch.quiet, strict=True)
+                await s.execute(_PG_QUIET, {"pid": list(pids), "seen": list(seens),
+                                            "until": list(untils)})
+            elif batch.quiet:
+                ins = sqlite.insert(QUIET)
                 await s.execute(ins.on_conflict_do_update(
                     index_elements=[QT.partner_id],
                     set_={"seen_active": ins.excluded.seen_active, "until": ins.excluded.until}),
