@@ -30,6 +30,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
+from bisect import bisect_right
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -108,6 +110,10 @@ CATCH_UP = timedelta(days=2)
 IN_FLIGHT = timedelta(minutes=10)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 PAYDAY = 25
+# a pass judges at most this many times what the dispatcher can send before the next pass
+SEND_MARGIN = 1.5
+# a pass this small costs little whatever the rates: no bound below it
+MIN_BOUND = 1000
 # batches read at once on PostgreSQL: one decided while the next one's queries are answered
 READ_AHEAD = 2
 
@@ -140,6 +146,8 @@ class PassStats:
     planned: int = 0
     cancelled: int = 0
     batches: int = 0
+    # candidates left for the next passes (the pass was bounded by `max_partners`)
+    more: bool = False
 
 
 @dataclass
@@ -172,6 +180,23 @@ def calendar_near(now: datetime) -> bool:
         if tomorrow.day == tomorrow.month or tomorrow.day == PAYDAY:
             return True
     return False
+
+
+def _max_partners(settings: Settings) -> int:
+    """How many partners a pass judges at most (0: all).
+
+    Planning faster than the outbox is sent gains nothing: a nudge planned now waits in the
+    outbox behind the ones before it, and the dispatcher checks its reason again when it
+    sends it. So a backlog (a first start over 100k partners: 27k nudges, 15 minutes of
+    sending at 30 a second) is judged over several passes, each within its time budget,
+    instead of one long pass; the margin keeps the outbox from running dry meanwhile (some
+    nudges wait for the end of quiet hours)."""
+    if settings.planner_max_partners is not None:
+        return max(settings.planner_max_partners, 0)
+    if settings.planner_interval <= 0 or settings.send_rate <= 0:
+        return 0
+    return max(math.ceil(SEND_MARGIN * settings.send_rate * settings.planner_interval),
+               MIN_BOUND)
 
 
 def _dialect(s: AsyncSession) -> str:
@@ -224,6 +249,12 @@ class Planner:
         # changes by others (a coach's review) since this moment are looked at; None (a
         # fresh process): every waiting nudge is judged once
         self.since: datetime | None = None
+        # a pass judges at most `max_partners` candidates (0: all), in ascending id order from
+        # after `_cursor`; a round of passes ends with the pass that reaches the last one, and
+        # only then does `since` move (to before the round's first pass, `_round_start`)
+        self.max_partners = _max_partners(settings)
+        self._cursor: int | None = None
+        self._round_start: datetime | None = None
         self.quiet = QuietHours.parse(settings.quiet_hours)
         lookahead = timedelta(seconds=max(settings.planner_interval, 0))
         self._configs: dict[str, RuleConfig] = {}
@@ -419,6 +450,12 @@ class Planner:
         async with self.db.transaction() as s:
             ids = await self.candidate_ids(s, now, calendar)
             dialect = _dialect(s)
+        round_start = self._round_start or now
+        if self.max_partners and self._cursor is not None:
+            ids = ids[bisect_right(ids, self._cursor):]
+        last = not self.max_partners or len(ids) <= self.max_partners
+        if not last:
+            ids = ids[:self.max_partners]
         chunks = [ids[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
         # SQLite runs one statement at a time: reading ahead would only interleave them
         ahead = READ_AHEAD if dialect == "postgresql" else 1
@@ -458,9 +495,16 @@ class Planner:
             for t in left:
                 t.cancel()
             await asyncio.gather(*left, return_exceptions=True)
-        self.since = now - IN_FLIGHT
-        log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
-                 stats.planned, stats.cancelled)
+        if last:
+            # a change by someone else after the round began may have been missed by the
+            # partners judged early in it: the next round looks from before its start
+            self.since = round_start - IN_FLIGHT
+            self._cursor = self._round_start = None
+        else:
+            self._cursor, self._round_start = ids[-1], round_start
+        stats.more = not last
+        log.info("nudge pass: %d partners, %d planned, %d cancelled%s", stats.partners,
+                 stats.planned, stats.cancelled, "" if last else " (more in the next pass)")
         return stats
 
     async def _prepare(self, chunk: list[int], now: datetime, calendar: bool,
