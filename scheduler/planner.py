@@ -17,7 +17,10 @@ pure rules decide, with all their facts, at most one nudge per partner. New rows
 one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudges whose
 reason is gone are cancelled in one statement, and a batch's writes run while the next batch
 is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
-partner count.
+partner count. A pass judges at most `max_partners` candidates (`planner_max_partners`: by
+default 1.5 × what the dispatcher sends between two passes): a backlog larger than that (a
+first start over many partners) is judged over the next passes, in id order: the outbox
+could not send its nudges faster anyway (see `_max_partners`).
 
     planner = Planner(db, library, settings, clock, sources=[...])
     stats = await planner.run_pass()
