@@ -11,7 +11,10 @@ ahead of now); of those, proof approved, waiting, or sent back with feedback for
 all partners have 1-3 missed quiz questions under review (due from 3 days ago to a week
 ahead, a tenth mastered). Each pass runs in a child process so its peak RSS is the planner's
 own: the first pass (the backlog), a pass after the dispatcher sent it, the same pass
-again (nothing changed), and a pass after 1 % of the partners came back.
+again (nothing changed), and a pass after 1 % of the partners came back (these four with no
+bound on the partners a pass judges). Then the backlog again (outbox and verdicts emptied),
+judged in passes bounded by the default `planner_max_partners`, and once more in one
+unbounded pass.
 """
 
 from __future__ import annotations
@@ -28,13 +31,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from benchmarks.common import fresh_database, peak_rss_mb, postgres_available
 from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, Partner
+from bot.storage.models import NudgeQuiet, OutboxMessage, Partner
 from content.loader import PackLibrary
 from handlers.learning.models import ModuleProgress
 from handlers.missions.models import MissionSubmission, ReviewItem
@@ -114,8 +117,9 @@ async def seed(db: Database, n: int, now: datetime) -> None:
 async def _child(url: str, now_iso: str, packs: str, partners: int) -> dict[str, object]:
     db = Database(url)
     now = datetime.fromisoformat(now_iso)
-    settings = Settings(_env_file=None, database_url=url,  # type: ignore[call-arg]
-                        packs_dir=Path(packs), default_pack="example")
+    # the four passes judge every candidate (no bound), as before the bound existed
+    settings = Settings(_env_file=None, database_url=url, packs_dir=Path(packs),
+                        default_pack="example", planner_max_partners=0)
     library = PackLibrary.load([Path(packs) / "example"])
     async with db.engine.connect() as conn:  # connect once, so the scan times only the scan
         await conn.exec_driver_sql("select 1")
@@ -157,6 +161,7 @@ async def _child(url: str, now_iso: str, packs: str, partners: int) -> dict[str,
     moved_s = time.perf_counter() - t0
     async with db.transaction() as s:
         keys = list((await s.execute(select(OutboxMessage.dedupe_key))).scalars())
+    drain = await _drain(db, settings, library, now + timedelta(minutes=15))
     await db.dispose()
     by_kind: dict[str, int] = {}
     for k in keys:
@@ -168,7 +173,45 @@ async def _child(url: str, now_iso: str, packs: str, partners: int) -> dict[str,
             "again_planned": again.planned, "again_cancelled": again.cancelled,
             "moved_s": moved_s, "moved_read": moved.partners, "moved_planned": moved.planned,
             "moved_cancelled": moved.cancelled, "rss_mb": peak_rss_mb(),
-            "rss_before_mb": rss_before, "by_kind": by_kind}
+            "rss_before_mb": rss_before, "by_kind": by_kind, **drain}
+
+
+async def _forget(db: Database) -> None:
+    """Empties what passes wrote (the outbox, the verdicts): the backlog is there again."""
+    async with db.transaction() as s:
+        await s.execute(delete(OutboxMessage))
+        await s.execute(delete(NudgeQuiet))
+    if db.is_postgres:
+        async with db.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("VACUUM ANALYZE outbox, nudge_quiet")
+
+
+async def _drain(db: Database, settings: Settings, library: PackLibrary,
+                 at: datetime) -> dict[str, object]:
+    """After the four passes, the backlog again (outbox and verdicts emptied; 1 % of the
+    partners moved as the last pass left them), judged by a fresh planner with the default
+    bound (`planner_max_partners`) in passes at one moment until a pass reaches the last
+    candidate; then the same backlog once more in one unbounded pass, to compare."""
+    await _forget(db)
+    bounded = settings.model_copy(update={"planner_max_partners": None})
+    planner = Planner(db, library, bounded, FixedClock(at), sources=nudge_sources())
+    times: list[float] = []
+    planned = read = 0
+    while True:
+        t0 = time.perf_counter()
+        st = await planner.run_pass()
+        times.append(time.perf_counter() - t0)
+        planned, read = planned + st.planned, read + st.partners
+        if not st.more or len(times) >= 50:
+            break
+    await _forget(db)
+    whole = Planner(db, library, settings, FixedClock(at), sources=nudge_sources())
+    t0 = time.perf_counter()
+    one = await whole.run_pass()
+    return {"bound": planner.max_partners, "bounded_s": times, "bounded_planned": planned,
+            "bounded_read": read, "whole_s": time.perf_counter() - t0,
+            "whole_planned": one.planned, "whole_read": one.partners}
 
 
 async def bench(backend: str, partners: int) -> dict[str, object]:
@@ -212,6 +255,12 @@ def report(r: dict[str, object]) -> None:
         for k in ("first_s", "steady_s", "again_s", "moved_s")))
     print(f"  peak RSS of the planning process: {r['rss_mb']:.0f} MB "
           f"(before the passes: {r['rss_before_mb']:.0f} MB)")
+    times = [float(t) for t in r["bounded_s"]]  # type: ignore[attr-defined]
+    print(f"  the backlog again, at most {r['bound']:,} partners a pass: "
+          f"{len(times)} passes of " + " / ".join(f"{t:.2f}" for t in times)
+          + f" s (total {sum(times):.2f} s), read {r['bounded_read']:,}, planned "
+          f"{r['bounded_planned']:,}; in one unbounded pass: {r['whole_s']:.2f} s, read "
+          f"{r['whole_read']:,}, planned {r['whole_planned']:,}")
 
 
 def main() -> None:

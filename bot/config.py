@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     nudges_per_day: int = 1  # per partner per local day; 0 means no limit
     nudge_calendar_hour: int = 10  # local hour of the twin-date / payday tip, the day before
     planner_interval: float = 300.0  # seconds between nudge planning passes
+    # partners a planning pass judges at most (a backlog is spread over the next passes);
+    # None: one and a half times what the dispatcher sends between two passes (send_rate ×
+    # planner_interval; 13,500 by default, never below 1,000); 0: no bound
+    planner_max_partners: int | None = None
     dispatch_interval: float = 1.0  # seconds between outbox dispatcher ticks
     send_chat_interval: float = 1.0  # at most one message per chat per this many seconds
     send_max_attempts: int = 5  # a row that failed this often is given up ('failed')

@@ -17,7 +17,10 @@ pure rules decide, with all their facts, at most one nudge per partner. New rows
 one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudges whose
 reason is gone are cancelled in one statement, and a batch's writes run while the next batch
 is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
-partner count.
+partner count. A pass judges at most `max_partners` candidates (`planner_max_partners`: by
+default 1.5 × what the dispatcher sends between two passes): a backlog larger than that (a
+first start over many partners) is judged over the next passes, in id order: the outbox
+could not send its nudges faster anyway (see `_max_partners`).
 
     planner = Planner(db, library, settings, clock, sources=[...])
     stats = await planner.run_pass()
@@ -28,8 +31,11 @@ partner count.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections import defaultdict
+import math
+from bisect import bisect_right
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -48,6 +54,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy import (
@@ -91,6 +98,14 @@ QT = QUIET.c
 PARTNERS = cast(Table, Partner.__table__)
 _PARTNER_COLS = (PT.id, PT.channel, PT.chat_id, PT.name, PT.language, PT.timezone, PT.pack_id,
                  PT.state, PT.module_id, PT.step_id, PT.onboarded_at, PT.last_active_at)
+# PostgreSQL: a batch's "nothing to plan" verdicts in one statement, each column one array
+# (not a multi-row VALUES with three parameters a partner)
+_PG_QUIET = text(
+    "INSERT INTO nudge_quiet (partner_id, seen_active, until)"
+    " SELECT * FROM unnest(CAST(:pid AS INTEGER[]), CAST(:seen AS TIMESTAMPTZ[]),"
+    " CAST(:until AS TIMESTAMPTZ[]))"
+    " ON CONFLICT (partner_id) DO UPDATE"
+    " SET seen_active = excluded.seen_active, until = excluded.until")
 # a reason that came due while the planner was down this long is still planned
 CATCH_UP = timedelta(days=2)
 # a coach's change stamped this long before a pass may commit after that pass read: the next
@@ -98,6 +113,12 @@ CATCH_UP = timedelta(days=2)
 IN_FLIGHT = timedelta(minutes=10)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 PAYDAY = 25
+# a pass judges at most this many times what the dispatcher can send before the next pass
+SEND_MARGIN = 1.5
+# a pass this small costs little whatever the rates: no bound below it
+MIN_BOUND = 1000
+# batches read at once on PostgreSQL: one decided while the next one's queries are answered
+READ_AHEAD = 2
 
 
 @dataclass(slots=True)
@@ -128,6 +149,8 @@ class PassStats:
     planned: int = 0
     cancelled: int = 0
     batches: int = 0
+    # candidates left for the next passes (the pass was bounded by `max_partners`)
+    more: bool = False
 
 
 @dataclass
@@ -160,6 +183,23 @@ def calendar_near(now: datetime) -> bool:
         if tomorrow.day == tomorrow.month or tomorrow.day == PAYDAY:
             return True
     return False
+
+
+def _max_partners(settings: Settings) -> int:
+    """How many partners a pass judges at most (0: all).
+
+    Planning faster than the outbox is sent gains nothing: a nudge planned now waits in the
+    outbox behind the ones before it, and the dispatcher checks its reason again when it
+    sends it. So a backlog (a first start over 100k partners: 27k nudges, 15 minutes of
+    sending at 30 a second) is judged over several passes, each within its time budget,
+    instead of one long pass; the margin keeps the outbox from running dry meanwhile (some
+    nudges wait for the end of quiet hours)."""
+    if settings.planner_max_partners is not None:
+        return max(settings.planner_max_partners, 0)
+    if settings.planner_interval <= 0 or settings.send_rate <= 0:
+        return 0
+    return max(math.ceil(SEND_MARGIN * settings.send_rate * settings.planner_interval),
+               MIN_BOUND)
 
 
 def _dialect(s: AsyncSession) -> str:
@@ -212,6 +252,12 @@ class Planner:
         # changes by others (a coach's review) since this moment are looked at; None (a
         # fresh process): every waiting nudge is judged once
         self.since: datetime | None = None
+        # a pass judges at most `max_partners` candidates (0: all), in ascending id order from
+        # after `_cursor`; a round of passes ends with the pass that reaches the last one, and
+        # only then does `since` move (to before the round's first pass, `_round_start`)
+        self.max_partners = _max_partners(settings)
+        self._cursor: int | None = None
+        self._round_start: datetime | None = None
         self.quiet = QuietHours.parse(settings.quiet_hours)
         lookahead = timedelta(seconds=max(settings.planner_interval, 0))
         self._configs: dict[str, RuleConfig] = {}
@@ -394,9 +440,12 @@ class Planner:
     async def run_pass(self) -> PassStats:
         """Plans nudges for every partner, in batches.
 
-        Each batch is read and decided in one transaction and written in a second one, which
-        runs while the next batch is read and decided (the database inserts while Python
-        renders), so a pass costs about the larger of the two, not their sum.
+        Each batch is read, decided and rendered in one transaction and written in a second
+        one. On PostgreSQL the next batch is read while this one is decided (Python works
+        while the server answers), and a batch's writes run while the following batches are
+        read (the server inserts while Python renders): a pass costs about the larger of the
+        two sides, not their sum. Batches hold distinct partners, and a partner's verdict
+        reads only their own rows, so the order in which they overlap changes nothing.
         """
         now = self.clock.now()
         stats = PassStats()
@@ -404,17 +453,36 @@ class Planner:
         async with self.db.transaction() as s:
             ids = await self.candidate_ids(s, now, calendar)
             dialect = _dialect(s)
+        round_start = self._round_start or now
+        if self.max_partners and self._cursor is not None:
+            ids = ids[bisect_right(ids, self._cursor):]
+        last = not self.max_partners or len(ids) <= self.max_partners
+        if not last:
+            ids = ids[:self.max_partners]
+        chunks = [ids[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
+        # SQLite runs one statement at a time: reading ahead would only interleave them
+        ahead = READ_AHEAD if dialect == "postgresql" else 1
+        reading: deque[asyncio.Task[tuple[_Batch, list[int], list[Item]]]] = deque()
         writing: asyncio.Task[None] | None = None
+
+        def read_next() -> None:
+            if len(reading) < ahead and chunks:
+                reading.append(asyncio.create_task(
+                    self._prepare(chunks.pop(0), now, calendar, dialect)))
+
+        # a backlog allocates many objects that live for a batch, which triggers full
+        # collections, each walking the whole heap (packs, SQLAlchemy, the app): ~1 s of a 5 s
+        # pass over 100k partners. Objects older than the pass are left out of them until it
+        # ends; what the pass itself leaves is collected as usual.
+        gc.freeze()
         try:
-            for start in range(0, len(ids), self.batch_size):
-                chunk = ids[start:start + self.batch_size]
-                async with self.db.transaction() as s:
-                    batch = await self._load(s, among(PT.id, chunk, dialect), now,
-                                             calendar=calendar)
-                    if not batch.facts:
-                        continue
-                    chosen, stale = self.decide(batch, now)
-                    items = await self._render(s, batch, chosen)
+            for _ in range(ahead):
+                read_next()
+            while reading:
+                batch, stale, items = await reading.popleft()
+                read_next()
+                if not batch.facts:
+                    continue
                 if writing is not None:
                     await writing
                 writing = asyncio.create_task(self._write(stale, items, now, batch))
@@ -425,12 +493,34 @@ class Planner:
             if writing is not None:
                 await writing
         finally:
-            if writing is not None and not writing.done():
-                writing.cancel()
-        self.since = now - IN_FLIGHT
-        log.info("nudge pass: %d partners, %d planned, %d cancelled", stats.partners,
-                 stats.planned, stats.cancelled)
+            gc.unfreeze()
+            left = [t for t in (*reading, writing) if t is not None and not t.done()]
+            for t in left:
+                t.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+        if last:
+            # a change by someone else after the round began may have been missed by the
+            # partners judged early in it: the next round looks from before its start
+            self.since = round_start - IN_FLIGHT
+            self._cursor = self._round_start = None
+        else:
+            self._cursor, self._round_start = ids[-1], round_start
+        stats.more = not last
+        log.info("nudge pass: %d partners, %d planned, %d cancelled%s", stats.partners,
+                 stats.planned, stats.cancelled, "" if last else " (more in the next pass)")
         return stats
+
+    async def _prepare(self, chunk: list[int], now: datetime, calendar: bool,
+                       dialect: str) -> tuple[_Batch, list[int], list[Item]]:
+        """One batch read, decided and rendered, in one transaction: the batch, the stale
+        rows to cancel and the rows to insert."""
+        async with self.db.transaction() as s:
+            batch = await self._load(s, among(PT.id, chunk, dialect), now, calendar=calendar)
+            if not batch.facts:
+                return batch, [], []
+            chosen, stale = self.decide(batch, now)
+            items = await self._render(s, batch, chosen)
+        return batch, stale, items
 
     def _days(self, rows: Sequence[NudgeRow], tz_name: str) -> dict[date, int]:
         tz = zone(tz_name)
@@ -516,9 +606,12 @@ class Planner:
             if batch.busy:
                 await s.execute(QUIET.delete().where(
                     among(QT.partner_id, batch.busy, _dialect(s))))
-            if batch.quiet:
-                ins = (postgresql.insert(QUIET) if _dialect(s) == "postgresql"
-                       else sqlite.insert(QUIET))
+            if batch.quiet and _dialect(s) == "postgresql":
+                pids, seens, untils = zip(*batch.quiet, strict=True)
+                await s.execute(_PG_QUIET, {"pid": list(pids), "seen": list(seens),
+                                            "until": list(untils)})
+            elif batch.quiet:
+                ins = sqlite.insert(QUIET)
                 await s.execute(ins.on_conflict_do_update(
                     index_elements=[QT.partner_id],
                     set_={"seen_active": ins.excluded.seen_active, "until": ins.excluded.until}),

@@ -16,11 +16,12 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Button, Reply
+from bot.core.i18n import fill
 from bot.core.timezones import zone
 from bot.storage.models import Partner
 from content.loader import Pack, PackLibrary
 from content.schema import NudgeKind
-from handlers.kit.nudges import nudge_reply
+from handlers.kit.nudges import Buttons, Shared, nudge_parts
 from handlers.learning.buttons import MenuButton, QuizButton
 from handlers.learning.models import ModuleProgress, QuizAnswer, QuizAttempt
 from handlers.learning.states import LearningState
@@ -221,7 +222,21 @@ def _title(pack: Pack, module_id: str | None, lang: str) -> str:
 
 
 def render_nudge(n: Nudge, pack: Pack, library: PackLibrary, *, lang: str, name: str | None,
-                 topics: Sequence[str] = ()) -> Reply:
+                 topics: Sequence[str] = (), shared: Shared | None = None) -> Reply:
+    """The nudge in `lang`; `shared` keeps what nudges of the same reason share (all but the
+    name and the topics) for the next ones."""
+    key = (pack.id, lang, n.kind, n.next_module, n.quiz_id, n.module_id, n.event_date)
+    template, friend, buttons, values = (
+        shared or Shared()).get(key, lambda: _nudge_parts(n, pack, library, lang))
+    listed = ", ".join(topics)
+    if not listed:
+        listed = (shared or Shared()).get((pack.id, lang, "topics"), lambda: library.t(
+            pack, lang, "nudge_topics_fallback"))
+    return Reply(fill(template, name=name or friend, topics=listed, **values), buttons)
+
+
+def _nudge_parts(n: Nudge, pack: Pack, library: PackLibrary,
+                 lang: str) -> tuple[str, str, Buttons, dict[str, str]]:
     def t(key: str, **kw: Any) -> str:
         return library.t(pack, lang, key, **kw)
 
@@ -236,9 +251,9 @@ def render_nudge(n: Nudge, pack: Pack, library: PackLibrary, *, lang: str, name:
         main = CONTINUE.button(t("nudge_btn_continue"))
     else:
         main = CONTINUE.button(t("nudge_btn_menu"))
-    return nudge_reply(n, pack, library, lang, name, main,
-                       module=_title(pack, n.module_id, lang), next_module=next_title,
-                       topics=", ".join(topics) or t("nudge_topics_fallback"), date=date_text)
+    return (*nudge_parts(n.kind, pack, library, lang, main),
+            {"module": _title(pack, n.module_id, lang), "next_module": next_title,
+             "date": date_text})
 
 
 @dataclass
@@ -364,10 +379,11 @@ class LearningNudges:
             for aid, qid in rows.all():
                 missed[aid].append(qid)
         out = []
+        shared = Shared()
         for target, p in chosen:
             pack = pack_of(target.pack_id)
             topics = topics_for(pack, p.nudge.quiz_id, missed.get(p.nudge.attempt_id or 0, []),
                                 target.language)
             out.append(render_nudge(p.nudge, pack, library, lang=target.language,
-                                    name=target.name, topics=topics))
+                                    name=target.name, topics=topics, shared=shared))
         return out

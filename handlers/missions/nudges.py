@@ -9,27 +9,29 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from functools import partial
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Select, String, Table, and_, exists, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Button, Reply, rows
+from bot.core.i18n import fill
+from bot.core.timezones import zone
 from bot.storage.models import Partner
 from content.loader import Pack, PackLibrary
 from content.missions import Mission
+from handlers.kit.nudges import Buttons, Shared
 from handlers.learning.models import ModuleProgress
 from handlers.missions.buttons import MissionButton, ReviewAnswerButton
 from handlers.missions.chat import LETTERS, day_text
 from handlers.missions.models import MissionSubmission, ReviewItem
 from handlers.missions.plan import (
     Review,
-    deadline_day,
-    due_at,
+    deadline_from,
     local,
     unlock_windows,
-    unlocked,
 )
 from handlers.optout.buttons import ASK_STOP
 from scheduler.nudging import (
@@ -81,6 +83,17 @@ class MissionFacts:
 NONE = MissionFacts()
 
 
+class _Moments(NamedTuple):
+    """A mission's deadline day for one unlock day and zone, and what follows from it."""
+
+    day: date
+    due: datetime  # the end of the deadline day
+    remind_at: datetime
+    checkin: datetime
+    due_reason: str
+    late_reason: str
+
+
 def facts_of(f: PartnerFacts) -> MissionFacts:
     found = f.extra.get(NAME)
     return found if isinstance(found, MissionFacts) else NONE
@@ -92,32 +105,54 @@ def mission_of(key: str) -> str:
 
 
 def mission_rule(missions: Sequence[Mission]) -> Rule:
+    listed = list(missions)
+    opens_at_start = any(m.after is None for m in listed)
+    # per (mission, local unlock day, zone): the deadline day, the moments derived from it and
+    # the reasons naming it. Partners unlocking on the same day share them, and this date
+    # arithmetic in time zones was most of the rule's cost in a backlog pass.
+    moments: dict[tuple[int, date, str], _Moments] = {}
+
+    def when(k: int, m: Mission, at: datetime, tz: str) -> _Moments:
+        start = at.astimezone(zone(tz)).date()
+        found = moments.get((k, start, tz))
+        if found is None:
+            if len(moments) > 10_000:  # a long-running process: keep it small
+                moments.clear()
+            day = deadline_from(m, start)
+            found = moments[(k, start, tz)] = _Moments(
+                day, local(day + timedelta(days=1), 0, tz),
+                local(day - timedelta(days=1), HOUR, tz), local(day + timedelta(days=1), HOUR, tz),
+                f"mission {m.id} due {day.isoformat()}",
+                f"mission {m.id} past its deadline {day.isoformat()}")
+        return found
+
     def rule(f: PartnerFacts, cfg: RuleConfig, now: datetime) -> Iterable[Nudge]:
         """A mission just unlocked; its deadline tomorrow; its deadline passed with nothing
         sent (a check-in asking what got in the way)."""
         mf = facts_of(f)
+        if not mf.finished and not opens_at_start:
+            return ()
         out: list[Nudge] = []
         announced: set[str | None] = set()  # one "new mission" per module finished
-        for m, at in unlocked(list(missions), mf.finished, f.onboarded_at):
+        for k, m in enumerate(listed):
+            at = mf.finished.get(m.after) if m.after else f.onboarded_at
+            if at is None:  # not unlocked (see plan.unlocked)
+                continue
             status = mf.latest.get(m.id)
             if status in (Review.WAITING, Review.APPROVED):
                 continue
-            day = deadline_day(m, at, f.timezone)
-            due = due_at(m, at, f.timezone)
-            remind_at = local(day - timedelta(days=1), HOUR, f.timezone)
-            if status is None and at + NEW_AFTER < remind_at and m.after not in announced:
+            w = when(k, m, at, f.timezone)
+            if status is None and at + NEW_AFTER < w.remind_at and m.after not in announced:
                 announced.add(m.after)
                 out.append(Nudge(NEW, f"n:{f.id}:mnew:{m.id}", at + NEW_AFTER,
                                  f"mission {m.id} unlocked", Priority.NEW,
-                                 expires_at=min(remind_at, at + NEW_AFTER + NEW_FOR),
-                                 event_date=day))
-            out.append(Nudge(REMINDER, f"n:{f.id}:mrem:{m.id}", remind_at,
-                             f"mission {m.id} due {day.isoformat()}", Priority.REMINDER,
-                             expires_at=due, event_date=day))
-            checkin = local(day + timedelta(days=1), HOUR, f.timezone)
-            out.append(Nudge(CHECKIN, f"n:{f.id}:mchk:{m.id}", checkin,
-                             f"mission {m.id} past its deadline {day.isoformat()}",
-                             Priority.CHECKIN, expires_at=due + CHECKIN_FOR, event_date=day))
+                                 expires_at=min(w.remind_at, at + NEW_AFTER + NEW_FOR),
+                                 event_date=w.day))
+            out.append(Nudge(REMINDER, f"n:{f.id}:mrem:{m.id}", w.remind_at, w.due_reason,
+                             Priority.REMINDER, expires_at=w.due, event_date=w.day))
+            out.append(Nudge(CHECKIN, f"n:{f.id}:mchk:{m.id}", w.checkin, w.late_reason,
+                             Priority.CHECKIN, expires_at=w.due + CHECKIN_FOR,
+                             event_date=w.day))
         return out
     return rule
 
@@ -256,57 +291,89 @@ class MissionNudges:
                 RI.id.in_(item_ids)))
             items = {iid: (quiz, question) for iid, quiz, question in rows.all()}
         out = []
+        shared = Shared()
         for target, p in chosen:
             pack = pack_of(target.pack_id)
             lang = target.language
-            name = target.name or library.t(pack, lang, "nudge_friend")
+            name = target.name or shared.get((pack.id, lang, "friend"),
+                                             partial(library.t, pack, lang, "nudge_friend"))
             if p.nudge.kind == REVIEW:
                 out.append(render_review(p.nudge, items.get(p.nudge.attempt_id or 0), pack,
-                                         library, lang, name))
+                                         library, lang, name, shared))
                 continue
-            out.append(render_mission(p.nudge, target, pack, library, name))
+            out.append(render_mission(p.nudge, target, pack, library, name, shared))
         return out
 
 
 def render_mission(n: Nudge, target: Target, pack: Pack, library: PackLibrary,
-                   name: str) -> Reply:
+                   name: str, shared: Shared | None = None) -> Reply:
+    """A mission nudge; `shared` keeps what nudges of the same mission, kind and deadline
+    share (all but the name) for the next ones."""
     lang = target.language
+    key = (pack.id, lang, n.kind, mission_of(n.key), n.event_date)
+    template, values, buttons = (shared or Shared()).get(
+        key, lambda: _mission_parts(n, pack, library, lang))
+    return Reply(fill(template, name=name, **values) if values is not None else template,
+                 buttons)
+
+
+def _mission_parts(n: Nudge, pack: Pack, library: PackLibrary,
+                   lang: str) -> tuple[str, dict[str, str] | None, Buttons]:
+    """The text's template and its values but the name (None: a text without any), and the
+    buttons."""
     mission = pack.missions.get(mission_of(n.key))
 
     def t(key: str, **values: object) -> str:
         return library.t(pack, lang, key, **values)
 
     if mission is None:  # the pack changed under the plan: a plain way to the list
-        return Reply(t("missions_hint"), rows(MissionButton("list").button(t("btn_missions"))))
+        return (t("missions_hint"), None,
+                rows(MissionButton("list").button(t("btn_missions"))))
     title = mission.title.get(lang)
     # the deadline day, as the rule named it
     when = day_text(n.event_date, lang) if n.event_date is not None else ""
     if n.kind == NEW:
-        return Reply(t("mission_nudge_new", name=name, title=title, why=mission.why.get(lang),
-                       due=when),
-                     rows(MissionButton("open", mission.id).button(t("btn_mission_send")),
-                          _stop(library, pack, lang)))
+        return (library.text(pack, "mission_nudge_new", lang),
+                {"title": title, "why": mission.why.get(lang), "due": when},
+                rows(MissionButton("open", mission.id).button(t("btn_mission_send")),
+                     _stop(library, pack, lang)))
     if n.kind == REMINDER:
-        return Reply(t("mission_nudge_reminder", name=name, title=title, due=when),
-                     rows(MissionButton("send", mission.id).button(t("btn_mission_send")),
-                          _stop(library, pack, lang)))
-    return Reply(t("mission_nudge_checkin", name=name, title=title),
-                 rows(MissionButton("reflect", mission.id).button(t("btn_mission_reflect")),
-                      MissionButton("send", mission.id).button(t("btn_mission_send")),
-                      _stop(library, pack, lang)))
+        return (library.text(pack, "mission_nudge_reminder", lang),
+                {"title": title, "due": when},
+                rows(MissionButton("send", mission.id).button(t("btn_mission_send")),
+                     _stop(library, pack, lang)))
+    return (library.text(pack, "mission_nudge_checkin", lang), {"title": title},
+            rows(MissionButton("reflect", mission.id).button(t("btn_mission_reflect")),
+                 MissionButton("send", mission.id).button(t("btn_mission_send")),
+                 _stop(library, pack, lang)))
 
 
 def render_review(n: Nudge, item: tuple[str, str] | None, pack: Pack, library: PackLibrary,
-                  lang: str, name: str) -> Reply:
+                  lang: str, name: str, shared: Shared | None = None) -> Reply:
+    """A one-question review; `shared` keeps what reviews of the same question share (the
+    question, its options' labels, the stop button) for the next ones."""
+    found = (shared or Shared()).get((pack.id, lang, "review", item),
+                                     lambda: _review_parts(item, pack, library, lang))
+    if found is None or n.attempt_id is None:
+        return Reply(library.t(pack, lang, "review_gone"))
+    template, tail, options, stop = found
+    box = int(n.key.rsplit(":", 2)[-2])
+    buttons = [ReviewAnswerButton(n.attempt_id, box, option).button(label)
+               for option, label in options]
+    return Reply(fill(template, name=name) + "\n" + tail, rows(*buttons, stop))
+
+
+def _review_parts(item: tuple[str, str] | None, pack: Pack, library: PackLibrary,
+                  lang: str) -> tuple[str, str, list[tuple[str, str]], Button] | None:
+    """The review text's first line's template, the lines after it, each option's id and
+    button label, and the stop button; None when the question is gone."""
     quiz = pack.quiz(item[0]) if item else None
     question = next((q for q in quiz.questions if q.id == item[1]), None) if (
         quiz and item) else None
-    if question is None or n.attempt_id is None:
-        return Reply(library.t(pack, lang, "review_gone"))
-    box = int(n.key.rsplit(":", 2)[-2])
-    lines = [library.t(pack, lang, "review_nudge", name=name), "",
-             f"*{question.text.get(lang)}*", ""]
+    if question is None:
+        return None
+    lines = ["", f"*{question.text.get(lang)}*", ""]
     lines += [f"{LETTERS[k]}. {o.text.get(lang)}" for k, o in enumerate(question.options)]
-    buttons = [ReviewAnswerButton(n.attempt_id, box, o.id).button(
-        f"{LETTERS[k]}. {o.text.get(lang)}"[:60]) for k, o in enumerate(question.options)]
-    return Reply("\n".join(lines), rows(*buttons, _stop(library, pack, lang)))
+    return (library.text(pack, "review_nudge", lang), "\n".join(lines),
+            [(o.id, f"{LETTERS[k]}. {o.text.get(lang)}"[:60])
+             for k, o in enumerate(question.options)], _stop(library, pack, lang))

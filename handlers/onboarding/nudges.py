@@ -11,10 +11,11 @@ from sqlalchemy import ColumnElement, Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Reply
+from bot.core.i18n import fill
 from bot.storage.models import Partner
 from content.loader import Pack, PackLibrary
 from content.schema import NudgeKind
-from handlers.kit.nudges import nudge_reply
+from handlers.kit.nudges import Buttons, Shared, nudge_parts
 from handlers.learning.states import LearningState
 from handlers.onboarding.states import PROFILE_STATES
 from handlers.optout.buttons import CONTINUE
@@ -69,11 +70,18 @@ class OnboardingNudges:
     async def render(self, s: AsyncSession, chosen: Sequence[tuple[Target, Placed]],
                      library: PackLibrary, pack_of: Callable[[str], Pack]) -> list[Reply]:
         out = []
+        shared = Shared()
         for target, p in chosen:
             pack = pack_of(target.pack_id)
-            main = CONTINUE.button(library.t(pack, target.language, "nudge_btn_continue"))
-            out.append(nudge_reply(p.nudge, pack, library, target.language, target.name, main,
-                                   module="", next_module="",
-                                   topics=library.t(pack, target.language,
-                                                    "nudge_topics_fallback"), date=""))
+            lang = target.language
+
+            def make(pack: Pack = pack, lang: str = lang,
+                     kind: str = p.nudge.kind) -> tuple[str, str, Buttons, str]:
+                main = CONTINUE.button(library.t(pack, lang, "nudge_btn_continue"))
+                return (*nudge_parts(kind, pack, library, lang, main),
+                        library.t(pack, lang, "nudge_topics_fallback"))
+
+            template, friend, buttons, topics = shared.get((pack.id, lang, p.nudge.kind), make)
+            out.append(Reply(fill(template, name=target.name or friend, module="",
+                                  next_module="", topics=topics, date=""), buttons))
         return out

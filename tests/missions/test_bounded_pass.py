@@ -1,0 +1,134 @@
+"""A backlog larger than a pass's bound (`Settings.planner_max_partners`) is judged over
+several passes: together they plan exactly what one unbounded pass plans, every candidate
+gets its turn, and what changes during those passes is judged in the next round."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from bot.config import Settings
+from bot.core import FixedClock
+from bot.storage.db import Database
+from bot.storage.models import NudgeQuiet, OutboxMessage, Partner
+from content.loader import PackLibrary
+from handlers.learning.models import ModuleProgress
+from handlers.missions.models import MissionSubmission
+from handlers.registry import nudge_sources
+from scheduler.planner import Planner
+from tests.missions import test_nudge_verdicts as verdicts
+from tests.scheduler.test_prefilter import life_goes_on, population, seed, unfiltered
+
+START = datetime(2025, 3, 12, 6, 30, tzinfo=UTC)
+BOUND = 17
+
+
+def planner(database: Database, library: PackLibrary, settings: Settings, clock: FixedClock,
+            bound: int) -> Planner:
+    return Planner(database, library, settings.model_copy(update={"planner_max_partners": bound}),
+                   clock, batch_size=7, sources=nudge_sources())
+
+
+async def written(db: Database) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """What passes wrote: the outbox rows (without their ids) and the quiet verdicts."""
+    async with db.transaction() as s:
+        rows = (await s.execute(select(
+            OutboxMessage.partner_id, OutboxMessage.dedupe_key, OutboxMessage.due_at,
+            OutboxMessage.status, OutboxMessage.payload, OutboxMessage.seen_active,
+            OutboxMessage.valid_until))).all()
+        quiet = (await s.execute(select(NudgeQuiet.partner_id, NudgeQuiet.seen_active,
+                                        NudgeQuiet.until))).all()
+    return ({(*r[:4], repr(r[4]), *r[5:]) for r in rows}, {tuple(q) for q in quiet})
+
+
+@pytest.mark.parametrize("kind", ["inactive", "stalled", "module_finished", "quiz_failed"])
+async def test_bounded_passes_plan_what_one_pass_plans(
+        kind: str, database: Database, library: PackLibrary, settings: Settings) -> None:
+    await seed(database, population(kind, START, n=400))
+    clock = FixedClock(START)
+    whole = planner(database, library, settings, clock, 0)
+    async with database.transaction() as s:
+        candidates = await whole.candidate_ids(s, START)
+    one = await whole.run_pass()
+    assert not one.more and one.planned >= 20
+    expected = await written(database)
+    async with database.transaction() as s:  # the backlog again
+        await s.execute(delete(OutboxMessage))
+        await s.execute(delete(NudgeQuiet))
+    bounded = planner(database, library, settings, clock, BOUND)
+    judged: list[int] = []
+    while True:
+        stats = await bounded.run_pass()
+        judged.append(stats.partners)
+        if not stats.more:
+            break
+        assert len(judged) < 100
+    assert await written(database) == expected
+    # every candidate judged once, the bound kept, in as few passes as the bound allows
+    assert sum(judged) == one.partners == len(candidates)
+    assert max(judged) <= BOUND
+    assert len(judged) == math.ceil(len(candidates) / BOUND) >= 3
+
+
+async def test_what_changes_during_a_round_is_judged_in_the_next(
+        database: Database, library: PackLibrary, settings: Settings) -> None:
+    """Partners act and the dispatcher sends while a bounded round is under way (some behind
+    its cursor): once the next round is over, nothing the rules would plan or cancel is left,
+    as after an unbounded pass."""
+    await seed(database, population("stalled", START, n=240))
+    clock = FixedClock(START)
+    bounded = planner(database, library, settings, clock, BOUND)
+    rnd = random.Random(19)
+    rounds = passes = 0
+    while rounds < 2:
+        stats = await bounded.run_pass()
+        passes += 1
+        if rounds == 0 and passes % 2:  # only during the first round
+            await life_goes_on(database, rnd, clock.now())
+        rounds += not stats.more
+        clock.current += timedelta(minutes=5)
+        assert passes < 200
+    assert passes > 4  # the rounds really took several passes
+    clock.current -= timedelta(minutes=5)  # the moment of the last pass
+    planned, stale = await unfiltered(bounded, clock.now())
+    assert planned == set() and stale == set()
+
+
+async def test_a_coachs_change_behind_the_cursor_is_judged_in_the_next_round(
+        database: Database, library: PackLibrary, settings: Settings) -> None:
+    """A coach approves the proof of a partner whose reminder the round already planned:
+    the next round still looks at changes from before this round began, and cancels it."""
+    start = datetime(2026, 11, 3, 2, 10, tzinfo=UTC)  # 10:10 in Makassar
+    done = start - timedelta(days=6)  # promo finished: the first video is due tomorrow
+    async with database.transaction() as s:
+        await s.execute(insert(Partner), [verdicts.partner(p, done) for p in range(1, 31)])
+        await s.execute(insert(ModuleProgress), [
+            dict(partner_id=p, module_id=m, step_id="plan", started_at=done, updated_at=done,
+                 completed_at=done) for p in range(1, 31) for m in ("basics", "promo")])
+        await s.execute(insert(MissionSubmission), [
+            dict(partner_id=p, mission_id="first-video", status="changes", kind="link",
+                 text="https://v.example", target_met=False, created_at=done)
+            for p in range(1, 31)])
+    clock = FixedClock(start)
+    bounded = planner(database, library, settings, clock, 5)
+    first = await bounded.run_pass()
+    assert first.more and first.planned == 5  # partners 1-5: their reminders wait
+    async with database.transaction() as s:
+        await s.execute(update(MissionSubmission).where(MissionSubmission.partner_id == 1)
+                        .values(status="approved", reviewed_at=start + timedelta(minutes=2)))
+    rounds = passes = 0
+    while rounds < 2:
+        clock.current += timedelta(minutes=5)
+        rounds += not (await bounded.run_pass()).more
+        passes += 1
+        assert passes < 100
+    async with database.transaction() as s:
+        status = (await s.execute(select(OutboxMessage.status).where(
+            OutboxMessage.dedupe_key == "n:1:mrem:first-video"))).scalar_one()
+    assert status == "cancelled"
+    assert await unfiltered(bounded, clock.now()) == (set(), set())
