@@ -129,7 +129,7 @@ class UpdateOrder:
     be its chat's. With no gap below it, it runs at once.
     """
 
-    def __init__(self, wait: float = 0.2):
+    def __init__(self, wait: float = 0.05):
         self.wait = wait
         self._floor: int | None = None  # every id up to here arrived (or was given up on)
         self._ahead: set[int] = set()  # ids above the floor that arrived

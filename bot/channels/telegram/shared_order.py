@@ -51,7 +51,7 @@ _LOOK = select(_OLDER,
 class SharedUpdateOrder:
     """`async with order.turn(chat_key, update_id)`: this worker's turn for the update."""
 
-    def __init__(self, db: Database, clock: Clock, bot_id: int, wait: float = 0.2):
+    def __init__(self, db: Database, clock: Clock, bot_id: int, wait: float = 0.05):
         self.db = db
         self.clock = clock
         self.bot_id = bot_id
