@@ -18,12 +18,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from sqlalchemy import BigInteger, String, and_, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core import Clock
 from bot.storage.db import Database
 from bot.storage.models import WebhookArrival
-from bot.storage.repos import table_of
+from bot.storage.repos import insert_once, table_of
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +61,8 @@ class SharedUpdateOrder:
         values = {"bot_id": self.bot_id, "update_id": update_id, "chat_key": key,
                   "arrived_at": self.clock.now(), "done": False}
         async with self.db.transaction() as s:
-            ins = postgresql.insert(_A) if self.db.is_postgres else sqlite.insert(_A)
             # a redelivery finds its first arrival: it is not behind itself
-            await s.execute(ins.values(**values).on_conflict_do_nothing())
+            await insert_once(s, WebhookArrival, **values)
 
     async def _look(self, key: str, update_id: int) -> tuple[int, bool]:
         """(older updates of the chat not done, whether an id below is missing)."""
