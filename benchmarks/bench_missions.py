@@ -117,9 +117,9 @@ async def seed(db: Database, n: int, now: datetime) -> None:
 async def _child(url: str, now_iso: str, packs: str, partners: int) -> dict[str, object]:
     db = Database(url)
     now = datetime.fromisoformat(now_iso)
-    # the four passes judge every candidate (no bound), as before the bound existed
+    # the four passes judge every candidate (no bound, no time budget), as before the bounds
     settings = Settings(_env_file=None, database_url=url, packs_dir=Path(packs),
-                        default_pack="example", planner_max_partners=0)
+                        default_pack="example", planner_max_partners=0, planner_pass_budget=0)
     library = PackLibrary.load([Path(packs) / "example"])
     async with db.engine.connect() as conn:  # connect once, so the scan times only the scan
         await conn.exec_driver_sql("select 1")
@@ -191,10 +191,13 @@ async def _drain(db: Database, settings: Settings, library: PackLibrary,
                  at: datetime) -> dict[str, object]:
     """After the four passes, the backlog again (outbox and verdicts emptied; 1 % of the
     partners moved as the last pass left them), judged by a fresh planner with the default
-    bound (`planner_max_partners`) in passes at one moment until a pass reaches the last
+    bound (`planner_max_partners`) and time budget (`planner_pass_budget`) in passes at one moment until a pass reaches the last
     candidate; then the same backlog once more in one unbounded pass, to compare."""
     await _forget(db)
-    bounded = settings.model_copy(update={"planner_max_partners": None})
+    # the defaults: at most what the dispatcher sends between two passes, and the time budget
+    budget = Settings.model_fields["planner_pass_budget"].default
+    bounded = settings.model_copy(update={"planner_max_partners": None,
+                                          "planner_pass_budget": budget})
     planner = Planner(db, library, bounded, FixedClock(at), sources=nudge_sources())
     times: list[float] = []
     planned = read = 0
@@ -209,7 +212,7 @@ async def _drain(db: Database, settings: Settings, library: PackLibrary,
     whole = Planner(db, library, settings, FixedClock(at), sources=nudge_sources())
     t0 = time.perf_counter()
     one = await whole.run_pass()
-    return {"bound": planner.max_partners, "bounded_s": times, "bounded_planned": planned,
+    return {"bound": planner.max_partners, "budget": planner.budget, "bounded_s": times, "bounded_planned": planned,
             "bounded_read": read, "whole_s": time.perf_counter() - t0,
             "whole_planned": one.planned, "whole_read": one.partners}
 
@@ -256,9 +259,9 @@ def report(r: dict[str, object]) -> None:
     print(f"  peak RSS of the planning process: {r['rss_mb']:.0f} MB "
           f"(before the passes: {r['rss_before_mb']:.0f} MB)")
     times = [float(t) for t in r["bounded_s"]]  # type: ignore[attr-defined]
-    print(f"  the backlog again, at most {r['bound']:,} partners a pass: "
+    print(f"  the backlog again, at most {r['bound']:,} partners and {r['budget']} s a pass: "
           f"{len(times)} passes of " + " / ".join(f"{t:.2f}" for t in times)
-          + f" s (total {sum(times):.2f} s), read {r['bounded_read']:,}, planned "
+          + f" s (longest {max(times) / scan:.2f}x the scan; total {sum(times):.2f} s), read {r['bounded_read']:,}, planned "
           f"{r['bounded_planned']:,}; in one unbounded pass: {r['whole_s']:.2f} s, read "
           f"{r['whole_read']:,}, planned {r['whole_planned']:,}")
 

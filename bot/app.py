@@ -16,7 +16,6 @@ from bot.core.sanitize import storable_inbound
 from bot.ops.metrics import mark_update, observe_update
 from bot.storage.db import Database
 from bot.storage.faults import StorageUnavailable, is_transient
-from bot.storage.locks import PartnerTurns
 from bot.storage.repos import PartnerRecord, Repos
 from content.loader import PackLibrary
 from handlers.kit.context import Context, Services
@@ -169,9 +168,9 @@ class CoachBot:
         now = self.clock.now()
         async with self.db.transaction(interactive=True) as session:
             repos = Repos(session)
-            # other workers serving this partner wait here until this transaction ends
-            await PartnerTurns(session).take(msg.channel, msg.user_id)
-            # records the update id and loads the partner, stamping last_active_at
+            # takes the partner's turn (other workers serving this partner wait until this
+            # transaction ends), records the update id and loads the partner, stamping
+            # last_active_at
             first_time, partner = await repos.partners.arrive(msg.channel, msg.user_id,
                                                               msg.update_id, now)
             if not first_time:

@@ -77,9 +77,12 @@ class Settings(BaseSettings):
     nudge_calendar_hour: int = 10  # local hour of the twin-date / payday tip, the day before
     planner_interval: float = 300.0  # seconds between nudge planning passes
     # partners a planning pass judges at most (a backlog is spread over the next passes);
-    # None: one and a half times what the dispatcher sends between two passes (send_rate ×
-    # planner_interval; 13,500 by default, never below 1,000); 0: no bound
+    # None: what the dispatcher sends between two passes (send_rate × planner_interval;
+    # 9,000 by default, never below 1,000); 0: no bound
     planner_max_partners: int | None = None
+    # seconds of real time after which a planning pass takes no further batch (the rest of a
+    # backlog waits for the next pass, from where this one stopped); 0: no budget
+    planner_pass_budget: float = 1.2
     dispatch_interval: float = 1.0  # seconds between outbox dispatcher ticks
     send_chat_interval: float = 1.0  # at most one message per chat per this many seconds
     send_max_attempts: int = 5  # a row that failed this often is given up ('failed')

@@ -18,7 +18,7 @@ one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudg
 reason is gone are cancelled in one statement, and a batch's writes run while the next batch
 is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
 partner count. A pass judges at most `max_partners` candidates (`planner_max_partners`: by
-default 1.5 × what the dispatcher sends between two passes): a backlog larger than that (a
+default what the dispatcher sends between two passes): a backlog larger than that (a
 first start over many partners) is judged over the next passes, in id order: the outbox
 could not send its nudges faster anyway (see `_max_partners`).
 
@@ -34,9 +34,10 @@ import asyncio
 import gc
 import logging
 import math
+import time
 from bisect import bisect_right
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -113,8 +114,9 @@ CATCH_UP = timedelta(days=2)
 IN_FLIGHT = timedelta(minutes=10)
 _COUNTED = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.SENT.value)
 PAYDAY = 25
-# a pass judges at most this many times what the dispatcher can send before the next pass
-SEND_MARGIN = 1.5
+# a pass judges at most this many times what the dispatcher can send before the next pass:
+# judging more only plans nudges that wait behind the others, and keeps a pass within 2 s
+SEND_MARGIN = 1.0
 # a pass this small costs little whatever the rates: no bound below it
 MIN_BOUND = 1000
 # batches read at once on PostgreSQL: one decided while the next one's queries are answered
@@ -192,8 +194,9 @@ def _max_partners(settings: Settings) -> int:
     outbox behind the ones before it, and the dispatcher checks its reason again when it
     sends it. So a backlog (a first start over 100k partners: 27k nudges, 15 minutes of
     sending at 30 a second) is judged over several passes, each within its time budget,
-    instead of one long pass; the margin keeps the outbox from running dry meanwhile (some
-    nudges wait for the end of quiet hours)."""
+    instead of one long pass. About a sixth of the partners judged get nothing, so the
+    dispatcher idles for part of an interval while a backlog lasts: the backlog drains a
+    pass later, and every pass stays within the planner's 2-s budget."""
     if settings.planner_max_partners is not None:
         return max(settings.planner_max_partners, 0)
     if settings.planner_interval <= 0 or settings.send_rate <= 0:
@@ -242,7 +245,7 @@ def _hours_fields(t: NudgeThresholds) -> dict[str, float]:
 class Planner:
     def __init__(self, db: Database, library: PackLibrary, settings: Settings,
                  clock: Clock | None = None, *, sources: Sequence[NudgeSource] = (),
-                 batch_size: int = 2000):
+                 batch_size: int = 2000, timer: Callable[[], float] = time.monotonic):
         self.db = db
         self.library = library
         self.settings = settings
@@ -256,6 +259,10 @@ class Planner:
         # after `_cursor`; a round of passes ends with the pass that reaches the last one, and
         # only then does `since` move (to before the round's first pass, `_round_start`)
         self.max_partners = _max_partners(settings)
+        # … and stops taking batches once `budget` seconds of real time are spent (0: never):
+        # a slow machine or a busy server spreads a backlog over more passes, none long
+        self.budget = max(settings.planner_pass_budget, 0.0)
+        self._timer = timer
         self._cursor: int | None = None
         self._round_start: datetime | None = None
         self.quiet = QuietHours.parse(settings.quiet_hours)
@@ -447,6 +454,7 @@ class Planner:
         two sides, not their sum. Batches hold distinct partners, and a partner's verdict
         reads only their own rows, so the order in which they overlap changes nothing.
         """
+        started = self._timer()
         now = self.clock.now()
         stats = PassStats()
         calendar = calendar_near(now)
@@ -454,12 +462,14 @@ class Planner:
             ids = await self.candidate_ids(s, now, calendar)
             dialect = _dialect(s)
         round_start = self._round_start or now
-        if self.max_partners and self._cursor is not None:
+        if self._cursor is not None:
             ids = ids[bisect_right(ids, self._cursor):]
-        last = not self.max_partners or len(ids) <= self.max_partners
-        if not last:
+        bounded = self.max_partners and len(ids) > self.max_partners
+        if bounded:
             ids = ids[:self.max_partners]
         chunks = [ids[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
+        ends: deque[int] = deque()  # the last candidate of each batch being read
+        judged_to: int | None = None  # … and of the last batch decided
         # SQLite runs one statement at a time: reading ahead would only interleave them
         ahead = READ_AHEAD if dialect == "postgresql" else 1
         reading: deque[asyncio.Task[tuple[_Batch, list[int], list[Item]]]] = deque()
@@ -467,8 +477,9 @@ class Planner:
 
         def read_next() -> None:
             if len(reading) < ahead and chunks:
-                reading.append(asyncio.create_task(
-                    self._prepare(chunks.pop(0), now, calendar, dialect)))
+                chunk = chunks.pop(0)
+                ends.append(chunk[-1])
+                reading.append(asyncio.create_task(self._prepare(chunk, now, calendar, dialect)))
 
         # a backlog allocates many objects that live for a batch, which triggers full
         # collections, each walking the whole heap (packs, SQLAlchemy, the app): ~1 s of a 5 s
@@ -480,6 +491,16 @@ class Planner:
                 read_next()
             while reading:
                 batch, stale, items = await reading.popleft()
+                judged_to = ends.popleft()
+                if self.budget and self._timer() - started > self.budget:
+                    # over budget: the batches read ahead are dropped (reads only) and
+                    # judged in the next pass, from after this one
+                    chunks.clear()
+                    reading_left = list(reading)
+                    reading.clear()
+                    for dropped in reading_left:
+                        dropped.cancel()
+                    await asyncio.gather(*reading_left, return_exceptions=True)
                 read_next()
                 if not batch.facts:
                     continue
@@ -498,13 +519,14 @@ class Planner:
             for t in left:
                 t.cancel()
             await asyncio.gather(*left, return_exceptions=True)
+        last = not bounded and judged_to == (ids[-1] if ids else None)
         if last:
             # a change by someone else after the round began may have been missed by the
             # partners judged early in it: the next round looks from before its start
             self.since = round_start - IN_FLIGHT
             self._cursor = self._round_start = None
         else:
-            self._cursor, self._round_start = ids[-1], round_start
+            self._cursor, self._round_start = judged_to, round_start
         stats.more = not last
         log.info("nudge pass: %d partners, %d planned, %d cancelled%s", stats.partners,
                  stats.planned, stats.cancelled, "" if last else " (more in the next pass)")

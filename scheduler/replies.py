@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import sqlite3
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import Integer, String, and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +48,17 @@ _INSERT = text(
     " :created_at)",
 ).bindparams(*(bindparam(c, type_=_T.c[c].type) for c in ("payload", "created_at")))
 _FORGET = delete(_T).where(_T.c.key.in_(bindparam("keys", expanding=True)))
+# PostgreSQL: a turn's replies written and the settled ones deleted in one round trip (a
+# data-modifying WITH runs whether or not the INSERT reads it)
+_PG_WRITE = text(
+    "WITH settled AS (DELETE FROM replies_in_flight WHERE key = ANY(:forget))"
+    " INSERT INTO replies_in_flight (key, owner, partner_id, channel, chat_id, payload,"
+    " created_at) SELECT u.key, :owner, :partner_id, :channel, u.chat_id, CAST(u.payload AS"
+    " json), :created_at FROM unnest(:keys, :chats, :payloads) AS u(key, chat_id, payload)",
+).bindparams(*(bindparam(c, type_=postgresql.ARRAY(String))
+               for c in ("forget", "keys", "chats", "payloads")),
+             bindparam("partner_id", type_=Integer),
+             bindparam("created_at", type_=_T.c.created_at.type))
 
 
 def reply_key(channel: str, update_id: str, index: int) -> str:
@@ -78,6 +90,13 @@ async def record_replies(session: AsyncSession, *, owner: str, channel: str, cha
                 conn.execute(_sqlite_forget(len(forget)), list(forget))
 
         await run_in_sqlite(session, write)
+        return
+    if dialect is not None and dialect.name == "postgresql":
+        await session.execute(_PG_WRITE, {
+            "forget": list(forget), "keys": [r["key"] for r in rows],
+            "chats": [r["chat_id"] for r in rows],
+            "payloads": [json.dumps(r["payload"]) for r in rows], "owner": owner,
+            "partner_id": partner_id, "channel": channel, "created_at": now})
         return
     await session.execute(_INSERT, rows)
     await forget_replies(session, forget)

@@ -73,8 +73,10 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path,
 
 @pytest.fixture
 def settings() -> Settings:
+    # no real-time budget for a planning pass: a loaded machine must not change what a pass
+    # plans (tests/missions/test_bounded_pass.py tells the budget's story with its own timer)
     return Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:",  # type: ignore[call-arg]
-                    packs_dir=EXAMPLE_PACKS, default_pack="example")
+                    packs_dir=EXAMPLE_PACKS, default_pack="example", planner_pass_budget=0)
 
 
 @pytest.fixture(scope="session")

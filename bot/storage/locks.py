@@ -9,14 +9,28 @@ crashed worker holds nothing. SQLite has one process and one writer: no lock nee
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import Integer, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # the first key of the two-key advisory locks that are partners' turns (the second is a hash
 # of channel:id); two-key locks never collide with the one-key schedule lock
 PARTNER_TURNS = 0x63620001
 
-_TAKE = text("select pg_advisory_xact_lock(:ns, hashtext(:key))")
+
+def turn_lock() -> Any:
+    """The SQL expression that waits for a partner's turn (PostgreSQL), with the parameters
+    of `turn_params`; a message's arrival takes it inside its own statement."""
+    return func.pg_advisory_xact_lock(bindparam("turn_ns", type_=Integer),
+                                      func.hashtext(bindparam("turn_key", type_=String)))
+
+
+def turn_params(channel: str, external_id: str) -> dict[str, Any]:
+    return {"turn_ns": PARTNER_TURNS, "turn_key": f"{channel}:{external_id}"}
+
+
+_TAKE = select(turn_lock())
 
 
 class PartnerTurns:
@@ -28,4 +42,4 @@ class PartnerTurns:
         bind = self.s.bind
         if bind is None or bind.dialect.name != "postgresql":
             return
-        await self.s.execute(_TAKE, {"ns": PARTNER_TURNS, "key": f"{channel}:{external_id}"})
+        await self.s.execute(_TAKE, turn_params(channel, external_id))

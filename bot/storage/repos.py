@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
+    String,
     Table,
     bindparam,
     delete,
@@ -25,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.db import run_in_sqlite
+from bot.storage.locks import PartnerTurns, turn_lock, turn_params
 from bot.storage.models import Cohort, Partner, PartnerIdentity, ProcessedUpdate
 
 # Statements on the per-message path are built once (module level or first use) and run with
@@ -144,11 +146,22 @@ def _record_update(insert: Any) -> Any:
 
 
 def _arrival_statement() -> Any:
-    """PostgreSQL: record the update id and load-and-stamp its partner in ONE statement.
+    """PostgreSQL: take the partner's turn, record the update id and load-and-stamp its
+    partner in ONE statement.
 
+    The turn (bot/storage/locks.py) is taken first: the update id's row is selected from it.
     The partner is stamped only when the update is new; the single row returned says whether
-    it was (`fresh`) and carries the partner's columns (NULL for someone new)."""
-    ins = (_record_update(postgresql.insert)
+    it was (`fresh`) and carries the partner's columns (NULL for someone new, or for a
+    partner another worker created while this statement waited for the turn: its snapshot
+    predates the wait, so `arrive` looks again)."""
+    turn = select(turn_lock().label("turn")).cte("turn")
+    updates = table_of(ProcessedUpdate)
+    source: Any = select(bindparam("p_channel", type_=String),
+                         bindparam("p_update_id", type_=String),
+                         bindparam("p_now", updates.c.created_at.type)).select_from(turn)
+    ins = (postgresql.insert(updates)
+           .from_select(["channel", "update_id", "created_at"], source)
+           .on_conflict_do_nothing()
            .returning(literal_column("1").label("one"))
            .cte("fresh_update"))
     upd = (update(_PARTNERS).where(*_BY_KEY, exists(select(ins.c.one)))
@@ -216,9 +229,16 @@ class PartnerRepo:
 
         One round trip on PostgreSQL; on SQLite, whose statements run in-process, two."""
         first, rec = await self._arrive(channel, external_id, update_id, now)
+        if first and rec is None and self._dialect() == "postgresql" and update_id is not None:
+            # created by another worker while the arrival waited for the turn (its snapshot
+            # is older than the wait): someone new pays this query once
+            rec = await self.touch(channel, external_id, now)
         if first and rec is None:  # not their own identity: maybe one joined with /link
             rec = await self._arrive_linked(channel, external_id, now)
         return first, rec
+
+    def _dialect(self) -> str:
+        return self.s.bind.dialect.name if self.s.bind else "sqlite"
 
     async def _arrive(self, channel: str, external_id: str, update_id: str | None,
                       now: datetime) -> tuple[bool, PartnerRecord | None]:
@@ -228,8 +248,10 @@ class PartnerRepo:
         if dialect is not None and dialect.name == "sqlite":
             return await self._arrive_sqlite(dialect, values)
         if update_id is None:
+            await PartnerTurns(self.s).take(channel, external_id)
             return True, await self.touch(channel, external_id, now)
-        row = (await self.s.execute(_ARRIVAL, values)).one()
+        row = (await self.s.execute(_ARRIVAL, {**values, **turn_params(channel, external_id)})
+               ).one()
         if not row[0]:
             return False, None
         return True, (_record_from_row(row[1:]) if row[1] is not None else None)

@@ -1,6 +1,7 @@
-"""A backlog larger than a pass's bound (`Settings.planner_max_partners`) is judged over
-several passes: together they plan exactly what one unbounded pass plans, every candidate
-gets its turn, and what changes during those passes is judged in the next round."""
+"""A backlog larger than a pass's bound (`Settings.planner_max_partners`, or the time budget
+`planner_pass_budget`) is judged over several passes: together they plan exactly what one
+unbounded pass plans, every candidate gets its turn, and what changes during those passes is
+judged in the next round."""
 
 from __future__ import annotations
 
@@ -73,6 +74,52 @@ async def test_bounded_passes_plan_what_one_pass_plans(
     assert sum(judged) == one.partners == len(candidates)
     assert max(judged) <= BOUND
     assert len(judged) == math.ceil(len(candidates) / BOUND) >= 3
+
+
+class Stopwatch:
+    """Real time as a pass sees it: one second more each time it is read."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        self.seconds += 1.0
+        return self.seconds
+
+
+@pytest.mark.parametrize("kind", ["inactive", "module_finished"])
+async def test_a_pass_over_its_time_budget_leaves_the_rest_to_the_next_pass(
+        kind: str, database: Database, library: PackLibrary, settings: Settings) -> None:
+    """A slow machine (or a busy database) makes batches take long: a pass stops taking
+    batches once its budget is spent, and the next passes go on from there until, together,
+    they planned what one pass without a budget plans."""
+    await seed(database, population(kind, START, n=400))
+    clock = FixedClock(START)
+    whole = planner(database, library, settings, clock, 0)
+    async with database.transaction() as s:
+        candidates = await whole.candidate_ids(s, START)
+    one = await whole.run_pass()
+    assert not one.more and one.planned >= 20
+    expected = await written(database)
+    async with database.transaction() as s:  # the backlog again
+        await s.execute(delete(OutboxMessage))
+        await s.execute(delete(NudgeQuiet))
+    # the pass starts at 1 s; after one batch 1 s is spent, after the second 2 s: over 1.5 s
+    budgeted = Planner(database, library,
+                       settings.model_copy(update={"planner_max_partners": 0,
+                                                   "planner_pass_budget": 1.5}),
+                       clock, batch_size=7, sources=nudge_sources(), timer=Stopwatch())
+    judged: list[int] = []
+    while True:
+        stats = await budgeted.run_pass()
+        judged.append(stats.partners)
+        if not stats.more:
+            break
+        assert len(judged) < 100
+    assert await written(database) == expected
+    assert sum(judged) == len(candidates)
+    assert max(judged) == 14  # two batches of 7 a pass
+    assert len(judged) == math.ceil(len(candidates) / 14) >= 3
 
 
 async def test_what_changes_during_a_round_is_judged_in_the_next(
