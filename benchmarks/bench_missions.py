@@ -191,8 +191,9 @@ async def _drain(db: Database, settings: Settings, library: PackLibrary,
                  at: datetime) -> dict[str, object]:
     """After the four passes, the backlog again (outbox and verdicts emptied; 1 % of the
     partners moved as the last pass left them), judged by a fresh planner with the default
-    bound (`planner_max_partners`) and time budget (`planner_pass_budget`) in passes at one moment until a pass reaches the last
-    candidate; then the same backlog once more in one unbounded pass, to compare."""
+    bound (`planner_max_partners`) and time budget (`planner_pass_budget`) in passes at one
+    moment until a pass reaches the last candidate; then the same backlog once more in one
+    unbounded pass, to compare."""
     await _forget(db)
     # the defaults: at most what the dispatcher sends between two passes, and the time budget
     budget = Settings.model_fields["planner_pass_budget"].default
@@ -212,7 +213,8 @@ async def _drain(db: Database, settings: Settings, library: PackLibrary,
     whole = Planner(db, library, settings, FixedClock(at), sources=nudge_sources())
     t0 = time.perf_counter()
     one = await whole.run_pass()
-    return {"bound": planner.max_partners, "budget": planner.budget, "bounded_s": times, "bounded_planned": planned,
+    return {"bound": planner.max_partners, "budget": planner.budget, "bounded_s": times,
+            "bounded_planned": planned,
             "bounded_read": read, "whole_s": time.perf_counter() - t0,
             "whole_planned": one.planned, "whole_read": one.partners}
 
@@ -261,7 +263,8 @@ def report(r: dict[str, object]) -> None:
     times = [float(t) for t in r["bounded_s"]]  # type: ignore[attr-defined]
     print(f"  the backlog again, at most {r['bound']:,} partners and {r['budget']} s a pass: "
           f"{len(times)} passes of " + " / ".join(f"{t:.2f}" for t in times)
-          + f" s (longest {max(times) / scan:.2f}x the scan; total {sum(times):.2f} s), read {r['bounded_read']:,}, planned "
+          + f" s (longest {max(times) / scan:.2f}x the scan; total {sum(times):.2f} s), read "
+          f"{r['bounded_read']:,}, planned "
           f"{r['bounded_planned']:,}; in one unbounded pass: {r['whole_s']:.2f} s, read "
           f"{r['whole_read']:,}, planned {r['whole_planned']:,}")
 
