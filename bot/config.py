@@ -80,9 +80,10 @@ class Settings(BaseSettings):
     # None: what the dispatcher sends between two passes (send_rate × planner_interval;
     # 9,000 by default, never below 1,000); 0: no bound
     planner_max_partners: int | None = None
-    # seconds of real time after which a planning pass takes no further batch (the rest of a
-    # backlog waits for the next pass, from where this one stopped); 0: no budget
-    planner_pass_budget: float = 1.2
+    # seconds of real time a planning pass aims to stay within: it takes no further batch
+    # once another one (at the pace so far) would go over; the rest of a backlog waits for
+    # the next pass, from where this one stopped; 0: no budget
+    planner_pass_budget: float = 1.0
     dispatch_interval: float = 1.0  # seconds between outbox dispatcher ticks
     send_chat_interval: float = 1.0  # at most one message per chat per this many seconds
     send_max_attempts: int = 5  # a row that failed this often is given up ('failed')

@@ -18,7 +18,8 @@ one statement per batch (ON CONFLICT DO NOTHING on the dedupe key), pending nudg
 reason is gone are cancelled in one statement, and a batch's writes run while the next batch
 is read. Memory stays bounded by the batch (plus the list of candidate ids), not by the
 partner count. A pass judges at most `max_partners` candidates (`planner_max_partners`: by
-default what the dispatcher sends between two passes): a backlog larger than that (a
+default what the dispatcher sends between two passes) and takes no further batch once
+another would take it past `planner_pass_budget` seconds: a backlog larger than that (a
 first start over many partners) is judged over the next passes, in id order: the outbox
 could not send its nudges faster anyway (see `_max_partners`).
 
@@ -470,6 +471,7 @@ class Planner:
         chunks = [ids[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
         ends: deque[int] = deque()  # the last candidate of each batch being read
         judged_to: int | None = None  # … and of the last batch decided
+        decided = 0
         # SQLite runs one statement at a time: reading ahead would only interleave them
         ahead = READ_AHEAD if dialect == "postgresql" else 1
         reading: deque[asyncio.Task[tuple[_Batch, list[int], list[Item]]]] = deque()
@@ -492,9 +494,11 @@ class Planner:
             while reading:
                 batch, stale, items = await reading.popleft()
                 judged_to = ends.popleft()
-                if self.budget and self._timer() - started > self.budget:
-                    # over budget: the batches read ahead are dropped (reads only) and
-                    # judged in the next pass, from after this one
+                decided += 1
+                spent = self._timer() - started
+                if self.budget and spent + spent / decided > self.budget:
+                    # another batch would take the pass over its budget: the batches read
+                    # ahead are dropped (reads only) and judged in the next pass
                     chunks.clear()
                     reading_left = list(reading)
                     reading.clear()

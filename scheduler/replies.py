@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import Clock, Reply
-from bot.storage.db import Database, run_in_sqlite
+from bot.storage.db import Database, postgres_driver, run_in_sqlite
 from bot.storage.models import OutboxMessage, OutboxStatus, ReplyInFlight, ReplySender
 from bot.storage.repos import table_of
 from scheduler.outbox import payload_of
@@ -48,17 +48,14 @@ _INSERT = text(
     " :created_at)",
 ).bindparams(*(bindparam(c, type_=_T.c[c].type) for c in ("payload", "created_at")))
 _FORGET = delete(_T).where(_T.c.key.in_(bindparam("keys", expanding=True)))
-# PostgreSQL: a turn's replies written and the settled ones deleted in one round trip (a
-# data-modifying WITH runs whether or not the INSERT reads it)
-_PG_WRITE = text(
-    "WITH settled AS (DELETE FROM replies_in_flight WHERE key = ANY(:forget))"
+# PostgreSQL: a turn's replies written and the settled ones deleted in one statement (a
+# data-modifying WITH runs whether or not the INSERT reads it), in asyncpg's own terms
+_PG_WRITE = (
+    "WITH settled AS (DELETE FROM replies_in_flight WHERE key = ANY($1::varchar[]))"
     " INSERT INTO replies_in_flight (key, owner, partner_id, channel, chat_id, payload,"
-    " created_at) SELECT u.key, :owner, :partner_id, :channel, u.chat_id, CAST(u.payload AS"
-    " json), :created_at FROM unnest(:keys, :chats, :payloads) AS u(key, chat_id, payload)",
-).bindparams(*(bindparam(c, type_=postgresql.ARRAY(String))
-               for c in ("forget", "keys", "chats", "payloads")),
-             bindparam("partner_id", type_=Integer),
-             bindparam("created_at", type_=_T.c.created_at.type))
+    " created_at) SELECT u.key, $2::varchar, $3::integer, $4::varchar, u.chat_id,"
+    " CAST(u.payload AS json), $5::timestamptz"
+    " FROM unnest($6::varchar[], $7::varchar[], $8::text[]) AS u(key, chat_id, payload)")
 
 
 def reply_key(channel: str, update_id: str, index: int) -> str:
@@ -92,11 +89,14 @@ async def record_replies(session: AsyncSession, *, owner: str, channel: str, cha
         await run_in_sqlite(session, write)
         return
     if dialect is not None and dialect.name == "postgresql":
-        await session.execute(_PG_WRITE, {
-            "forget": list(forget), "keys": [r["key"] for r in rows],
-            "chats": [r["chat_id"] for r in rows],
-            "payloads": [json.dumps(r["payload"]) for r in rows], "owner": owner,
-            "partner_id": partner_id, "channel": channel, "created_at": now})
+        args = (list(forget), owner, partner_id, channel, now, [r["key"] for r in rows],
+                [r["chat_id"] for r in rows], [json.dumps(r["payload"]) for r in rows])
+        # straight on asyncpg inside the turn's transaction (begun by its arrival)
+        driver = await postgres_driver(session)
+        if driver is not None:
+            await driver.execute(_PG_WRITE, *args)
+        else:
+            await (await session.connection()).exec_driver_sql(_PG_WRITE, args)
         return
     await session.execute(_INSERT, rows)
     await forget_replies(session, forget)

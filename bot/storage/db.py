@@ -207,8 +207,34 @@ async def run_in_sqlite(session: AsyncSession, fn: Callable[[sqlite3.Connection]
     return await driver.run(fn, driver._conn)
 
 
+_PG_DRIVER = "coachbot_pg_driver"
+
+
+async def postgres_driver(session: AsyncSession) -> Any | None:
+    """The asyncpg connection of the session's transaction once that transaction has begun on
+    the server (None before: SQLAlchemy sends BEGIN with its first statement).
+
+    For the few statements every message runs after its first one (the reply rows, the
+    /progress reads), where SQLAlchemy's per-statement machinery costs more CPU than the
+    statement: they run straight on the driver, inside the same transaction. A fault there
+    is asyncpg's own exception (`is_transient` knows them); rolling the transaction back
+    then goes through SQLAlchemy, which invalidates a connection that dropped."""
+    txn = session.sync_session.get_transaction()
+    known = session.info.get(_PG_DRIVER)
+    if txn is not None and known is not None and known[0] is txn:
+        return known[1]
+    if txn is None:
+        return None
+    conn = await session.connection()
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None or not driver.is_in_transaction():
+        return None
+    session.info[_PG_DRIVER] = (txn, driver)
+    return driver
+
+
 class _Compiled:
-    """A statement compiled once for SQLite: its SQL, bind and result processors."""
+    """A statement compiled once for the dialect: its SQL, bind and result processors."""
 
     def __init__(self, stmt: Any, dialect: Any):
         c = stmt.compile(dialect=dialect)
@@ -219,14 +245,19 @@ class _Compiled:
         self.results = [col.type._cached_result_processor(dialect, None)
                         for col in stmt.selected_columns]
 
-    def run(self, conn: sqlite3.Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def args(self, params: dict[str, Any]) -> list[Any]:
         args = []
         for n, proc, own in self.binds:
             v = params[n] if n in params else own
             args.append(proc(v) if proc else v)
+        return args
+
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         procs = self.results
-        return [tuple(p(v) if p else v for v, p in zip(row, procs, strict=True))
-                for row in conn.execute(self.sql, args).fetchall()]
+        return [tuple(p(v) if p else v for v, p in zip(row, procs, strict=True)) for row in rows]
+
+    def run(self, conn: sqlite3.Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return self.rows(conn.execute(self.sql, self.args(params)).fetchall())
 
 
 # per engine dialect, per statement object (module-level constants): forgotten with the engine
@@ -237,17 +268,23 @@ _COMPILED: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, _Compiled]]] = (
 async def fetch_rows(session: AsyncSession, stmt: Any,
                      params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
     """The rows of a read-only select the core runs on every message (a module-level
-    statement, plain columns, named parameters). On SQLite straight on the sqlite3 connection,
-    compiled once: SQLAlchemy's per-statement machinery costs more than SQLite's read."""
+    statement, plain columns, named parameters), compiled once. On SQLite straight on the
+    sqlite3 connection, on PostgreSQL on asyncpg's inside a begun transaction: SQLAlchemy's
+    per-statement machinery costs more than the read."""
     dialect = session.bind.dialect if session.bind else None
-    if dialect is None or dialect.name != "sqlite":
+    if dialect is None or dialect.name not in ("sqlite", "postgresql"):
         return (await session.execute(stmt, params)).all()
     known = _COMPILED.setdefault(dialect, {})
     entry = known.get(id(stmt))
     if entry is None or entry[0] is not stmt:
         entry = known[id(stmt)] = (stmt, _Compiled(stmt, dialect))
     compiled = entry[1]
-    return await run_in_sqlite(session, lambda conn: compiled.run(conn, params))
+    if dialect.name == "sqlite":
+        return await run_in_sqlite(session, lambda conn: compiled.run(conn, params))
+    driver = await postgres_driver(session)
+    if driver is None:
+        return (await session.execute(stmt, params)).all()
+    return compiled.rows(await driver.fetch(compiled.sql, *compiled.args(params)))
 
 
 class Database:

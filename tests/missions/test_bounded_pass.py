@@ -104,10 +104,11 @@ async def test_a_pass_over_its_time_budget_leaves_the_rest_to_the_next_pass(
     async with database.transaction() as s:  # the backlog again
         await s.execute(delete(OutboxMessage))
         await s.execute(delete(NudgeQuiet))
-    # the pass starts at 1 s; after one batch 1 s is spent, after the second 2 s: over 1.5 s
+    # the pass starts at 1 s; after one batch 1 s is spent (a second batch fits in 2.5 s),
+    # after the second 2 s: a third would end at 3 s, over the budget
     budgeted = Planner(database, library,
                        settings.model_copy(update={"planner_max_partners": 0,
-                                                   "planner_pass_budget": 1.5}),
+                                                   "planner_pass_budget": 2.5}),
                        clock, batch_size=7, sources=nudge_sources(), timer=Stopwatch())
     judged: list[int] = []
     while True:
