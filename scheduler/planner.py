@@ -154,6 +154,8 @@ class PassStats:
     batches: int = 0
     # candidates left for the next passes (the pass was bounded by `max_partners`)
     more: bool = False
+    # … because the pass stopped on its time budget
+    out_of_time: bool = False
 
 
 @dataclass
@@ -445,7 +447,7 @@ class Planner:
         rows = await s.execute(select(ids.c[0]).order_by(ids.c[0]))
         return [pid for (pid,) in rows.all()]
 
-    async def run_pass(self) -> PassStats:
+    async def run_pass(self, limit: int | None = None) -> PassStats:
         """Plans nudges for every partner, in batches.
 
         Each batch is read, decided and rendered in one transaction and written in a second
@@ -465,9 +467,10 @@ class Planner:
         round_start = self._round_start or now
         if self._cursor is not None:
             ids = ids[bisect_right(ids, self._cursor):]
-        bounded = self.max_partners and len(ids) > self.max_partners
+        most = self.max_partners if limit is None else max(limit, 1)
+        bounded = most and len(ids) > most
         if bounded:
-            ids = ids[:self.max_partners]
+            ids = ids[:most]
         chunks = [ids[i:i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
         ends: deque[int] = deque()  # the last candidate of each batch being read
         judged_to: int | None = None  # … and of the last batch decided
@@ -499,6 +502,7 @@ class Planner:
                 if self.budget and spent + spent / decided > self.budget:
                     # another batch would take the pass over its budget: the batches read
                     # ahead are dropped (reads only) and judged in the next pass
+                    stats.out_of_time = bool(chunks or reading)
                     chunks.clear()
                     reading_left = list(reading)
                     reading.clear()

@@ -16,6 +16,7 @@ imports no feature.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,6 +38,8 @@ from scheduler.planner import Planner
 from scheduler.scope import Scope
 
 log = logging.getLogger(__name__)
+# seconds between the passes that judge a backlog within one planning interval
+PASS_PAUSE = 1.0
 
 
 class _OverrunIsNoNews(logging.Filter):
@@ -73,6 +76,7 @@ class SchedulerService:
         self.schedule = schedule
         self.dispatch = dispatch
         self.planner = planner
+        self.pass_pause = PASS_PAUSE
         self.dispatcher = dispatcher
         self.plan = plan
         self.jobs: list[Job[Scope]] = [job for f in app.features for job in f.jobs()]
@@ -112,7 +116,20 @@ class SchedulerService:
         if not self.leader.held:
             return
         try:
-            await self.planner.run_pass()
+            judged = 0
+            most = self.planner.max_partners
+            while True:
+                stats = await self.planner.run_pass(limit=most - judged if most else None)
+                judged += stats.partners
+                # a pass that stopped on its time budget leaves candidates this interval may
+                # still judge: the next pass follows a pause in which messages and the
+                # dispatcher have the loop and the database
+                if (not stats.out_of_time or (most and judged >= most)
+                        or self._stopping.is_set() or not self.leader.held):
+                    break
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.pass_pause):
+                        await self._stopping.wait()
         except Exception:
             log.exception("nudge planning pass failed; the next one will try again")
 

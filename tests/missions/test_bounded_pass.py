@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from bot.app import CoachBot
 from bot.config import Settings
 from bot.core import FixedClock
 from bot.storage.db import Database
@@ -21,7 +22,8 @@ from content.loader import PackLibrary
 from handlers.learning.models import ModuleProgress
 from handlers.missions.models import MissionSubmission
 from handlers.registry import nudge_sources
-from scheduler.planner import Planner
+from scheduler.planner import PassStats, Planner
+from scheduler.service import SchedulerService
 from tests.missions import test_nudge_verdicts as verdicts
 from tests.scheduler.test_prefilter import life_goes_on, population, seed, unfiltered
 
@@ -121,6 +123,46 @@ async def test_a_pass_over_its_time_budget_leaves_the_rest_to_the_next_pass(
     assert sum(judged) == len(candidates)
     assert max(judged) == 14  # two batches of 7 a pass
     assert len(judged) == math.ceil(len(candidates) / 14) >= 3
+
+
+class CountingPlanner(Planner):
+    """The planner, noting how many partners each of its passes judged."""
+
+    passes: list[int]
+
+    async def run_pass(self, limit: int | None = None) -> PassStats:
+        stats = await super().run_pass(limit)
+        self.passes = [*getattr(self, "passes", []), stats.partners]
+        return stats
+
+
+@pytest.mark.parametrize("bound", [0, 30])
+async def test_the_planning_job_goes_on_with_short_passes_up_to_its_bound(
+        bound: int, bot: CoachBot, database: Database, library: PackLibrary,
+        settings: Settings) -> None:
+    """Passes cut short by their time budget follow one another within one planning interval
+    (after a pause) until the backlog is judged, or as many partners as the dispatcher can
+    send to before the next interval."""
+    await seed(database, population("inactive", START, n=600))
+    clock = FixedClock(START)
+    service = SchedulerService.for_app(bot, {}, schedule=False, dispatch=False)
+    service.pass_pause = 0
+    service.planner = CountingPlanner(
+        database, library, settings.model_copy(update={"planner_max_partners": bound,
+                                                        "planner_pass_budget": 2.5}),
+        clock, batch_size=7, sources=nudge_sources(), timer=Stopwatch())
+    async with database.transaction() as s:
+        candidates = len(await service.planner.candidate_ids(s, START))
+    assert candidates > 60
+    await service.plan_job()
+    passes = service.planner.passes
+    assert max(passes) <= 14  # every pass within its budget: two batches of 7
+    if bound:  # the interval's share judged, the rest left for the next interval
+        assert sum(passes) == bound and len(passes) == 3
+        await service.plan_job()
+        assert sum(service.planner.passes) == 2 * bound
+    else:  # the whole backlog judged in one interval
+        assert sum(passes) == candidates and len(passes) == math.ceil(candidates / 14)
 
 
 async def test_what_changes_during_a_round_is_judged_in_the_next(
