@@ -80,7 +80,9 @@ class Offsets:
     def __init__(self) -> None:
         self._pending: set[int] = set()
         self._top: int | None = None  # the highest update id seen
-        self.progress = asyncio.Event()
+        self.last_progress = time.monotonic()  # when an update last finished
+        # set when no fetched update is left unfinished (the poll loop also sets it to stop)
+        self.drained = asyncio.Event()
 
     def fresh(self, ids: Iterable[int]) -> list[int]:
         """The ids not seen before, now pending; in-flight and finished ones are skipped."""
@@ -93,7 +95,9 @@ class Offsets:
     def done(self, update_id: int) -> None:
         if update_id in self._pending:  # (the confirm-lag timer of a sent one is no news)
             self._pending.discard(update_id)
-            self.progress.set()
+            self.last_progress = time.monotonic()
+            if not self._pending:
+                self.drained.set()
 
     @property
     def pending(self) -> int:

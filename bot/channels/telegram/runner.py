@@ -16,6 +16,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
@@ -233,6 +234,9 @@ class TelegramRunner:
         await self.driver.delete_webhook()
         self.ready.set()
         offsets = Offsets()
+        # a stop ends the wait for a batch at once
+        stopping = asyncio.ensure_future(stop.wait())
+        stopping.add_done_callback(lambda _: offsets.drained.set())
         processing, sending = self._lanes(offsets, stop)
         backoff = 0.5
         try:
@@ -262,6 +266,7 @@ class TelegramRunner:
                 # finished for POLL_IDLE) is worth a poll that fetches them all again
                 await _settle(offsets, stop, POLL_IDLE, POLL_MAX)
         finally:
+            stopping.cancel()
             # in-flight updates finish (or stay unconfirmed), replies go out, then the offset
             # of everything processed is confirmed, so a restart does not fetch it again
             if not await processing.join(SHUTDOWN_GRACE):
@@ -321,27 +326,21 @@ async def _settle(offsets: Offsets, stop: asyncio.Event, idle: float, most: floa
     """Waits until no fetched update is in flight or `stop` is set; or until none has
     finished for `idle` seconds (a stalled chat: the others' updates are fetched meanwhile),
     or `most` seconds pass. A core busy with the batch gains nothing from an earlier poll,
-    which would parse every update in flight again."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + most
+    which would parse every update in flight again.
+
+    One wait per poll, woken only when the batch is done (or `stop`, which the poll loop
+    relays to `offsets.drained`): not once per finished update."""
+    started = time.monotonic()
+    deadline = started + most
     while offsets.pending and not stop.is_set():
-        left = deadline - loop.time()
-        if left <= 0:
+        now = time.monotonic()
+        until = min(deadline, max(offsets.last_progress, started) + idle)
+        if until <= now:
             return
-        offsets.progress.clear()
-        await _wait_any(stop, offsets.progress, min(idle, left))
-        if not offsets.progress.is_set():
-            return
-
-
-async def _wait_any(stop: asyncio.Event, event: asyncio.Event, seconds: float) -> None:
-    """Waits until `event` or `stop` is set, or `seconds` pass."""
-    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())]
-    try:
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waits:
-            w.cancel()
+        offsets.drained.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(until - now):
+                await offsets.drained.wait()
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
