@@ -49,20 +49,28 @@ async def written(db: Database) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ..
     return ({(*r[:4], repr(r[4]), *r[5:]) for r in rows}, {tuple(q) for q in quiet})
 
 
-@pytest.mark.parametrize("kind", ["inactive", "stalled", "module_finished", "quiz_failed"])
-async def test_bounded_passes_plan_what_one_pass_plans(
-        kind: str, database: Database, library: PackLibrary, settings: Settings) -> None:
+async def planned_in_one_pass(database: Database, library: PackLibrary, settings: Settings,
+                              kind: str) -> tuple[list[int], PassStats, Any]:
+    """A population's backlog planned in one unbounded pass: its candidates, the pass and
+    what it wrote; then the outbox and the verdicts are emptied (the backlog again)."""
     await seed(database, population(kind, START, n=400))
-    clock = FixedClock(START)
-    whole = planner(database, library, settings, clock, 0)
+    whole = planner(database, library, settings, FixedClock(START), 0)
     async with database.transaction() as s:
         candidates = await whole.candidate_ids(s, START)
     one = await whole.run_pass()
     assert not one.more and one.planned >= 20
     expected = await written(database)
-    async with database.transaction() as s:  # the backlog again
+    async with database.transaction() as s:
         await s.execute(delete(OutboxMessage))
         await s.execute(delete(NudgeQuiet))
+    return candidates, one, expected
+
+
+@pytest.mark.parametrize("kind", ["inactive", "stalled", "module_finished", "quiz_failed"])
+async def test_bounded_passes_plan_what_one_pass_plans(
+        kind: str, database: Database, library: PackLibrary, settings: Settings) -> None:
+    clock = FixedClock(START)
+    candidates, one, expected = await planned_in_one_pass(database, library, settings, kind)
     bounded = planner(database, library, settings, clock, BOUND)
     judged: list[int] = []
     while True:
@@ -95,17 +103,8 @@ async def test_a_pass_over_its_time_budget_leaves_the_rest_to_the_next_pass(
     """A slow machine (or a busy database) makes batches take long: a pass stops taking
     batches once its budget is spent, and the next passes go on from there until, together,
     they planned what one pass without a budget plans."""
-    await seed(database, population(kind, START, n=400))
     clock = FixedClock(START)
-    whole = planner(database, library, settings, clock, 0)
-    async with database.transaction() as s:
-        candidates = await whole.candidate_ids(s, START)
-    one = await whole.run_pass()
-    assert not one.more and one.planned >= 20
-    expected = await written(database)
-    async with database.transaction() as s:  # the backlog again
-        await s.execute(delete(OutboxMessage))
-        await s.execute(delete(NudgeQuiet))
+    candidates, _, expected = await planned_in_one_pass(database, library, settings, kind)
     # the pass starts at 1 s; after one batch 1 s is spent (a second batch fits in 2.5 s),
     # after the second 2 s: a third would end at 3 s, over the budget
     budgeted = Planner(database, library,
