@@ -66,19 +66,24 @@ async def planned_in_one_pass(database: Database, library: PackLibrary, settings
     return candidates, one, expected
 
 
+async def round_of_passes(planner: Planner) -> list[int]:
+    """Passes at one moment until one reaches the last candidate: the partners each judged."""
+    judged: list[int] = []
+    while True:
+        stats = await planner.run_pass()
+        judged.append(stats.partners)
+        if not stats.more:
+            return judged
+        assert len(judged) < 100
+
+
 @pytest.mark.parametrize("kind", ["inactive", "stalled", "module_finished", "quiz_failed"])
 async def test_bounded_passes_plan_what_one_pass_plans(
         kind: str, database: Database, library: PackLibrary, settings: Settings) -> None:
     clock = FixedClock(START)
     candidates, one, expected = await planned_in_one_pass(database, library, settings, kind)
     bounded = planner(database, library, settings, clock, BOUND)
-    judged: list[int] = []
-    while True:
-        stats = await bounded.run_pass()
-        judged.append(stats.partners)
-        if not stats.more:
-            break
-        assert len(judged) < 100
+    judged = await round_of_passes(bounded)
     assert await written(database) == expected
     # every candidate judged once, the bound kept, in as few passes as the bound allows
     assert sum(judged) == one.partners == len(candidates)
@@ -111,13 +116,7 @@ async def test_a_pass_over_its_time_budget_leaves_the_rest_to_the_next_pass(
                        settings.model_copy(update={"planner_max_partners": 0,
                                                    "planner_pass_budget": 2.5}),
                        clock, batch_size=7, sources=nudge_sources(), timer=Stopwatch())
-    judged: list[int] = []
-    while True:
-        stats = await budgeted.run_pass()
-        judged.append(stats.partners)
-        if not stats.more:
-            break
-        assert len(judged) < 100
+    judged = await round_of_passes(budgeted)
     assert await written(database) == expected
     assert sum(judged) == len(candidates)
     assert max(judged) == 14  # two batches of 7 a pass
